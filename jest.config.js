@@ -1,0 +1,24 @@
+// Three tiers (STYLE.md §10): unit specs beside the code, integration and e2e suites under
+// test/ that run against the real Kafka, PostgreSQL and Redis.
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+}];
+const libs = ['config', 'contracts', 'kafka', 'anonymizer', 'rules', 'storage', 'observability', 'pipeline'];
+const moduleNameMapper = Object.fromEntries(libs.flatMap((l) => [
+  [`^@app/${l}$`, `<rootDir>/libs/${l}/src`],
+  [`^@app/${l}/(.*)$`, `<rootDir>/libs/${l}/src/$1`],
+]));
+const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.test.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.test.ts'], testTimeout: 300000 },
+  ],
+};

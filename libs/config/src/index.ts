@@ -1,0 +1,5 @@
+export * from './config-error';
+export * from './config.module';
+export * from './config-file';
+export * from './load-config';
+export * from './sections';

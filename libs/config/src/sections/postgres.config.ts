@@ -1,0 +1,29 @@
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Env } from '../env.decorator';
+
+export class PostgresConfig {
+  @Env('POSTGRES_HOST', { default: 'localhost' }) @IsString()
+  host!: string;
+
+  @Env('POSTGRES_PORT', { default: 5432 }) @IsInt() @Min(1) @Max(65535)
+  port!: number;
+
+  @Env('POSTGRES_DB', { default: 'usage_stats' }) @IsString()
+  database!: string;
+
+  @Env('POSTGRES_USER') @IsOptional() @IsString()
+  user?: string;
+
+  @Env('POSTGRES_PASSWORD', { secret: true }) @IsOptional() @IsString()
+  password?: string;
+
+  @Env('POSTGRES_SSL_MODE', { default: 'require' }) @IsIn(['disable', 'require', 'verify-ca', 'verify-full'])
+  sslMode!: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+  /** CA bundle for verify-ca / verify-full. */
+  @Env('POSTGRES_SSL_CA_FILE') @IsOptional() @IsString()
+  sslCaFile?: string;
+
+  @Env('POSTGRES_MAX_CONNECTIONS', { default: 25 }) @IsInt() @Min(1) @Max(1000)
+  maxConnections!: number;
+}

@@ -1,0 +1,57 @@
+import { Static, Type } from '@sinclair/typebox';
+
+const Text = (maxLength = 256) => Type.String({ maxLength });
+const Opt = <T extends Parameters<typeof Type.Optional>[0]>(t: T) => Type.Optional(t);
+
+/** What the Grafana analytics panel (macropower-analytics-panel) posts to /write. */
+export const AnalyticsEventSchema = Type.Object(
+  {
+    uuid: Type.String({ minLength: 1, maxLength: 128 }),
+    type: Type.Union([Type.Literal('start'), Type.Literal('heartbeat'), Type.Literal('end')]),
+    hasFocus: Opt(Type.Boolean()),
+    options: Opt(Type.Record(Type.String(), Type.Unknown())),
+    host: Type.Object(
+      {
+        hostname: Text(),
+        port: Opt(Type.Union([Text(16), Type.Number()])),
+        protocol: Opt(Text(16)),
+        buildInfo: Opt(
+          Type.Object(
+            { version: Opt(Text(64)), commit: Opt(Text(64)), env: Opt(Text(64)), edition: Opt(Text(64)) },
+            { additionalProperties: true },
+          ),
+        ),
+        licenseInfo: Opt(Type.Unknown()),
+      },
+      { additionalProperties: true },
+    ),
+    dashboard: Type.Object({ name: Text(1024), uid: Text(128) }, { additionalProperties: true }),
+    user: Opt(
+      Type.Object(
+        {
+          id: Opt(Type.Number()),
+          login: Opt(Text()),
+          email: Opt(Text()),
+          name: Opt(Text()),
+          orgId: Opt(Type.Number()),
+          orgName: Opt(Text()),
+          orgRole: Opt(Text(64)),
+          isGrafanaAdmin: Opt(Type.Boolean()),
+          hasEditPermissionInFolders: Opt(Type.Boolean()),
+          timezone: Opt(Text(64)),
+          locale: Opt(Text(64)),
+          lightTheme: Opt(Type.Boolean()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+    variables: Opt(Type.Array(Type.Unknown(), { maxItems: 1000 })),
+    timeRange: Opt(Type.Unknown()),
+    timeZone: Opt(Text(64)),
+    timeOrigin: Opt(Type.Number()),
+    /** Unix seconds. */
+    time: Type.Number(),
+  },
+  { additionalProperties: true, $id: 'AnalyticsEvent' },
+);
+export type AnalyticsEvent = Static<typeof AnalyticsEventSchema>;

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalJson } from './canonical-json';
+import { Envelope } from './envelope';
+import { decodeEnvelope, encodeEnvelope } from './envelope.codec';
+import { eventIdFor, instanceKeyFor, sampleIdFor } from './event-id';
+
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const report = sample('grafana-usage-report.json');
+const panel = sample('analytics-panel-start.json');
+const t = Date.UTC(2026, 10, 21, 10, 0, 0);
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});
+
+describe('eventIdFor', () => {
+  it('gives a usage report the same id for a retry the same day from the same host', () => {
+    const a = eventIdFor('usage_report', report, { receivedAt: t, clientIp: '10.0.0.1' });
+    expect(eventIdFor('usage_report', { ...report }, { receivedAt: t + 3_600_000, clientIp: '10.0.0.1' })).toBe(a);
+    expect(eventIdFor('usage_report', report, { receivedAt: t + 86_400_000, clientIp: '10.0.0.1' })).not.toBe(a);
+    expect(eventIdFor('usage_report', report, { receivedAt: t, clientIp: '10.0.0.2' })).not.toBe(a);
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('keys panel events by uuid, type and time', () => {
+    const a = eventIdFor('analytics', panel, { receivedAt: t });
+    expect(eventIdFor('analytics', panel, { receivedAt: t + 999 })).toBe(a);
+    expect(eventIdFor('analytics', { ...panel, type: 'end' }, { receivedAt: t })).not.toBe(a);
+  });
+
+  it('prefers the Idempotency-Key, per batch position', () => {
+    const a = eventIdFor('analytics', panel, { receivedAt: t, idempotencyKey: 'k1' });
+    expect(eventIdFor('analytics', { ...panel, time: 1 }, { receivedAt: t, idempotencyKey: 'k1' })).toBe(a);
+    expect(eventIdFor('analytics', panel, { receivedAt: t, idempotencyKey: 'k1', index: 1 })).not.toBe(a);
+  });
+
+  it('hashes metric pushes by content within a minute, whatever the key order', () => {
+    const push = { op: 'put', job: 'j', grouping: { a: '1', b: '2' }, families: [] };
+    const a = eventIdFor('metrics', push, { receivedAt: t });
+    expect(eventIdFor('metrics', { families: [], grouping: { b: '2', a: '1' }, job: 'j', op: 'put' }, { receivedAt: t + 59_000 })).toBe(a);
+    expect(eventIdFor('metrics', push, { receivedAt: t + 60_000 })).not.toBe(a);
+  });
+
+  it('derives sample ids from the event id and the series', () => {
+    expect(sampleIdFor('e', 'm', { a: '1', b: '2' })).toBe(sampleIdFor('e', 'm', { b: '2', a: '1' }));
+    expect(sampleIdFor('e', 'm', { a: '1' })).not.toBe(sampleIdFor('e', 'm', { a: '2' }));
+  });
+});
+
+describe('instanceKeyFor', () => {
+  it('uses the instance identity of each kind', () => {
+    expect(instanceKeyFor('usage_report', report, 'x')).toBe(report.usageStatsId);
+    expect(instanceKeyFor('analytics', panel, 'x')).toBe('localhost');
+    expect(instanceKeyFor('metrics', { job: 'j', grouping: { i: '1' } }, 'x')).toBe('{"grouping":{"i":"1"},"job":"j"}');
+  });
+});
+
+describe('envelope codec', () => {
+  const envelope: Envelope = {
+    v: 1, id: 'abc', kind: 'usage_report', receivedAt: t, correlationId: 'c1', source: { route: '/grafana-usage-report' }, payload: report,
+  };
+
+  it('round-trips the real samples', () => {
+    expect(decodeEnvelope(encodeEnvelope(envelope))).toEqual({ ok: true, envelope });
+    const panelEnvelope: Envelope = { ...envelope, kind: 'analytics', payload: panel };
+    expect(decodeEnvelope(encodeEnvelope(panelEnvelope))).toEqual({ ok: true, envelope: panelEnvelope });
+  });
+
+  it.each([
+    [null, /empty/],
+    [Buffer.from('{not json'), /invalid JSON/],
+    [Buffer.from('{"v":1,"id":"x"}'), /invalid envelope/],
+    [Buffer.from(JSON.stringify({ ...envelope, kind: 'analytics' })), /invalid envelope/],
+  ])('rejects %s as a value', (bytes, reason) => {
+    const result = decodeEnvelope(bytes as Buffer | null);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+});

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
+import { EventKind } from './envelope';
+import { AnalyticsEvent } from './analytics-event.schema';
+import { MetricsPush } from './metrics-push.schema';
+import { UsageReport } from './usage-report.schema';
+
+/** 128 bits of SHA-256 as 32 hex characters: short enough to index, far from collisions. */
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+export interface IdContext {
+  /** Unix ms the API received the item. */
+  receivedAt: number;
+  /** The client's Idempotency-Key header, if any. */
+  idempotencyKey?: string;
+  /** Position in a batch, so one Idempotency-Key can cover a whole batch. */
+  index?: number;
+  /** The client's address: part of the usage report's natural key (instances of one cluster share usageStatsId). */
+  clientIp?: string;
+  /** An id the client gave the item itself (batch items). */
+  clientId?: string;
+}
+
+/**
+ * The event id: the client's idempotency key, else the payload's natural key, else a hash of
+ * its canonical content. A client retry therefore always maps to the same id.
+ */
+export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): string {
+  if (ctx.idempotencyKey) return digest(kind, 'idempotency-key', ctx.idempotencyKey, String(ctx.index ?? 0));
+  if (ctx.clientId) return digest(kind, 'client-id', ctx.clientId);
+  switch (kind) {
+    case 'usage_report': {
+      const report = payload as UsageReport;
+      if (report.usageStatsId) {
+        const day = Math.floor(ctx.receivedAt / DAY_MS);
+        return digest(kind, report.usageStatsId, String(day), ctx.clientIp ?? '');
+      }
+      return digest(kind, 'content', canonicalJson(payload));
+    }
+    case 'analytics': {
+      const e = payload as AnalyticsEvent;
+      return digest(kind, e.uuid, e.type, String(e.time));
+    }
+    case 'metrics': {
+      // Pushes carry no timestamps; an unchanged gauge pushed every minute must still make a
+      // new point per minute, while a retry within the minute dedupes.
+      const minute = Math.floor(ctx.receivedAt / MINUTE_MS);
+      return digest(kind, canonicalJson(payload), String(minute));
+    }
+  }
+}
+
+/** Kafka message key: the instance identity, so one instance's events stay in order. */
+export function instanceKeyFor(kind: EventKind, payload: unknown, eventId: string): string {
+  switch (kind) {
+    case 'usage_report':
+      return (payload as UsageReport).usageStatsId ?? eventId;
+    case 'analytics':
+      return (payload as AnalyticsEvent).host?.hostname || eventId;
+    case 'metrics': {
+      const push = payload as MetricsPush;
+      return canonicalJson({ job: push.job, grouping: push.grouping });
+    }
+  }
+}
+
+/** Id of one stored sample of a push: its event's id plus the series identity. */
+export function sampleIdFor(eventId: string, sampleName: string, labels: Record<string, string>): string {
+  return digest(eventId, sampleName, canonicalJson(labels));
+}

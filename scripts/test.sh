@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test: unit specs, then integration and e2e suites against the real Kafka, PostgreSQL
+# and Redis (started here if they are not running). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+. scripts/local-env.sh
+echo "== typecheck and lint"
+npx tsc -p tsconfig.json --noEmit
+npx eslint apps libs test
+echo "== build"
+npx tsc -p tsconfig.build.json && npx tsc-alias -p tsconfig.build.json
+echo "== local stack"
+bash infra/stack.sh up
+results=.local/test-results
+rm -rf "$results" && mkdir -p "$results"
+status=0
+echo "== unit"
+npx jest --selectProjects unit --json --outputFile="$results/unit.json" "$@" || status=1
+echo "== integration and e2e (real services)"
+npx jest --selectProjects integration e2e --runInBand --json --outputFile="$results/services.json" "$@" || status=1
+# One plain closing line for the whole run.
+node -e '
+  const fs = require("fs"); let p = 0, f = 0, s = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + file, "utf8"));
+    p += r.numPassedTests; f += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0); s += r.numPendingTests;
+  }
+  console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
+' "$results" || status=1
+exit $status
