@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { baseEnv } from '../support/apps';
+
+// Acceptance of the configuration contract: each bad value stops the built app within 2 s,
+// non-zero, with one line naming the variable.
+const apps = ['ingest-api', 'worker'] as const;
+const cases: Array<[Record<string, string>, RegExp]> = [
+  [{ AUTH_ENABLED: 'true', API_KEY: '' }, /^Invalid configuration: API_KEY=\(unset\): is required when AUTH_ENABLED=true/],
+  [{ STORAGE_TYPE: 'mysql' }, /^Invalid configuration: STORAGE_TYPE="mysql"/],
+  [{ PORT: 'abc' }, /^Invalid configuration: PORT="abc": must be a number/],
+  [{ POSTGRES_SSL_MODE: 'maybe' }, /^Invalid configuration: POSTGRES_SSL_MODE="maybe"/],
+];
+
+function run(app: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js')], { env: baseEnv(env) });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, ms: Date.now() - started }); });
+  });
+}
+
+describe.each(apps)('%s refuses a bad configuration', (app) => {
+  it.each(cases)('%j', async (env, pattern) => {
+    const { code, stderr, ms } = await run(app, env);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(ms).toBeLessThan(2000);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+  });
+});
