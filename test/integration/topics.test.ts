@@ -1,0 +1,40 @@
+import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
+import { loadConfig } from '@app/config';
+import { ensureTopics } from '@app/kafka';
+import { randomName, TEST_ANONYMIZATION_KEY, TEST_API_KEY } from '../support/apps';
+
+describe('topic provisioning (real broker)', () => {
+  const kafka = new Kafka({ clientId: 'topics-test', brokers: ['localhost:9092'], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const topic = randomName('events');
+  const config = loadConfig({
+    API_KEY: TEST_API_KEY, ANONYMIZATION_KEY: TEST_ANONYMIZATION_KEY,
+    KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`, KAFKA_TOPIC_PARTITIONS: '4', KAFKA_RETENTION_HOURS: '48',
+  }).kafka;
+
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await admin.deleteTopics({ topics: [topic, `${topic}-dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('creates the events and dead-letter topics once, then reports them as existing', async () => {
+    const first = await ensureTopics(admin, config);
+    expect(first.map((r) => [r.topic, r.action, r.partitions])).toEqual([[topic, 'created', 4], [`${topic}-dlq`, 'created', 3]]);
+    const second = await ensureTopics(admin, config);
+    expect(second.map((r) => r.action)).toEqual(['exists', 'exists']);
+    expect(second.flatMap((r) => r.warnings)).toEqual([]);
+
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+    });
+    expect(described.resources[0].configEntries[0].configValue).toBe(String(48 * 3_600_000));
+  });
+
+  it('warns instead of repartitioning when partitions differ', async () => {
+    const report = await ensureTopics(admin, { ...config, partitions: 6 } as typeof config);
+    expect(report[0].partitions).toBe(4);
+    expect(report[0].warnings[0]).toMatch(/has 4 partitions, configured 6/);
+  });
+});
