@@ -1,8 +1,15 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { loadConfigOrExit } from '@app/config';
 import { createLogger } from '@app/observability';
+import { runChild } from './child/consumer.process';
+import { runPrimary } from './primary/primary.process';
 
 // Configuration is validated before anything starts: a bad value exits with one line.
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: 'worker' });
-logger.info({ workers: config.worker.workers, stores: config.worker.storageTypes }, 'worker starting');
+const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: cluster.isPrimary ? 'worker' : 'worker-consumer' });
+
+(cluster.isPrimary ? runPrimary : runChild)(config, logger).catch((err: unknown) => {
+  logger.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

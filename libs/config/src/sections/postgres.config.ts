@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Env } from '../env.decorator';
 
 export class PostgresConfig {
@@ -26,4 +26,11 @@ export class PostgresConfig {
 
   @Env('POSTGRES_MAX_CONNECTIONS', { default: 25 }) @IsInt() @Min(1) @Max(1000)
   maxConnections!: number;
+
+  /** Apply pending migrations when the store connects (under an advisory lock); off: run `migrate` yourself. */
+  @Env('POSTGRES_MIGRATE_ON_START', { default: true }) @IsBoolean()
+  migrateOnStart!: boolean;
+
+  @Env('POSTGRES_CONNECT_TIMEOUT_MS', { default: 5000 }) @IsInt() @Min(100) @Max(120_000)
+  connectTimeoutMs!: number;
 }

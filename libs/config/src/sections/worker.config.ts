@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { ArrayNotEmpty, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Env } from '../env.decorator';
 
 export const STORAGE_TYPES = ['postgres', 'bigquery', 'influxdb', 'remote_write'] as const;
@@ -17,4 +17,49 @@ export class WorkerConfig {
   @Env('STORAGE_TYPE', { default: ['postgres'], list: true })
   @ArrayNotEmpty() @IsIn(STORAGE_TYPES, { each: true, message: `must be one of ${STORAGE_TYPES.join('|')} (or a comma-separated list of them)` })
   storageTypes!: StorageType[];
+
+  /** Upper bound of one fetch per partition: with ~1-3 KB envelopes, 1 MiB makes batches of a few hundred. */
+  @Env('WORKER_FETCH_MAX_BYTES_PER_PARTITION', { default: 1_048_576 }) @IsInt() @Min(1024)
+  fetchMaxBytesPerPartition!: number;
+
+  /** How long the broker may hold a fetch waiting for data: the latency floor of an idle topic. */
+  @Env('WORKER_FETCH_MAX_WAIT_MS', { default: 500 }) @IsInt() @Min(0) @Max(30_000)
+  fetchMaxWaitMs!: number;
+
+  /** Batches (partitions) written concurrently per consumer; each holds one store connection. */
+  @Env('WORKER_PARTITIONS_CONCURRENCY', { default: 2 }) @IsInt() @Min(1) @Max(64)
+  partitionsConcurrency!: number;
+
+  /** A crashed consumer's partitions move to the others after this long. */
+  @Env('WORKER_SESSION_TIMEOUT_MS', { default: 15_000 }) @IsInt() @Min(6_000) @Max(300_000)
+  sessionTimeoutMs!: number;
+
+  @Env('WORKER_HEARTBEAT_INTERVAL_MS', { default: 3_000 }) @IsInt() @Min(100) @Max(60_000)
+  heartbeatIntervalMs!: number;
+
+  /** Capped exponential backoff while a store is failing (the partition waits, nothing is committed). */
+  @Env('WORKER_RETRY_INITIAL_MS', { default: 500 }) @IsInt() @Min(10)
+  retryInitialMs!: number;
+
+  @Env('WORKER_RETRY_MAX_MS', { default: 30_000 }) @IsInt() @Min(10)
+  retryMaxMs!: number;
+
+  /**
+   * If more than this share of a batch would be dead-lettered, the batch fails instead (a bug
+   * or a broken rule is likelier than that much poison), unless the batch is smaller than
+   * WORKER_DLQ_MIN_BATCH.
+   */
+  @Env('WORKER_DLQ_MAX_RATIO', { default: 0.5 }) @IsNumber() @Min(0) @Max(1)
+  dlqMaxRatio!: number;
+
+  @Env('WORKER_DLQ_MIN_BATCH', { default: 10 }) @IsInt() @Min(1)
+  dlqMinBatch!: number;
+
+  /** New consumer groups start at the oldest retained event, so nothing accepted before the first start is skipped. */
+  @Env('WORKER_FROM_BEGINNING', { default: true }) @IsBoolean()
+  fromBeginning!: boolean;
+
+  /** On SIGTERM, children get this long to leave the group before they are killed. */
+  @Env('WORKER_SHUTDOWN_TIMEOUT_MS', { default: 15_000 }) @IsInt() @Min(1_000)
+  shutdownTimeoutMs!: number;
 }

@@ -1,0 +1,112 @@
+import type { Kafka } from 'kafkajs';
+import type Redis from 'ioredis';
+import type { Config, StorageType } from '@app/config';
+import { backoffDelay, BatchConsumer } from '@app/kafka';
+import type { Logger } from '@app/observability';
+import { BatchProcessor, DeadLetterSink, PipelineMetrics, RedisDedupeRepository } from '@app/pipeline';
+import { createStore, Store } from '@app/storage';
+import type { StoreStatus } from '../worker-messages';
+import type { WorkerSettings } from '../worker-settings';
+
+export interface StoreConsumerDeps {
+  config: Config;
+  settings: WorkerSettings;
+  kafka: Kafka;
+  deadLetters: DeadLetterSink;
+  redis?: Redis;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  /** Called when the consumer cannot go on (kafkajs gave up): the process exits and is restarted. */
+  onFatal: (err: unknown) => void;
+}
+
+/**
+ * One store's consumer and pipeline in this process. Each store has its own consumer group
+ * (`<KAFKA_CONSUMER_GROUP>-<store>`, suffixed even when alone so adding a store later never
+ * moves the existing one's offsets), hence its own offsets, retries, lag and dead letters.
+ */
+export class StoreConsumer {
+  readonly group: string;
+  private readonly store: Store;
+  private readonly consumer: BatchConsumer;
+  private readonly logger: Logger;
+  private written = 0;
+  private stopped = false;
+  private lastHealth: { ok: boolean; detail?: string } = { ok: false, detail: 'not connected yet' };
+
+  constructor(readonly type: StorageType, private readonly deps: StoreConsumerDeps) {
+    const { config, settings, metrics } = deps;
+    this.group = `${config.kafka.consumerGroup}-${type}`;
+    this.logger = deps.logger.child({ store: type, group: this.group });
+    this.store = createStore(type, config, this.logger);
+    const processor = new BatchProcessor({
+      store: this.store, deadLetters: deps.deadLetters, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
+      dedupe: deps.redis ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds) : undefined,
+      guard: { maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch }, consumerGroup: this.group, metrics, mode: 'insert',
+    });
+    const w = config.worker;
+    this.consumer = new BatchConsumer(deps.kafka, {
+      groupId: this.group, topic: config.kafka.topic, fromBeginning: w.fromBeginning, sessionTimeoutMs: w.sessionTimeoutMs,
+      heartbeatIntervalMs: w.heartbeatIntervalMs, maxBytesPerPartition: w.fetchMaxBytesPerPartition, maxWaitTimeMs: w.fetchMaxWaitMs,
+      partitionsConcurrency: w.partitionsConcurrency, retryInitialMs: w.retryInitialMs, retryMaxMs: w.retryMaxMs,
+    }, async (messages) => {
+      const outcome = await processor.process(messages);
+      this.written += outcome.counts.written;
+      return outcome.commits;
+    }, this.logger, this.hooks());
+  }
+
+  private hooks() {
+    const { metrics } = this.deps;
+    let assigned: number[] = [];
+    return {
+      onBatchDone: ({ topic, partition, lag }: { topic: string; partition: number; lag: number }) =>
+        metrics.lag.set({ store: this.type, topic, partition: String(partition) }, lag),
+      onRetry: ({ partition, attempt, delayMs, error }: { partition: number; attempt: number; delayMs: number; error: unknown }) => {
+        const e = error as Error;
+        metrics.retries.inc({ store: this.type, error: e?.name ?? 'Error' });
+        this.logger.warn({ partition, attempt, delayMs, error: e?.name, message: e?.message }, 'batch failed; partition waits and retries');
+      },
+      onAssignment: (partitions: number[]) => {
+        for (const p of assigned.filter((p) => !partitions.includes(p))) metrics.lag.remove({ store: this.type, topic: this.deps.config.kafka.topic, partition: String(p) });
+        assigned = partitions;
+        this.logger.info({ partitions }, 'partitions assigned');
+      },
+      onCrash: (err: unknown) => this.deps.onFatal(err),
+    };
+  }
+
+  /** Connects the store (applying migrations) and joins the group, retrying until it can or stop() is called. */
+  async start(): Promise<void> {
+    await this.untilDone('store connect', () => this.store.connect());
+    this.lastHealth = { ok: true };
+    await this.untilDone('consumer start', () => this.consumer.start());
+  }
+
+  private async untilDone(what: string, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const delayMs = backoffDelay(attempt, this.deps.config.worker.retryInitialMs, this.deps.config.worker.retryMaxMs);
+        this.logger.warn({ err: (err as Error).message, attempt, delayMs }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  async status(): Promise<StoreStatus> {
+    this.lastHealth = await this.store.health();
+    return {
+      store: this.type, group: this.group, joined: this.consumer.joined, partitions: this.consumer.partitions,
+      storeOk: this.lastHealth.ok, storeDetail: this.lastHealth.detail, written: this.written,
+    };
+  }
+
+  /** Abandons in-flight batches uncommitted, leaves the group, closes the store. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer.stop().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'consumer stop failed'));
+    await this.store.close().catch(() => undefined);
+  }
+}

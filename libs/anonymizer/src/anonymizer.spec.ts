@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Anonymizer } from './anonymizer';
+import { DEFAULT_FIELD_LISTS, fieldListsFrom } from './anonymizer-rules';
+import { removeFields, mapFields } from './field-paths';
+import { truncateIp } from './ip';
+import { pseudonym } from './pseudonym';
+import { scrubText } from './scrub';
+
+const KEY = 'k'.repeat(32);
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+
+describe('pseudonym', () => {
+  it('is keyed and deterministic', () => {
+    expect(pseudonym(KEY, 'host-a')).toBe(pseudonym(KEY, 'host-a'));
+    expect(pseudonym(KEY, 'host-a')).not.toBe(pseudonym('x'.repeat(32), 'host-a'));
+    expect(pseudonym(KEY, 'host-a')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('truncateIp', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0/24'],
+    ['::ffff:203.0.113.77', '203.0.113.0/24'],
+    ['2001:db8:abcd:12:1:2:3:4', '2001:db8:abcd::/48'],
+    ['[2001:db8:abcd:12::1]', '2001:db8:abcd::/48'],
+  ])('%s -> %s', (ip, net) => expect(truncateIp(ip)).toBe(net));
+
+  it('refuses what is not an address', () => expect(truncateIp('localhost')).toBeUndefined());
+});
+
+describe('scrubText', () => {
+  it.each([
+    ['Ops of alice@example.com', 'Ops of [email]'],
+    ['admin@localhost board', '[email] board'],
+    ['db 10.1.2.3 and 192.168.0.1:5432', 'db [ip] and [ip]:5432'],
+    ['v6 2001:db8::1 here', 'v6 [ip] here'],
+    ['full 2001:0db8:0000:0000:0000:ff00:0042:8329', 'full [ip]'],
+  ])('%s', (input, output) => expect(scrubText(input)).toBe(output));
+
+  it.each(['at 10:30:00 daily', 'Grafana 10.4.1', 'std::vector', 'rate 1.5e+06', 'New Dashboard 1234'])('keeps %s', (text) => {
+    expect(scrubText(text)).toBe(text);
+  });
+});
+
+describe('field paths', () => {
+  it('walks wildcards through objects and arrays', () => {
+    const v = { a: [{ l: { x: 1, y: 2 } }, { l: { x: 3 } }] };
+    mapFields(v, 'a.*.l.x', (n) => (n as number) * 10);
+    expect(v).toEqual({ a: [{ l: { x: 10, y: 2 } }, { l: { x: 30 } }] });
+    removeFields(v, 'a.*.l.y');
+    expect(v).toEqual({ a: [{ l: { x: 10 } }, { l: { x: 30 } }] });
+  });
+
+  it('ignores paths that do not exist', () => {
+    const v = { a: 1 };
+    removeFields(v, 'b.c');
+    mapFields(v, 'a.b', () => 2);
+    expect(v).toEqual({ a: 1 });
+  });
+});
+
+describe('Anonymizer with the default field lists', () => {
+  const anonymizer = new Anonymizer(KEY, fieldListsFrom());
+
+  it('removes and pseudonymizes the panel user and host, scrubs free text', () => {
+    const panel = sample('analytics-panel-start.json');
+    panel.dashboard.name = 'Team of bob@acme.io on 10.0.0.5';
+    const { payload } = anonymizer.anonymize('analytics', panel, { route: '/write' });
+    const user = payload.user as Record<string, unknown>;
+    expect(user.login).toBeUndefined();
+    expect(user.email).toBeUndefined();
+    expect(user.name).toBeUndefined();
+    expect(user.id).toBe(pseudonym(KEY, '1'));
+    expect(user.orgRole).toBe('Admin');
+    expect((payload.host as Record<string, unknown>).hostname).toBe(pseudonym(KEY, 'localhost'));
+    expect((payload.dashboard as Record<string, unknown>).name).toBe('Team of [email] on [ip]');
+    expect(panel.user.login).toBe('admin');
+  });
+
+  it('pseudonymizes the usage report id and scrubs string metrics', () => {
+    const report = sample('grafana-usage-report.json');
+    report.metrics['stats.note'] = 'contact ops@example.org';
+    const { payload } = anonymizer.anonymize('usage_report', report, { route: '/r' });
+    expect(payload.usageStatsId).toBe(pseudonym(KEY, report.usageStatsId));
+    expect((payload.metrics as Record<string, unknown>)['stats.note']).toBe('contact [email]');
+    expect((payload.metrics as Record<string, unknown>)['stats.dashboards.count']).toBe(7);
+  });
+
+  it('pseudonymizes instance labels of a push, in the grouping key and in samples', () => {
+    const push = {
+      op: 'put', job: 'influxdb', grouping: { instance: 'db-1.internal' },
+      families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { id: '0867fa9d0c5b2000', user_login: 'bob', path: '/x' }, value: 1 }] }],
+    };
+    const { payload } = anonymizer.anonymize('metrics', push, { route: '/metrics' });
+    expect(payload.grouping).toEqual({ instance: pseudonym(KEY, 'db-1.internal') });
+    const labels = (payload.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
+    expect(labels).toEqual({ id: pseudonym(KEY, '0867fa9d0c5b2000'), path: '/x' });
+  });
+
+  it('truncates then hashes the client address', () => {
+    const a = anonymizer.anonymizeSource({ route: '/r', ip: '203.0.113.77', userAgent: 'curl from 10.0.0.1' });
+    const b = anonymizer.anonymizeSource({ route: '/r', ip: '203.0.113.8' });
+    expect(a.ip).toBe(b.ip);
+    expect(a.ip).toBe(pseudonym(KEY, '203.0.113.0/24'));
+    expect(a.userAgent).toBe('curl from [ip]');
+  });
+
+  it('lets CONFIG_FILE replace one list of one kind', () => {
+    const lists = fieldListsFrom({ analytics: { remove: ['user.email'] } });
+    expect(lists.analytics.remove).toEqual(['user.email']);
+    expect(lists.analytics.hash).toEqual(DEFAULT_FIELD_LISTS.analytics.hash);
+  });
+});

@@ -1,0 +1,51 @@
+import type { EnvelopeSource, EventKind } from '@app/contracts';
+import { KindFieldLists } from './anonymizer-rules';
+import { forEachFieldPath, mapFields, removeFields, setExisting } from './field-paths';
+import { truncateIp } from './ip';
+import { pseudonym, pseudonymOf } from './pseudonym';
+import { scrubDeep, scrubText } from './scrub';
+
+export interface Anonymized {
+  payload: Record<string, unknown>;
+  source: EnvelopeSource;
+}
+
+/**
+ * Pure PII rules for one configured key and field lists: remove direct identifiers, replace
+ * identifiers by keyed pseudonyms, then scrub e-mails and IPs out of the remaining text.
+ * Inputs are never mutated.
+ */
+export class Anonymizer {
+  constructor(
+    private readonly key: string,
+    private readonly lists: Record<EventKind, KindFieldLists>,
+  ) {
+    if (key.length < 16) throw new Error('anonymizer key must be at least 16 characters');
+  }
+
+  anonymize(kind: EventKind, payload: Record<string, unknown>, source: EnvelopeSource): Anonymized {
+    const lists = this.lists[kind];
+    // Pseudonyms are computed from the raw values, before scrubbing could alter them.
+    const hashed: Array<{ path: string[]; value: unknown }> = [];
+    for (const path of lists.hash) forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
+    // Scrubbing the whole payload builds a new tree anyway: it doubles as the copy.
+    const scrubAll = lists.scrub.includes('*');
+    const out = (scrubAll ? scrubDeep(payload) : structuredClone(payload)) as Record<string, unknown>;
+    for (const path of lists.remove) removeFields(out, path);
+    for (const { path, value } of hashed) setExisting(out, scrubAll ? path.map(scrubText) : path, value);
+    if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, scrubDeep);
+    return { payload: out, source: this.anonymizeSource(source) };
+  }
+
+  /** The client address is truncated to its network, then hashed; free text is scrubbed. */
+  anonymizeSource(source: EnvelopeSource): EnvelopeSource {
+    const out: EnvelopeSource = { ...source };
+    if (source.ip !== undefined) out.ip = pseudonym(this.key, truncateIp(source.ip) ?? source.ip);
+    if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent);
+    return out;
+  }
+
+  hash(value: unknown): unknown {
+    return pseudonymOf(this.key, value);
+  }
+}

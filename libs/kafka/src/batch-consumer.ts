@@ -1,0 +1,194 @@
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@app/observability';
+
+/** A consumed record as plain data, free of kafkajs types, so a replay can feed the same handler. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+/** The next offset to read of one partition: everything before it is done. */
+export interface CommitOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Processes a batch; resolves with what may be committed, rejects to have the batch retried. */
+export type BatchHandler = (messages: ConsumedMessage[]) => Promise<CommitOffset[]>;
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topic: string;
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxBytesPerPartition: number;
+  maxWaitTimeMs: number;
+  partitionsConcurrency: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export interface BatchConsumerHooks {
+  onBatchDone?(info: { topic: string; partition: number; size: number; lag: number }): void;
+  onRetry?(info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }): void;
+  onAssignment?(partitions: number[]): void;
+  /** kafkajs gave up on the consumer; the process should exit and be restarted. */
+  onCrash?(error: unknown): void;
+}
+
+/** Capped exponential backoff with jitter (half fixed, half random) so retrying consumers spread out. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+class Abandoned extends Error {}
+
+function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
+}
+
+/**
+ * kafkajs `eachBatch` behind a small interface (Nest's one-message-at-a-time server does not
+ * fit a batch-writing worker). Offsets are resolved and committed only with what the handler
+ * returns. A failing batch waits in place (its partition pauses, nothing is committed) and is
+ * retried with capped exponential backoff while heartbeats keep the membership; a rebalance or
+ * stop() abandons it uncommitted, so it is redelivered.
+ */
+export class BatchConsumer {
+  private consumer?: Consumer;
+  private readonly stopping = new AbortController();
+  private isJoined = false;
+  private assigned: number[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+    private readonly handler: BatchHandler,
+    private readonly logger: Logger,
+    private readonly hooks: BatchConsumerHooks = {},
+  ) {}
+
+  get joined(): boolean {
+    return this.isJoined;
+  }
+
+  get partitions(): number[] {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const consumer = this.kafka.consumer({
+      groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2), maxBytesPerPartition: o.maxBytesPerPartition,
+      maxWaitTimeInMs: o.maxWaitTimeMs, allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.isJoined = true;
+      this.assigned = [...(payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
+      this.hooks.onAssignment?.(this.assigned);
+    });
+    consumer.on(consumer.events.STOP, () => (this.isJoined = false));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.isJoined = false;
+      if (!payload.restart) this.hooks.onCrash?.(payload.error);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: o.partitionsConcurrency,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    } catch (err) {
+      // start() may be retried: never leave a half-started client behind.
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Abandons in-flight batches without committing them, leaves the group, disconnects. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.consumer?.disconnect();
+    this.isJoined = false;
+  }
+
+  private abandoned(p: EachBatchPayload): boolean {
+    return this.stopping.signal.aborted || !p.isRunning() || p.isStale();
+  }
+
+  private async onBatch(p: EachBatchPayload): Promise<void> {
+    const { topic, partition } = p.batch;
+    if (p.batch.messages.length === 0) return;
+    const messages = p.batch.messages.map((m) => toConsumed(topic, partition, m));
+    for (let attempt = 0; ; attempt++) {
+      if (this.abandoned(p)) return;
+      let commits: CommitOffset[];
+      try {
+        commits = await this.runHandler(messages, p);
+      } catch (error) {
+        if (error instanceof Abandoned) return;
+        const delayMs = backoffDelay(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
+        this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
+        await this.waitWithHeartbeats(delayMs, p);
+        continue;
+      }
+      if (this.abandoned(p)) return;
+      await this.commit(commits, p);
+      this.hooks.onBatchDone?.({ topic, partition, size: messages.length, lag: Number(p.batch.offsetLag()) });
+      return;
+    }
+  }
+
+  /** Runs the handler, heartbeating meanwhile; rejects with Abandoned as soon as stop() is called. */
+  private async runHandler(messages: ConsumedMessage[], p: EachBatchPayload): Promise<CommitOffset[]> {
+    const beat = setInterval(() => {
+      p.heartbeat().catch((err: unknown) => this.logger.debug({ err: String(err) }, 'heartbeat during batch failed'));
+    }, this.options.heartbeatIntervalMs);
+    let onStop: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onStop = () => reject(new Abandoned());
+      this.stopping.signal.addEventListener('abort', onStop, { once: true });
+    });
+    try {
+      return await Promise.race([this.handler(messages), stopped]);
+    } finally {
+      clearInterval(beat);
+      this.stopping.signal.removeEventListener('abort', onStop!);
+      stopped.catch(() => undefined);
+    }
+  }
+
+  /** Sleeps in heartbeat-sized slices; a rebalance makes heartbeat() throw, which abandons the batch. */
+  private async waitWithHeartbeats(ms: number, p: EachBatchPayload): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !this.abandoned(p)) {
+      const slice = Math.min(this.options.heartbeatIntervalMs, until - Date.now());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, slice);
+        this.stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (!this.abandoned(p)) await p.heartbeat();
+    }
+  }
+
+  private async commit(commits: CommitOffset[], p: EachBatchPayload): Promise<void> {
+    const own = commits.filter((c) => c.topic === p.batch.topic && c.partition === p.batch.partition);
+    if (own.length === 0) return;
+    const next = own.reduce((a, b) => (BigInt(a.offset) > BigInt(b.offset) ? a : b));
+    p.resolveOffset((BigInt(next.offset) - 1n).toString());
+    await p.commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }] });
+  }
+}

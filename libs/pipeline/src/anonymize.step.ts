@@ -1,0 +1,18 @@
+import type { Anonymizer } from '@app/anonymizer';
+import type { Envelope } from '@app/contracts';
+import type { ProcessedEvent } from '@app/storage';
+import { dlq, ok, StepResult } from './results';
+
+/** Envelope to store-ready event; with an anonymizer (ANONYMIZATION_ENABLED), PII never passes. */
+export function anonymizeStep(anonymizer: Anonymizer | undefined): (envelope: Envelope) => StepResult<ProcessedEvent> {
+  return (envelope) => {
+    const base = { id: envelope.id, kind: envelope.kind, receivedAt: envelope.receivedAt, correlationId: envelope.correlationId };
+    const payload = envelope.payload as Record<string, unknown>;
+    if (!anonymizer) return ok({ ...base, source: envelope.source, payload });
+    try {
+      return ok({ ...base, ...anonymizer.anonymize(envelope.kind, payload, envelope.source) });
+    } catch (err) {
+      return dlq('anonymize_failed', (err as Error).message);
+    }
+  };
+}

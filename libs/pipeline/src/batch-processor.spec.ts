@@ -1,0 +1,93 @@
+import { createLogger } from '@app/observability';
+import { readConfigFile } from '@app/config';
+import { loadRules } from '@app/rules';
+import { RetriableStoreError } from '@app/storage';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchProcessor, SuspiciousBatchError } from './batch-processor';
+import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage } from './test-helpers';
+
+const logger = createLogger({ level: 'error', format: 'json', name: 'spec' });
+
+function setup(extra: Partial<ConstructorParameters<typeof BatchProcessor>[0]> = {}) {
+  const store = new MemoryStore();
+  const sink = new MemorySink();
+  const index = new MemoryIndex();
+  const processor = new BatchProcessor({ store, deadLetters: sink, dedupe: index, logger, guard: { maxRatio: 0.5, minBatch: 4 }, ...extra });
+  return { store, sink, index, processor };
+}
+
+describe('BatchProcessor', () => {
+  it('writes, marks after the write, and commits past the batch', async () => {
+    const { store, index, processor } = setup();
+    const batch = [panelMessage(1), panelMessage(2), panelMessage(1)];
+    const out = await processor.process(batch);
+    expect(store.rows.size).toBe(2);
+    expect(index.marked.size).toBe(2);
+    expect(out.counts).toEqual({ consumed: 3, written: 2, duplicates: 1, dropped: 0, deadLettered: 0 });
+    expect(out.commits).toEqual([{ topic: 't', partition: 0, offset: String(Number(batch[2].offset) + 1) }]);
+  });
+
+  it('skips events the window has seen and still commits', async () => {
+    const { store, processor } = setup();
+    await processor.process([panelMessage(3)]);
+    store.rows.clear();
+    const out = await processor.process([panelMessage(3)]);
+    expect(store.rows.size).toBe(0);
+    expect(out.counts.duplicates).toBe(1);
+  });
+
+  it('dead-letters poison with its stage and goes on with the rest', async () => {
+    const { store, sink, processor } = setup();
+    const poison = messageOf(Buffer.from('not json'));
+    await processor.process([panelMessage(4), poison, panelMessage(5), panelMessage(6)]);
+    expect(store.rows.size).toBe(3);
+    expect(sink.letters).toHaveLength(1);
+    expect(sink.letters[0]).toMatchObject({ stage: 'decode', reason: 'invalid_json', message: poison });
+  });
+
+  it('dead-letters the rows the store refuses, and does not mark them', async () => {
+    const { store, sink, index, processor } = setup();
+    store.reject.add(panelEnvelope(7).id);
+    await processor.process([panelMessage(7), panelMessage(8), panelMessage(9)]);
+    expect(sink.letters).toMatchObject([{ stage: 'write', reason: 'store_rejected', eventId: panelEnvelope(7).id }]);
+    expect(index.marked.has(panelEnvelope(7).id)).toBe(false);
+    expect(store.rows.size).toBe(2);
+  });
+
+  it('fails a batch that is mostly poison instead of dead-lettering it', async () => {
+    const { sink, processor } = setup();
+    const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(10)];
+    await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
+    expect(sink.letters).toHaveLength(0);
+  });
+
+  it('throws on a store outage without dead-lettering or marking anything', async () => {
+    const { store, sink, index, processor } = setup();
+    store.failNext = 1;
+    store.failWith = new RetriableStoreError('connection refused');
+    await expect(processor.process([panelMessage(11), messageOf(null)])).rejects.toThrow(RetriableStoreError);
+    expect(sink.letters).toHaveLength(0);
+    expect(index.marked.size).toBe(0);
+    await processor.process([panelMessage(11)]);
+    expect(store.rows.size).toBe(1);
+  });
+
+  it('writes without dedupe when the index is down', async () => {
+    const { store, index, processor } = setup();
+    index.down = true;
+    await processor.process([panelMessage(12)]);
+    expect(store.rows.size).toBe(1);
+  });
+
+  it('counts rule drops and never writes them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bp-'));
+    writeFileSync(join(dir, 'r.yaml'), 'rules:\n  analytics:\n    - name: odd\n      drop: { "user.id": { $mod: [2, 1] } }\n');
+    const rules = loadRules(readConfigFile(join(dir, 'r.yaml')), {});
+    const { store, processor } = setup({ rules });
+    const out = await processor.process([panelMessage(13), panelMessage(14)]);
+    expect(out.counts.dropped).toBe(1);
+    expect([...store.rows.values()].map((e) => (e.payload.user as { id: number }).id)).toEqual([14]);
+  });
+});

@@ -1,0 +1,155 @@
+import type { Anonymizer } from '@app/anonymizer';
+import { EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
+import type { Logger } from '@app/observability';
+import { RuleEngine } from '@app/rules';
+import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
+import { anonymizeStep } from './anonymize.step';
+import type { DeadLetter, DeadLetterSink, PipelineStage } from './dead-letter';
+import { decodeStep } from './decode.step';
+import { DedupeIndex, DedupeStep } from './dedupe.step';
+import { CommitOffset, nextOffsets, PipelineMessage } from './pipeline-message';
+import type { PipelineMetrics } from './pipeline.metrics';
+import { rulesStep } from './rules.step';
+import { writeStep } from './write.step';
+
+export interface BatchProcessorOptions {
+  store: Store;
+  deadLetters: DeadLetterSink;
+  logger: Logger;
+  rules?: RuleEngine;
+  /** Absent when ANONYMIZATION_ENABLED=false. */
+  anonymizer?: Anonymizer;
+  /** Absent to skip the Redis window (a replay in replace mode must rewrite what is stored). */
+  dedupe?: DedupeIndex;
+  mode?: WriteOptions['mode'];
+  /** Fail the batch rather than dead-letter more than maxRatio of it (when it has at least minBatch messages). */
+  guard?: { maxRatio: number; minBatch: number };
+  consumerGroup?: string;
+  metrics?: PipelineMetrics;
+}
+
+export interface BatchCounts {
+  consumed: number;
+  written: number;
+  duplicates: number;
+  dropped: number;
+  deadLettered: number;
+}
+
+export interface BatchOutcome {
+  /** Offsets that may be committed now: the store has everything before them. */
+  commits: CommitOffset[];
+  counts: BatchCounts;
+}
+
+/** Thrown instead of dead-lettering most of a batch: a bug or a broken rule is likelier than that much poison. */
+export class SuspiciousBatchError extends Error {
+  override readonly name = 'SuspiciousBatchError';
+}
+
+interface Prepared {
+  events: Array<{ event: ProcessedEvent; message: PipelineMessage }>;
+  letters: DeadLetter[];
+  dropped: Array<{ kind: EventKind | 'unknown'; reason: string }>;
+}
+
+/**
+ * Runs one batch end to end: decode, rules, anonymize, dedupe, write, dead letters, dedupe
+ * marks; then says what may be committed. Throws (and the caller retries, committing nothing)
+ * on a store outage, a dead-letter topic outage, or a suspicious batch. Every side effect is
+ * idempotent, so a retried or redelivered batch changes nothing twice.
+ */
+export class BatchProcessor {
+  private readonly dedupe: DedupeStep;
+  private readonly rules: ReturnType<typeof rulesStep>;
+  private readonly anonymize: ReturnType<typeof anonymizeStep>;
+  private readonly label: string;
+
+  constructor(private readonly o: BatchProcessorOptions) {
+    this.dedupe = new DedupeStep(o.dedupe, o.logger);
+    this.rules = rulesStep(o.rules ?? RuleEngine.empty());
+    this.anonymize = anonymizeStep(o.anonymizer);
+    this.label = o.store.type;
+  }
+
+  async process(messages: PipelineMessage[]): Promise<BatchOutcome> {
+    const m = this.o.metrics;
+    m?.batchSize.observe({ store: this.label }, messages.length);
+    const prepared = this.prepare(messages);
+    const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
+    if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
+    this.guard(messages.length, prepared.letters.length);
+
+    const timer = m?.writeSeconds.startTimer({ store: this.label });
+    const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
+    timer?.();
+    const byId = new Map(prepared.events.map((e) => [e.event.id, e.message]));
+    const rejected = [...written.rejected].map(([eventId, detail]): DeadLetter => ({
+      message: byId.get(eventId)!, stage: 'write', reason: 'store_rejected', detail, eventId, consumerGroup: this.o.consumerGroup,
+    }));
+    const letters = [...prepared.letters, ...rejected];
+    this.guard(messages.length, letters.length);
+
+    await this.o.deadLetters.publish(letters);
+    const stored = fresh.filter((e) => !written.rejected.has(e.id));
+    await this.dedupe.mark(stored.map((e) => e.id));
+
+    this.record(prepared, stored, duplicates, written.written, written.duplicates, letters);
+    return {
+      commits: nextOffsets(messages),
+      counts: {
+        consumed: messages.length, written: written.written, duplicates: duplicates.length + written.duplicates,
+        dropped: prepared.dropped.length, deadLettered: letters.length,
+      },
+    };
+  }
+
+  private prepare(messages: PipelineMessage[]): Prepared {
+    const out: Prepared = { events: [], letters: [], dropped: [] };
+    const letter = (message: PipelineMessage, stage: PipelineStage, reason: string, detail?: string, eventId?: string) =>
+      out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
+    for (const message of messages) {
+      this.o.metrics?.consumed.inc({ store: this.label, kind: kindHeader(message) });
+      const decoded = decodeStep(message);
+      if (decoded.type === 'dlq') letter(message, 'decode', decoded.reason, decoded.detail);
+      if (decoded.type !== 'ok') continue;
+      const envelope = decoded.value;
+      const ruled = this.rules(envelope);
+      if (ruled.type === 'drop') out.dropped.push({ kind: envelope.kind, reason: ruled.reason });
+      if (ruled.type === 'dlq') letter(message, 'rules', ruled.reason, ruled.detail, envelope.id);
+      if (ruled.type !== 'ok') continue;
+      const anonymized = this.anonymize(ruled.value);
+      if (anonymized.type === 'dlq') letter(message, 'anonymize', anonymized.reason, anonymized.detail, envelope.id);
+      if (anonymized.type === 'ok') out.events.push({ event: anonymized.value, message });
+    }
+    return out;
+  }
+
+  private guard(size: number, letters: number): void {
+    const g = this.o.guard;
+    if (!g || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
+    throw new SuspiciousBatchError(`${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%); failing the batch instead`);
+  }
+
+  private record(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, written: number, storeDups: number, letters: DeadLetter[]): void {
+    const m = this.o.metrics;
+    const store = this.label;
+    for (const d of p.dropped) m?.dropped.inc({ store, kind: d.kind, reason: d.reason });
+    for (const d of dups) m?.deduplicated.inc({ store, kind: d.event.kind, layer: d.layer });
+    for (const e of stored) m?.stored.inc({ store, kind: e.kind });
+    if (storeDups > 0) m?.deduplicated.inc({ store, kind: 'any', layer: 'store' }, storeDups);
+    m?.written.inc({ store }, written);
+    for (const l of letters) {
+      m?.deadLettered.inc({ store, stage: l.stage, reason: l.reason });
+      // Position and reason code only: the detail may quote personal data.
+      this.o.logger.warn({ stage: l.stage, reason: l.reason, topic: l.message.topic, partition: l.message.partition, offset: l.message.offset, eventId: l.eventId }, 'message dead-lettered');
+    }
+  }
+}
+
+function kindHeader(message: PipelineMessage): string {
+  const raw = message.headers[HEADERS.kind];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  const kind = value === undefined ? '' : value.toString();
+  return (EVENT_KINDS as readonly string[]).includes(kind) ? kind : 'unknown';
+}

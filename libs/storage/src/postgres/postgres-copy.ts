@@ -1,0 +1,55 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Row, TableSpec } from './postgres-rows';
+
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+// PostgreSQL text and jsonb cannot hold NUL; it carries no meaning in telemetry.
+const stripNul = (s: string) => (s.includes('\u0000') ? s.split('\u0000').join('') : s);
+const jsonReplacer = (_k: string, v: unknown) => (typeof v === 'string' ? stripNul(v) : v);
+
+/** One value in COPY text format. */
+export function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  let s: string;
+  if (typeof v === 'string') s = stripNul(v);
+  else if (typeof v === 'number') s = Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
+  else if (typeof v === 'boolean') s = v ? 't' : 'f';
+  else if (v instanceof Date) s = v.toISOString();
+  else s = JSON.stringify(v, jsonReplacer);
+  return s.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]);
+}
+
+export function copyText(rows: readonly Row[]): string {
+  let out = '';
+  for (const row of rows) out += row.map(copyField).join('\t') + '\n';
+  return out;
+}
+
+export const stagingTable = (spec: TableSpec) => `_stage_${spec.table}`;
+
+/** A per-connection temp table shaped like the target, emptied at each commit. */
+export function createStagingSql(spec: TableSpec): string {
+  return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (LIKE ${spec.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
+}
+
+/** Streams rows into the staging table with COPY (inside the caller's transaction). */
+export async function copyIntoStaging(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
+  const sql = `COPY ${stagingTable(spec)} (${spec.columns.join(', ')}) FROM STDIN`;
+  await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(sql)));
+}
+
+/**
+ * Moves staged rows into the table. insert: a key already stored stays as it is (a
+ * re-delivery). replace: the stored row is overwritten. Rows are taken in key order so
+ * concurrent batches lock keys in the same order and cannot deadlock.
+ */
+export function mergeSql(spec: TableSpec, mode: 'insert' | 'replace'): string {
+  const cols = spec.columns.join(', ');
+  const select = `SELECT DISTINCT ON (${spec.key}) ${cols} FROM ${stagingTable(spec)} ORDER BY ${spec.key}`;
+  const conflict = mode === 'insert'
+    ? 'DO NOTHING'
+    : `DO UPDATE SET ${spec.columns.filter((c) => c !== spec.key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, stored_at = now()`;
+  return `INSERT INTO ${spec.table} (${cols}) ${select} ON CONFLICT (${spec.key}) ${conflict} RETURNING event_id`;
+}

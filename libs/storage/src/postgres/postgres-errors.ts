@@ -1,0 +1,17 @@
+/**
+ * Errors caused by the data of the rows (SQLSTATE class 22 data exception, 23 integrity
+ * constraint, 54 program limit such as a too-large row): retrying cannot help, but only some
+ * rows of the batch are to blame. Everything else (connection loss, shutdown, deadlock,
+ * missing table while an operator fixes it) is an outage: retry, never dead-letter.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/** A short, PII-free description (the server's message may quote row values, so only codes). */
+export function describePgError(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return `SQLSTATE ${e.code}`;
+  return `${e?.code ?? e?.name ?? 'Error'}: ${(e?.message ?? String(err)).split('\n')[0].slice(0, 200)}`;
+}

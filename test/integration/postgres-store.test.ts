@@ -1,0 +1,134 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { loadConfig, PostgresConfig } from '@app/config';
+import { createLogger } from '@app/observability';
+import { createPostgresPool, migrate, MIGRATIONS, PostgresStore, ProcessedEvent, RetriableStoreError } from '@app/storage';
+import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-events';
+import { createTestDatabase, TestDatabase } from '../support/pipeline-harness';
+import { getFreePort } from '../support/apps';
+import { sharedStack } from '../support/services';
+
+const logger = createLogger({ level: 'error', format: 'json', name: 'postgres-store-test' });
+const pgConfig = (overrides: Record<string, string>): PostgresConfig => loadConfig({
+  API_KEY: 'k'.repeat(32), ANONYMIZATION_KEY: 'a'.repeat(32), POSTGRES_HOST: '127.0.0.1', POSTGRES_USER: 'stats_user',
+  POSTGRES_PASSWORD: 'secure_password', POSTGRES_SSL_MODE: 'disable', POSTGRES_MAX_CONNECTIONS: '4', ...overrides,
+}).postgres;
+
+describe('PostgresStore (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let store: PostgresStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresStore(pgConfig({ POSTGRES_DB: db.name }), logger);
+    await store.connect();
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('applies migrations once, safely in parallel, and records them', async () => {
+    const pools = [1, 2, 3].map(() => createPostgresPool(pgConfig({ POSTGRES_DB: db.name })));
+    const applied = await Promise.all(pools.map((p) => migrate(p)));
+    await Promise.all(pools.map((p) => p.end()));
+    expect(applied).toEqual([[], [], []]);
+    const { rows } = await db.pool.query('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('migrates a fresh database exactly once under concurrency', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const pools = [1, 2, 3].map(() => createPostgresPool(pgConfig({ POSTGRES_DB: fresh.name })));
+      const applied = await Promise.all(pools.map((p) => migrate(p)));
+      await Promise.all(pools.map((p) => p.end()));
+      expect(applied.flat()).toEqual([1]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('writes all three kinds, one row per report, panel event and sample, idempotently', async () => {
+    const events = [
+      usageEvent(), analyticsEvent({ uuid: 'sess-1', type: 'start', time: 1_700_000_000 }),
+      metricsEvent('node', [{ name: 'up', type: 'gauge', samples: [{ labels: { a: '1' }, value: 1 }, { labels: { a: '2' }, value: '+Inf' }] }]),
+    ];
+    expect(await store.writeBatch(events)).toEqual({ written: 3, duplicates: 0, rejected: [] });
+    expect(await store.writeBatch([...events, events[0]])).toEqual({ written: 0, duplicates: 4, rejected: [] });
+    const { rows } = await db.pool.query(`SELECT
+      (SELECT count(*) FROM usage_reports WHERE event_id = $1)::int AS u,
+      (SELECT count(*) FROM analytics_events WHERE event_id = $2)::int AS a,
+      (SELECT count(*) FROM metric_samples WHERE event_id = $3)::int AS m,
+      (SELECT max(value) FROM metric_samples WHERE event_id = $3) AS inf,
+      (SELECT session_uuid FROM analytics_events WHERE event_id = $2) AS s,
+      (SELECT metrics->>'stats.dashboards.count' FROM usage_reports WHERE event_id = $1) AS d`, [events[0].id, events[1].id, events[2].id]);
+    expect(rows[0]).toEqual({ u: 1, a: 1, m: 2, inf: Infinity, s: 'sess-1', d: '7' });
+  });
+
+  it('overwrites stored rows in replace mode, including a push\'s changed series', async () => {
+    const report = usageEvent({ metrics: { 'stats.users.count': 1 } });
+    const push = metricsEvent('job', [{ name: 'x', type: 'gauge', samples: [{ labels: { a: '1' }, value: 1 }] }]);
+    await store.writeBatch([report, push]);
+    const changedReport: ProcessedEvent = { ...report, payload: { ...report.payload, metrics: { 'stats.users.count': 2 } } };
+    const changedPush: ProcessedEvent = { ...push, payload: { ...push.payload, families: [{ name: 'x', type: 'gauge', samples: [{ name: 'x', labels: { b: '2' }, value: 5 }] }] } };
+    expect(await store.writeBatch([changedReport, changedPush], { mode: 'insert' })).toMatchObject({ written: 1, duplicates: 1 });
+    expect(await store.writeBatch([changedReport, changedPush], { mode: 'replace' })).toMatchObject({ written: 2, duplicates: 0 });
+    const users = await db.pool.query(`SELECT metrics->>'stats.users.count' AS n FROM usage_reports WHERE event_id = $1`, [report.id]);
+    expect(users.rows[0].n).toBe('2');
+    const samples = await db.pool.query('SELECT labels, value FROM metric_samples WHERE event_id = $1', [push.id]);
+    expect(samples.rows).toEqual([{ labels: { b: '2' }, value: 5 }]);
+  });
+
+  it('isolates rows PostgreSQL refuses and writes the rest of the batch', async () => {
+    const good = [usageEvent(), usageEvent(), usageEvent()];
+    const bad = usageEvent({ metrics: { broken: 'lone surrogate \ud800' } });
+    const result = await store.writeBatch([good[0], bad, good[1], good[2]]);
+    expect(result.written).toBe(3);
+    expect(result.rejected).toEqual([{ eventId: bad.id, reason: expect.stringMatching(/refused by postgres/) }]);
+  });
+
+  it('reports an outage as retriable and an unhealthy store', async () => {
+    const down = new PostgresStore(pgConfig({ POSTGRES_DB: db.name, POSTGRES_PORT: String(await getFreePort()), POSTGRES_CONNECT_TIMEOUT_MS: '500' }), logger);
+    await expect(down.writeBatch([usageEvent()])).rejects.toBeInstanceOf(RetriableStoreError);
+    await expect(down.connect()).rejects.toBeInstanceOf(RetriableStoreError);
+    expect(await down.health()).toMatchObject({ ok: false });
+    await down.close();
+  });
+});
+
+describe('POSTGRES_SSL_MODE (shared PostgreSQL)', () => {
+  const sslInUse = async (mode: string, extra: Record<string, string> = {}) => {
+    const pool = createPostgresPool(pgConfig({ POSTGRES_SSL_MODE: mode, POSTGRES_DB: 'usage_stats', ...extra }));
+    try {
+      const { rows } = await pool.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      return rows[0].ssl as boolean;
+    } finally {
+      await pool.end();
+    }
+  };
+  const serverCert = join(__dirname, '../../.local/postgres/data/server.crt');
+
+  it('disable never uses TLS', async () => {
+    expect(await sslInUse('disable')).toBe(false);
+  });
+
+  it('require uses TLS without verification; verify-* check the certificate', async () => {
+    const admin = new Pool({ ...sharedStack.postgres, max: 1, ssl: false });
+    const ssl = (await admin.query('SHOW ssl')).rows[0].ssl;
+    await admin.end();
+    if (ssl !== 'on') {
+      await expect(sslInUse('require')).rejects.toThrow(/does not support SSL/);
+      return;
+    }
+    expect(await sslInUse('require')).toBe(true);
+    // A self-signed server certificate is trusted only when given as the CA.
+    await expect(sslInUse('verify-full')).rejects.toThrow(/self[- ]signed|certificate/i);
+    if (existsSync(serverCert)) {
+      const ca = serverCert;
+      expect(readFileSync(ca, 'utf8')).toContain('BEGIN CERTIFICATE');
+      expect(await sslInUse('verify-ca', { POSTGRES_SSL_CA_FILE: ca })).toBe(true);
+    }
+  });
+});
