@@ -5,3 +5,5 @@ export * from './envelope.codec';
 export * from './event-id';
 export * from './metrics-push.schema';
 export * from './usage-report.schema';
+export * from './batch-item.schema';
+export * from './json-schemas';

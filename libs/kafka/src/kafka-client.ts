@@ -1,4 +1,4 @@
-import { Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@app/config';
 import type { Logger } from '@app/observability';
 
@@ -6,8 +6,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
 };
 
-/** The only place a kafkajs client is constructed; its logs go to our structured logger. */
-export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+/** The only place a kafkajs client is constructed; its logs go to our structured logger. `retry` overrides kafkajs' client retry (e.g. to fail fast). */
+export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = '', retry?: RetryOptions): Kafka {
   const sasl: SASLOptions | undefined = config.saslMechanism
     ? ({ mechanism: config.saslMechanism, username: config.saslUsername ?? '', password: config.saslPassword ?? '' } as SASLOptions)
     : undefined;
@@ -19,6 +19,7 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix 
     sasl,
     connectionTimeout: 3000,
     requestTimeout: 10000,
+    retry,
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }: { level: number; log: LogEntry['log'] }) => {
       const { message, ...rest } = entry;

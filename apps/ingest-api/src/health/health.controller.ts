@@ -1,20 +1,21 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck } from '@nestjs/terminus';
+import { HealthProbes } from './health-probes.service';
 
-/** Liveness and readiness; readiness gains the Kafka producer's state with the ingest routes. */
+/** Liveness, and readiness that follows the Kafka producer. No API key. */
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthCheckService) {}
+  constructor(private readonly probes: HealthProbes) {}
 
   @Get('health')
   @HealthCheck()
   live() {
-    return this.health.check([]);
+    return this.probes.live();
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([]);
+    return this.probes.ready();
   }
 }

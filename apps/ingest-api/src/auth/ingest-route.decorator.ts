@@ -1,0 +1,14 @@
+import { RouteConfig } from '@nestjs/platform-fastify';
+
+/** How the access hook treats an ingest route (carried in Fastify's route config). */
+export interface IngestRoutePolicy {
+  /** The Grafana usage report route, which GRAFANA_REPORT_PUBLIC may open (Grafana cannot send credentials). */
+  grafanaReport?: boolean;
+  /** Accept the key as `?key=` (the analytics panel cannot set headers). */
+  queryKey?: boolean;
+}
+
+export const INGEST_POLICY = 'ingestPolicy';
+
+/** Marks a route as an ingest route: API key (unless public) and per-client rate limit apply. */
+export const IngestRoute = (policy: IngestRoutePolicy = {}) => RouteConfig({ [INGEST_POLICY]: policy });

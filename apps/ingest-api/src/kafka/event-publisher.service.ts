@@ -1,0 +1,87 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CONFIG, Config } from '@app/config';
+import { BatchingProducer, OutgoingMessage, createKafka, ensureTopics } from '@app/kafka';
+import { Logger } from '@app/observability';
+import { LOGGER } from '../logger.token';
+import { IngestMetrics } from '../metrics/ingest.metrics';
+
+/**
+ * The API's one way into Kafka: the micro-batching producer, started with the app (topics
+ * provisioned on first connection when configured) and flushed on shutdown.
+ */
+@Injectable()
+export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly producer: BatchingProducer;
+
+  constructor(@Inject(CONFIG) private readonly config: Config, @Inject(LOGGER) private readonly logger: Logger, private readonly metrics: IngestMetrics) {
+    // kafkajs logs every retry of every connection at error level; during an outage the
+    // producer's own "lost"/"connected" lines say it once, so its chatter is kept for debug.
+    const kafkajsLogger = logger.child({}, { level: config.app.logLevel === 'debug' ? 'debug' : 'fatal' });
+    // Fail fast: a request's bound is KAFKA_ACK_TIMEOUT_MS, and reconnecting is our loop's job.
+    const kafka = createKafka(config.kafka, kafkajsLogger, '-ingest', { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 });
+    const { ingest } = config;
+    this.producer = new BatchingProducer(kafka, {
+      topic: config.kafka.topic,
+      lingerMs: ingest.producerLingerMs,
+      maxBatchMessages: ingest.producerBatchMessages,
+      maxBatchBytes: ingest.producerBatchBytes,
+      maxQueuedMessages: ingest.producerMaxQueued,
+      ackTimeoutMs: config.kafka.ackTimeoutMs,
+      compression: config.kafka.compression,
+      idempotent: ingest.producerIdempotent,
+      maxInFlight: ingest.producerMaxInFlight,
+      logger: logger.child({ component: 'producer' }),
+      onFirstConnect: config.kafka.provisionTopics ? () => this.provision(kafka) : undefined,
+      onBatch: (b) => {
+        metrics.batchSize.observe(b.messages);
+        metrics.batchDuration.observe(b.durationMs / 1000);
+        metrics.produced.inc({ outcome: b.ok ? 'acked' : 'failed' }, b.messages);
+      },
+      onStateChange: (state) => metrics.producerUp.set(state === 'ready' ? 1 : 0),
+    });
+  }
+
+  get ready(): boolean {
+    return this.producer.isReady;
+  }
+
+  get state(): string {
+    return this.producer.state;
+  }
+
+  onModuleInit(): void {
+    this.metrics.producerUp.set(0);
+    this.producer.start();
+  }
+
+  /** Resolves when Kafka acknowledged every message; rejects with KafkaUnavailableError. */
+  async publish(messages: OutgoingMessage[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    let outcome = 'acked';
+    try {
+      await this.producer.send(messages);
+    } catch (err) {
+      outcome = 'unavailable';
+      throw err;
+    } finally {
+      this.metrics.ackLatency.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.close(this.config.ingest.shutdownTimeoutMs);
+  }
+
+  private async provision(kafka: ReturnType<typeof createKafka>): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const report of await ensureTopics(admin, this.config.kafka)) {
+        this.logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'kafka topic ready');
+        for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

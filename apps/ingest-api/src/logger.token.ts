@@ -1,0 +1,2 @@
+/** Injection token of the app's structured (pino) logger. */
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,33 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { BodyError } from './body-error';
+
+const gunzipAsync = promisify(gunzip);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Undoes Content-Encoding. The compressed size is already bounded by Fastify's bodyLimit;
+ * the decompressed size is bounded here, so a gzip bomb stops at `maxBytes` of output.
+ */
+export async function decodeContent(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+  const encoding = (contentEncoding ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return body;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') throw new BodyError(415, `unsupported Content-Encoding "${encoding.slice(0, 32)}" (gzip or identity)`);
+  try {
+    return await gunzipAsync(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new BodyError(413, `decompressed body exceeds ${maxBytes} bytes`);
+    }
+    throw new BodyError(400, 'body is not valid gzip');
+  }
+}
+
+/** Strict UTF-8 (a leading BOM is dropped); invalid byte sequences are a 400, never mojibake. */
+export function decodeUtf8(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BodyError(400, 'body is not valid UTF-8');
+  }
+}

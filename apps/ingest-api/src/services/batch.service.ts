@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, Config } from '@app/config';
+import { AnalyticsEvent, BatchItem, EventKind } from '@app/contracts';
+import { RequestContext } from '../http/request-context';
+import { ParsedItem, isNdjson, parseBatch } from '../parsing/batch-body';
+import { readText } from '../parsing/json-body';
+import { PayloadValidator } from '../parsing/payload-validator';
+import { IngestService, PreparedItem } from './ingest.service';
+
+export type ItemResult =
+  | { index: number; id: string; status: 'accepted' | 'skipped'; reason?: string }
+  | { index: number; status: 'rejected'; reason: string };
+
+export interface BatchResponse {
+  accepted: number;
+  rejected: number;
+  skipped: number;
+  results: ItemResult[];
+}
+
+type Outcome = { result: ItemResult; prepared?: PreparedItem };
+
+/**
+ * POST /api/v1/ingest. Every item is judged on its own: valid items are published together
+ * (one Kafka acknowledgement for the request), invalid ones are reported by index and reason.
+ */
+@Injectable()
+export class BatchService {
+  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+
+  async accept(body: Buffer | undefined, ctx: RequestContext): Promise<{ status: number; body: BatchResponse }> {
+    const { app, ingest } = this.config;
+    const text = await readText(body, ctx.contentEncoding, { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth });
+    const batch = parseBatch(text, isNdjson(ctx.contentType), ingest.jsonMaxDepth, ingest.batchMaxItems);
+    const outcomes = batch.single
+      ? [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx)]
+      : batch.items.map((item, index) => this.judgeParsed(item, index, ctx));
+    const prepared = outcomes.flatMap((o) => (o.prepared ? [o.prepared] : []));
+    if (prepared.length > 0) await this.ingest.publish(prepared);
+    const results = outcomes.map((o) => o.result);
+    const count = (status: ItemResult['status']) => results.filter((r) => r.status === status).length;
+    const response = { accepted: count('accepted'), rejected: count('rejected'), skipped: count('skipped'), results };
+    const status = response.rejected === 0 ? 200 : response.rejected === results.length ? 400 : 207;
+    return { status, body: response };
+  }
+
+  private judgeParsed(item: ParsedItem, index: number, ctx: RequestContext): Outcome {
+    if (!item.ok) return this.reject(index, item.reason, 'unknown');
+    const check = this.validator.item(item.value);
+    if (!check.ok) return this.reject(index, check.reason, 'unknown');
+    return this.judge(item.value as BatchItem, index, ctx);
+  }
+
+  private judge(item: BatchItem, index: number, ctx: RequestContext): Outcome {
+    const check = this.validator.payload(item.kind, item.payload);
+    if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
+    const prepared = this.ingest.prepare({ kind: item.kind, payload: item.payload, index, clientId: item.id }, ctx);
+    if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard.uid === 'new') {
+      this.ingest.countSkipped(item.kind);
+      return { result: { index, id: prepared.id, status: 'skipped', reason: 'unsaved dashboard (uid "new")' } };
+    }
+    return { result: { index, id: prepared.id, status: 'accepted' }, prepared };
+  }
+
+  private reject(index: number, reason: string, kind: EventKind | 'unknown'): Outcome {
+    this.ingest.countRejected(kind);
+    return { result: { index, status: 'rejected', reason } };
+  }
+}

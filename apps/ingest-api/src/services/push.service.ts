@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, Config } from '@app/config';
+import { MetricsPush } from '@app/contracts';
+import { RequestContext } from '../http/request-context';
+import { BodyError } from '../parsing/body-error';
+import { decodeContent, decodeUtf8 } from '../parsing/body-decoder';
+import { Family, enforceSampleCap } from '../parsing/metric-families';
+import { PayloadValidator } from '../parsing/payload-validator';
+import { isDelimitedProtobuf, parsePrometheusProtobuf } from '../parsing/prometheus-protobuf.parser';
+import { parsePrometheusText } from '../parsing/prometheus-text.parser';
+import { parsePushPath } from '../parsing/push-path';
+import { IngestService } from './ingest.service';
+
+export type PushOp = MetricsPush['op'];
+
+/** The Pushgateway API: a push (or a group's deletion) becomes one `metrics` event. */
+@Injectable()
+export class PushService {
+  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+
+  async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
+    const { job, grouping } = parsePushPath(url);
+    const families = op === 'delete' ? [] : await this.families(body, ctx);
+    const push: MetricsPush = { op, job, grouping, families };
+    const check = this.validator.payload('metrics', push);
+    if (!check.ok) {
+      this.ingest.countRejected('metrics');
+      throw new BodyError(400, `invalid push: ${check.reason}`);
+    }
+    return this.ingest.publishOne({ kind: 'metrics', payload: push }, ctx);
+  }
+
+  private async families(body: Buffer | undefined, ctx: RequestContext): Promise<Family[]> {
+    if (!body || body.length === 0) return [];
+    const max = this.config.ingest.pushMaxSamples;
+    const bytes = await decodeContent(body, ctx.contentEncoding, this.config.app.maxPayloadBytes);
+    if (isDelimitedProtobuf(ctx.contentType)) return parsePrometheusProtobuf(bytes, max);
+    const families = parsePrometheusText(decodeUtf8(bytes));
+    enforceSampleCap(families, max);
+    return families;
+  }
+}

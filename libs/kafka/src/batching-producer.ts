@@ -1,0 +1,223 @@
+import { CompressionTypes, Kafka, Message } from 'kafkajs';
+import type { Logger } from '@app/observability';
+import { ProducerConnection, ProducerState, errorSummary } from './producer-connection';
+
+export interface OutgoingMessage {
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export type UnavailableReason = 'not_connected' | 'timeout' | 'send_failed' | 'overloaded' | 'closing';
+
+/** Kafka cannot take the messages now; the caller answers 503 with Retry-After. Nothing was acknowledged. */
+export class KafkaUnavailableError extends Error {
+  override readonly name = 'KafkaUnavailableError';
+  constructor(readonly reason: UnavailableReason, message: string) {
+    super(message);
+  }
+}
+
+export interface BatchReport {
+  messages: number;
+  bytes: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface BatchingProducerOptions {
+  topic: string;
+  /** Longest a message waits for company before a batch goes out (ms). */
+  lingerMs: number;
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  /** Messages waiting (queued or in flight) beyond which new sends fail fast. */
+  maxQueuedMessages: number;
+  /** A request not acknowledged within this bound fails (ms). */
+  ackTimeoutMs: number;
+  compression: 'none' | 'gzip' | 'lz4';
+  idempotent: boolean;
+  /** Batches sent concurrently; forced to 1 for the idempotent producer (kafkajs needs one request in flight). */
+  maxInFlight?: number;
+  probeIntervalMs?: number;
+  logger: Logger;
+  onFirstConnect?: () => Promise<void>;
+  onBatch?: (report: BatchReport) => void;
+  onStateChange?: (state: ProducerState) => void;
+}
+
+interface Pending {
+  messages: Message[];
+  bytes: number;
+  settled: boolean;
+  timer?: NodeJS.Timeout;
+  resolve(): void;
+  reject(err: KafkaUnavailableError): void;
+}
+
+const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, lz4: CompressionTypes.LZ4 } as const;
+
+/**
+ * kafkajs has no producer linger, so this micro-batcher collects the messages of concurrent
+ * requests and sends them with one sendBatch (acks=-1) per flush: when `maxBatchMessages`
+ * or `maxBatchBytes` is reached, `lingerMs` after the first queued message, or as soon as
+ * the previous batch is acknowledged. A request's promise settles only with its batch's
+ * acknowledgement (or fails by the ack timeout), and a request is never split across batches.
+ */
+export class BatchingProducer {
+  private readonly connection: ProducerConnection;
+  private queue: Pending[] = [];
+  private queuedMessages = 0;
+  private queuedBytes = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly maxInFlight: number;
+  private lingerTimer?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(kafka: Kafka, private readonly options: BatchingProducerOptions) {
+    if (options.compression === 'lz4') {
+      throw new Error('KAFKA_COMPRESSION=lz4 needs an LZ4 codec, which is not installed; use none or gzip');
+    }
+    this.maxInFlight = options.idempotent ? 1 : Math.max(1, options.maxInFlight ?? 1);
+    this.connection = new ProducerConnection(kafka, {
+      idempotent: options.idempotent,
+      attemptTimeoutMs: Math.min(options.ackTimeoutMs, 5000),
+      probeIntervalMs: options.probeIntervalMs ?? 2000,
+      logger: options.logger,
+      onFirstConnect: options.onFirstConnect,
+      onStateChange: (state) => {
+        if (state !== 'ready') this.failQueued(new KafkaUnavailableError('not_connected', `kafka producer ${state}`));
+        options.onStateChange?.(state);
+      },
+    });
+  }
+
+  get state(): ProducerState {
+    return this.connection.state;
+  }
+
+  get isReady(): boolean {
+    return this.connection.state === 'ready' && !this.closing;
+  }
+
+  start(): void {
+    this.connection.start();
+  }
+
+  /** Resolves once Kafka has acknowledged every message (acks=-1); rejects with KafkaUnavailableError. */
+  send(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    if (this.closing) return Promise.reject(new KafkaUnavailableError('closing', 'shutting down'));
+    if (!this.connection.ready) return Promise.reject(new KafkaUnavailableError('not_connected', 'kafka is not connected'));
+    if (this.queuedMessages + messages.length > this.options.maxQueuedMessages) {
+      return Promise.reject(new KafkaUnavailableError('overloaded', 'too many messages waiting for kafka'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const bytes = messages.reduce((n, m) => n + m.value.length + m.key.length, 0);
+      const pending: Pending = { messages, bytes, settled: false, resolve, reject };
+      pending.timer = setTimeout(() => this.settle(pending, new KafkaUnavailableError('timeout', 'kafka did not acknowledge in time')), this.options.ackTimeoutMs);
+      this.queue.push(pending);
+      this.queuedMessages += messages.length;
+      this.queuedBytes += bytes;
+      this.schedule();
+    });
+  }
+
+  /** Stops taking messages, sends what is queued, waits for the acknowledgements, disconnects. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.inFlight.size > 0) && Date.now() < deadline && this.connection.ready) {
+      if (this.inFlight.size < this.maxInFlight) this.flush();
+      await Promise.race([...this.inFlight, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref())]);
+    }
+    this.failQueued(new KafkaUnavailableError('closing', 'shutting down'));
+    clearTimeout(this.lingerTimer);
+    await this.connection.close();
+  }
+
+  private schedule(): void {
+    if (this.inFlight.size >= this.maxInFlight) return; // an acknowledgement triggers the next flush
+    if (this.queuedMessages >= this.options.maxBatchMessages || this.queuedBytes >= this.options.maxBatchBytes || this.options.lingerMs === 0) {
+      this.flush();
+    } else {
+      this.lingerTimer ??= setTimeout(() => this.flush(), this.options.lingerMs);
+    }
+  }
+
+  private flush(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const batch = this.take();
+    if (batch.length === 0) return;
+    const sending: Promise<void> = this.sendBatch(batch).finally(() => {
+      this.inFlight.delete(sending);
+      if (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) this.flush();
+    });
+    this.inFlight.add(sending);
+  }
+
+  /** Whole requests, oldest first, up to the batch bounds (at least one request). */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    let messages = 0;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (!next.settled && batch.length > 0 && (messages + next.messages.length > this.options.maxBatchMessages || bytes + next.bytes > this.options.maxBatchBytes)) break;
+      this.queue.shift();
+      this.queuedMessages -= next.messages.length;
+      this.queuedBytes -= next.bytes;
+      if (next.settled) continue; // timed out while queued: its client already has a 503
+      batch.push(next);
+      messages += next.messages.length;
+      bytes += next.bytes;
+    }
+    return batch;
+  }
+
+  private async sendBatch(batch: Pending[]): Promise<void> {
+    const producer = this.connection.ready;
+    const messages = batch.flatMap((p) => p.messages);
+    const bytes = batch.reduce((n, p) => n + p.bytes, 0);
+    const started = Date.now();
+    if (!producer) {
+      batch.forEach((p) => this.settle(p, new KafkaUnavailableError('not_connected', 'kafka is not connected')));
+      return;
+    }
+    try {
+      await producer.sendBatch({
+        topicMessages: [{ topic: this.options.topic, messages }],
+        acks: -1,
+        timeout: this.options.ackTimeoutMs,
+        compression: CODECS[this.options.compression],
+      });
+      this.connection.markSuccess();
+      batch.forEach((p) => this.settle(p));
+      this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: true });
+    } catch (err) {
+      this.options.logger.warn({ err: errorSummary(err), messages: messages.length }, 'kafka batch failed');
+      batch.forEach((p) => this.settle(p, new KafkaUnavailableError('send_failed', 'kafka rejected the batch')));
+      this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: false });
+      this.connection.markFailed(err);
+    }
+  }
+
+  private settle(pending: Pending, err?: KafkaUnavailableError): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    if (err) pending.reject(err);
+    else pending.resolve();
+  }
+
+  private failQueued(err: KafkaUnavailableError): void {
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedMessages = 0;
+    this.queuedBytes = 0;
+    queued.forEach((p) => this.settle(p, err));
+  }
+}
+
+export type { ProducerState } from './producer-connection';

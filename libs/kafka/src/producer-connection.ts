@@ -1,0 +1,151 @@
+import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import type { Logger } from '@app/observability';
+
+export type ProducerState = 'connecting' | 'ready' | 'down' | 'closed';
+
+export interface ProducerConnectionOptions {
+  idempotent: boolean;
+  /** Bound on one connect attempt or one idle probe (ms). */
+  attemptTimeoutMs: number;
+  /** How often an idle, ready producer checks the broker is still there (ms). */
+  probeIntervalMs: number;
+  logger: Logger;
+  /** Runs once, on the first successful connection, before the producer reports ready (e.g. topic provisioning). */
+  onFirstConnect?: () => Promise<void>;
+  onStateChange?: (state: ProducerState) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Owns the kafkajs producer's life: connects in the background, reports whether it can
+ * produce, and after any failure replaces the producer with a fresh one (a new producer id,
+ * so an idempotent producer never stays wedged on sequence numbers the broker forgot).
+ * kafkajs reports no disconnects of its own, so an idle producer probes the cluster.
+ */
+export class ProducerConnection {
+  private producer?: Producer;
+  private admin?: Admin;
+  private current: ProducerState = 'connecting';
+  private loop?: Promise<void>;
+  private probeTimer?: NodeJS.Timeout;
+  private firstConnectDone = false;
+  private lastSuccess = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ProducerConnectionOptions,
+  ) {}
+
+  get state(): ProducerState {
+    return this.current;
+  }
+
+  /** The live producer, only while ready. */
+  get ready(): Producer | undefined {
+    return this.current === 'ready' ? this.producer : undefined;
+  }
+
+  start(): void {
+    this.reconnect();
+    this.probeTimer = setInterval(() => void this.probe(), this.options.probeIntervalMs);
+    this.probeTimer.unref();
+  }
+
+  /** Any successful round trip proves the connection; idle probes are skipped meanwhile. */
+  markSuccess(): void {
+    this.lastSuccess = Date.now();
+  }
+
+  /** A send failed: drop this producer and connect a fresh one in the background. */
+  markFailed(err: unknown): void {
+    if (this.current !== 'ready') return;
+    this.options.logger.warn({ err: errorSummary(err) }, 'kafka producer lost; reconnecting');
+    this.setState('down');
+    this.reconnect();
+  }
+
+  async close(): Promise<void> {
+    this.setState('closed');
+    clearInterval(this.probeTimer);
+    await this.dispose();
+  }
+
+  private setState(state: ProducerState): void {
+    if (this.current === state || this.current === 'closed') return;
+    this.current = state;
+    this.options.onStateChange?.(state);
+  }
+
+  private reconnect(): void {
+    this.loop ??= this.connectUntilReady().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  private async connectUntilReady(): Promise<void> {
+    let delay = 200;
+    let logged = false;
+    while (this.current !== 'closed' && this.current !== 'ready') {
+      try {
+        await this.dispose();
+        const producer = this.kafka.producer({
+          idempotent: this.options.idempotent,
+          maxInFlightRequests: this.options.idempotent ? 1 : undefined,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          // Bounded, so a dead broker surfaces as an error (our requests time out earlier anyway).
+          retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+        });
+        this.producer = producer;
+        await withTimeout(producer.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
+        if (!this.firstConnectDone && this.options.onFirstConnect) await this.options.onFirstConnect();
+        this.firstConnectDone = true;
+        this.markSuccess();
+        if ((this.current as ProducerState) === 'closed') return;
+        this.options.logger.info('kafka producer connected');
+        this.setState('ready');
+      } catch (err) {
+        if (!logged) this.options.logger.warn({ err: errorSummary(err) }, 'kafka producer cannot connect; retrying');
+        logged = true;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  private async probe(): Promise<void> {
+    if (this.current !== 'ready' || Date.now() - this.lastSuccess < this.options.probeIntervalMs) return;
+    try {
+      this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
+      const admin = this.admin;
+      await withTimeout(admin.connect().then(() => admin.describeCluster()), this.options.attemptTimeoutMs, 'kafka probe');
+      this.markSuccess();
+    } catch (err) {
+      const admin = this.admin;
+      this.admin = undefined;
+      void admin?.disconnect().catch(() => undefined);
+      this.markFailed(err);
+    }
+  }
+
+  private async dispose(): Promise<void> {
+    const { producer, admin } = this;
+    this.producer = undefined;
+    this.admin = undefined;
+    // A dead broker can make disconnect hang; it must never block a reconnect or shutdown.
+    await Promise.allSettled([producer, admin].map((c) => c && withTimeout(c.disconnect(), 2000, 'kafka disconnect')));
+  }
+}
+
+/** Error fields worth logging, without stack noise or message payloads. */
+export function errorSummary(err: unknown): { name?: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
+}
