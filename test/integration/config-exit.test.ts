@@ -34,3 +34,17 @@ describe.each(apps)('%s refuses a bad configuration', (app) => {
     expect(lines[0]).toMatch(pattern);
   });
 });
+
+describe('worker refuses a store it cannot build', () => {
+  it.each([
+    [{ STORAGE_TYPE: 'postgres,remote_write' }, /^Invalid configuration: REMOTE_WRITE_URL=\(unset\): is required when/],
+    [{ STORAGE_TYPE: 'influxdb' }, /^Invalid configuration: INFLUXDB_URL=\(unset\): is required when/],
+  ])('%j', async (env, pattern) => {
+    const { code, stderr, ms } = await run('worker', env);
+    expect(code).toBe(1);
+    expect(ms).toBeLessThan(2000);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+  });
+});

@@ -1,4 +1,4 @@
-import { backoffDelay } from './batch-consumer';
+import { backoffDelay, MAX_RETRY_AFTER_MS, retryDelay } from './batch-consumer';
 import { DEAD_LETTER_HEADERS, deadLetterMessage } from './dead-letter-producer';
 
 describe('backoffDelay', () => {
@@ -23,5 +23,20 @@ describe('deadLetterMessage', () => {
     });
     expect(String(out.headers[DEAD_LETTER_HEADERS.detail])).toHaveLength(2000);
     expect(out.headers[DEAD_LETTER_HEADERS.eventId]).toBeUndefined();
+  });
+});
+
+describe('retryDelay', () => {
+  const fixed = () => 0.5;
+  it('is the backoff when the error carries no hint', () => {
+    expect(retryDelay(new Error('x'), 2, 100, 1000, fixed)).toBe(backoffDelay(2, 100, 1000, fixed));
+  });
+  it("waits at least the peer's Retry-After", () => {
+    expect(retryDelay(Object.assign(new Error('429'), { retryAfterMs: 7000 }), 0, 100, 1000, fixed)).toBe(7000);
+  });
+  it('never waits less than the backoff, nor more than the cap', () => {
+    expect(retryDelay({ retryAfterMs: 1 }, 3, 100, 1000, fixed)).toBe(backoffDelay(3, 100, 1000, fixed));
+    expect(retryDelay({ retryAfterMs: 10 * 3_600_000 }, 0, 100, 1000, fixed)).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryDelay({ retryAfterMs: Number.NaN }, 0, 100, 1000, fixed)).toBe(backoffDelay(0, 100, 1000, fixed));
   });
 });

@@ -49,6 +49,20 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
+/** A peer's Retry-After is honoured up to this, so a hostile or broken header cannot park a partition for hours. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
+/**
+ * The wait before the next attempt: the backoff, or longer when the failed write carried a
+ * Retry-After hint (a `retryAfterMs` on the error, as the stores' RetriableStoreError has).
+ */
+export function retryDelay(error: unknown, attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+  const backoff = backoffDelay(attempt, initialMs, maxMs, random);
+  const hinted = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof hinted !== 'number' || !Number.isFinite(hinted) || hinted <= 0) return backoff;
+  return Math.max(backoff, Math.min(hinted, MAX_RETRY_AFTER_MS));
+}
+
 class Abandoned extends Error {}
 
 function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
@@ -140,7 +154,7 @@ export class BatchConsumer {
         commits = await this.runHandler(messages, p);
       } catch (error) {
         if (error instanceof Abandoned) return;
-        const delayMs = backoffDelay(attempt, this.options.retryInitialMs, this.options.retryMaxMs);
+        const delayMs = retryDelay(error, attempt, this.options.retryInitialMs, this.options.retryMaxMs);
         this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
         await this.waitWithHeartbeats(delayMs, p);
         continue;

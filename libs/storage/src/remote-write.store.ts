@@ -1,0 +1,134 @@
+import { hostname } from 'node:os';
+import type { RemoteWriteConfig } from '@app/config';
+import type { Logger } from '@app/observability';
+import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from './http-outcome';
+import { SessionCounters } from './remote-write.counters';
+import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
+import { encodeWriteRequest, Series } from './remote-write.proto';
+import { requireSetting } from './required-setting';
+import { PermanentStoreError, ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
+
+/** The headers the remote write 1.0 spec requires (DESIGN.md). */
+const PROTOCOL_HEADERS = {
+  'content-encoding': 'snappy',
+  'content-type': 'application/x-protobuf',
+  'x-prometheus-remote-write-version': '0.1.0',
+  'user-agent': 'usage-stats-handler',
+};
+
+type ChunkOutcome = { ok: true } | { ok: false; error: RetriableStoreError | PermanentStoreError };
+
+export interface RemoteWriteStoreOptions {
+  /** The `writer` label of this process' session counters; unique per process by default. */
+  writerId?: string;
+  now?: () => number;
+}
+
+/**
+ * Prometheus remote write store: snappy-compressed protobuf WriteRequests of at most
+ * REMOTE_WRITE_SERIES_LIMIT series, REMOTE_WRITE_CONCURRENCY at a time. 5xx/429, network
+ * failures and 401/403/404 (settings, not data) are retried, Retry-After honoured; any other
+ * 4xx means the receiver will never take this batch, so it is dead-lettered with its answer.
+ */
+export class RemoteWriteStore implements Store {
+  readonly type = 'remote_write' as const;
+  private readonly url: string;
+  private readonly what: string;
+  private readonly headers: Record<string, string>;
+  private readonly counters: SessionCounters;
+  private readonly now: () => number;
+  /** Batches are written one after another so counter samples reach the receiver in time order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly config: RemoteWriteConfig, private readonly logger?: Logger, options: RemoteWriteStoreOptions = {}) {
+    this.url = requireSetting('REMOTE_WRITE_URL', config.url, 'STORAGE_TYPE includes remote_write');
+    this.what = `remote write receiver at ${new URL(this.url).host}`;
+    this.headers = { ...config.extraHeaders, ...this.authHeader(), ...PROTOCOL_HEADERS };
+    this.counters = new SessionCounters(options.writerId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`, config.userLabels);
+    this.now = options.now ?? Date.now;
+  }
+
+  private authHeader(): Record<string, string> {
+    const c = this.config;
+    if (c.bearerToken) return { authorization: `Bearer ${c.bearerToken}` };
+    if (c.username) return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}` };
+    return {};
+  }
+
+  async connect(): Promise<void> {
+    const health = await this.health();
+    if (!health.ok) this.logger?.warn({ store: this.type, detail: health.detail }, 'remote write receiver not reachable yet; writes will retry');
+  }
+
+  writeBatch(events: ProcessedEvent[]): Promise<WriteResult> {
+    const run = this.queue.then(() => this.write(events));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(events: ProcessedEvent[]): Promise<WriteResult> {
+    const set = new SeriesSet();
+    for (const event of events) {
+      if (event.kind === 'usage_report') addUsageSeries(set, event);
+      else if (event.kind === 'metrics') addPushedSeries(set, event);
+    }
+    const counters = this.counters.prepare(events, this.now());
+    const all: Array<{ key?: string; series: Series }> = [...set.list().map((series) => ({ series })), ...counters.series];
+    const chunks: Array<typeof all> = [];
+    for (let i = 0; i < all.length; i += this.config.seriesLimit) chunks.push(all.slice(i, i + this.config.seriesLimit));
+    const outcomes = await this.sendAll(chunks.map((chunk) => chunk.map((c) => c.series)));
+    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? chunk.flatMap((c) => (c.key ? [c.key] : [])) : [])));
+    const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+    // An outage wins over a refusal: after the retry only the refusal remains and is dead-lettered.
+    const retriable = failures.filter((e): e is RetriableStoreError => e instanceof RetriableStoreError);
+    if (retriable.length > 0) {
+      const wait = Math.max(0, ...retriable.map((e) => e.retryAfterMs ?? 0));
+      throw new RetriableStoreError(`${retriable.length}/${chunks.length} requests failed: ${retriable[0].message}`, wait || undefined);
+    }
+    if (failures.length > 0) throw failures[0];
+    counters.commit();
+    return { written: events.length, duplicates: 0, rejected: [] };
+  }
+
+  /** Sends every chunk with at most `concurrency` requests in flight; never rejects. */
+  private async sendAll(chunks: Series[][]): Promise<ChunkOutcome[]> {
+    const outcomes: ChunkOutcome[] = new Array(chunks.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const i = next++;
+        outcomes[i] = await this.post(chunks[i]).then(
+          () => ({ ok: true as const }),
+          (error: RetriableStoreError | PermanentStoreError) => ({ ok: false as const, error }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, lane));
+    return outcomes;
+  }
+
+  private async post(series: Series[]): Promise<void> {
+    const res = await send(this.url, { method: 'POST', headers: this.headers, body: encodeWriteRequest(series) }, this.config.timeoutMs, this.what);
+    if (res.ok) return void (await res.arrayBuffer());
+    const body = await bodyText(res);
+    if (isRetriableStatus(res.status)) throw retriableResponse(this.what, res, body);
+    // Wrong credentials or URL say nothing about the data: hold it until the setting is fixed.
+    if (isConfigurationStatus(res.status)) throw new RetriableStoreError(`${this.what} refused the write (HTTP ${res.status}, check REMOTE_WRITE_* settings): ${body}`);
+    throw new PermanentStoreError(`${this.what} refused the batch (HTTP ${res.status}): ${body || res.statusText}`);
+  }
+
+  /** An empty WriteRequest: proves the URL, the credentials and the receiver without writing data. */
+  async health(): Promise<StoreHealth> {
+    try {
+      const res = await send(this.url, { method: 'POST', headers: this.headers, body: encodeWriteRequest([]) }, Math.min(this.config.timeoutMs, 5000), this.what);
+      const body = await bodyText(res);
+      return res.ok ? { ok: true } : { ok: false, detail: `${this.what} answered HTTP ${res.status}: ${body}` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+  }
+}
