@@ -89,6 +89,20 @@ describe('PostgresStore (real PostgreSQL)', () => {
     expect(result.rejected).toEqual([{ eventId: bad.id, reason: expect.stringMatching(/refused by postgres/) }]);
   });
 
+  it('keeps writing on a connection whose previous batch was rolled back', async () => {
+    // One connection, so the refused batch and the next one share it.
+    const single = new PostgresStore(pgConfig({ POSTGRES_DB: db.name, POSTGRES_MAX_CONNECTIONS: '1' }), logger);
+    await single.connect();
+    try {
+      const bad = usageEvent({ metrics: { broken: 'lone surrogate \ud800' } });
+      expect((await single.writeBatch([bad])).rejected.map((r) => r.eventId)).toEqual([bad.id]);
+      const next = [usageEvent(), usageEvent()];
+      expect(await single.writeBatch(next)).toEqual({ written: 2, duplicates: 0, rejected: [] });
+    } finally {
+      await single.close();
+    }
+  });
+
   it('reports an outage as retriable and an unhealthy store', async () => {
     const down = new PostgresStore(pgConfig({ POSTGRES_DB: db.name, POSTGRES_PORT: String(await getFreePort()), POSTGRES_CONNECT_TIMEOUT_MS: '500' }), logger);
     await expect(down.writeBatch([usageEvent()])).rejects.toBeInstanceOf(RetriableStoreError);

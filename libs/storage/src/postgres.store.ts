@@ -96,6 +96,7 @@ export class PostgresStore implements Store {
     const client = await this.pool.connect();
     let broken = false;
     try {
+      await this.ensureStaging(client);
       await client.query('BEGIN');
       const stored = new Set<string>();
       for (const kind of KINDS) {
@@ -115,15 +116,22 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Staging tables live as long as the connection. They are created outside the write
+   * transaction: created inside it, a rolled-back batch would take them along while the
+   * connection, back in the pool, still counted as staged.
+   */
+  private async ensureStaging(client: PoolClient): Promise<void> {
+    if (this.staged.has(client)) return;
+    for (const spec of Object.values(TABLES)) await client.query(createStagingSql(spec));
+    this.staged.add(client);
+  }
+
   /** Returns the ids of the events that got (or, in replace mode, replaced) rows. */
   private async writeKind(client: PoolClient, kind: EventKind, events: ProcessedEvent[], mode: WriteOptions['mode']): Promise<string[]> {
     const spec = TABLES[kind];
     const rows: Row[] = events.flatMap(rowsOf);
     if (rows.length === 0) return [];
-    if (!this.staged.has(client)) {
-      for (const s of Object.values(TABLES)) await client.query(createStagingSql(s));
-      this.staged.add(client);
-    }
     await copyIntoStaging(client, spec, rows);
     // A replayed push may map to other series than before: its old samples go.
     if (mode === 'replace' && kind === 'metrics') {
