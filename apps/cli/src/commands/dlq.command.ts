@@ -1,0 +1,105 @@
+import { Command } from 'commander';
+import { ConfigError } from '@app/config';
+import { letterKey } from '@app/kafka';
+import { parsePosition, parsePositiveInt, parseStore } from '../args/parse-args';
+import { parseTime } from '../args/parse-time';
+import type { CliContext } from '../cli-context';
+import { UsageError } from '../cli-errors';
+import { runAction } from '../cli-runner';
+import { statusOf } from '../dlq/dead-letter-view';
+import { groupLetters, renderGroups } from '../dlq/dlq-list';
+import { DlqReplayService, DlqReplaySummary } from '../dlq/dlq-replay.service';
+import { readDeadLetter, readDeadLetters, readRecoveries } from '../dlq/dlq-reader';
+import { letterDetails, renderLetter } from '../dlq/dlq-show';
+import { count, table } from '../output/format';
+import { loadPipelineSettings } from '../pipeline/pipeline-settings';
+
+const DEFAULT_MAX_ATTEMPTS = '3';
+const reasonsOf = (values?: string[]) => (values?.length ? values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean) : undefined);
+const sinceOf = (since?: string) => (since === undefined ? undefined : parseTime(since, '--since'));
+const maxAttemptsOf = (value: string) => parsePositiveInt(value, '--max-attempts')!;
+
+interface ListOptions { reason?: string[]; since?: string; entries?: boolean; maxAttempts: string; json?: boolean }
+interface ReplayOptions { reason?: string[]; since?: string; store?: string; maxAttempts: string; json?: boolean }
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('dead letters grouped by reason and stage, with counts: pending, recovered, dropped, failed again, exhausted')
+    .option('--reason <codes...>', 'only these reasons (e.g. invalid_json store_rejected)')
+    .option('--since <time>', 'only letters dead-lettered since then: ISO-8601 or relative (-1d)')
+    .option('--entries', 'also list every letter with its position (for `dlq show`)')
+    .option('--max-attempts <n>', 'attempts after which a letter counts as exhausted', DEFAULT_MAX_ATTEMPTS)
+    .option('--json', 'print JSON')
+    .action((o: ListOptions) => runAction(() => ({ reasons: reasonsOf(o.reason), sinceMs: sinceOf(o.since), maxAttempts: maxAttemptsOf(o.maxAttempts) }), async (args, ctx) => {
+      const [letters, recoveries] = await Promise.all([readDeadLetters(ctx, args.sinceMs), readRecoveries(ctx)]);
+      const chosen = letters.filter((l) => !args.reasons || args.reasons.includes(l.reason));
+      const { groups, entries } = groupLetters(chosen, recoveries, args.maxAttempts);
+      const topic = ctx.config.kafka.deadLetterTopic;
+      process.stdout.write(`${o.json ? JSON.stringify({ topic, groups, entries: o.entries ? entries : undefined }) : renderGroups(topic, groups, o.entries ? entries : undefined)}\n`);
+    }));
+}
+
+function showCommand(): Command {
+  return new Command('show')
+    .description('one dead letter: reason, stage, detail, every header and the payload pretty-printed (secrets redacted)')
+    .argument('<partition:offset>', 'its position in the dead-letter topic, as `dlq list --entries` shows it')
+    .option('--max-attempts <n>', 'attempts after which a letter counts as exhausted', DEFAULT_MAX_ATTEMPTS)
+    .option('--json', 'print JSON')
+    .action((position: string, o: { maxAttempts: string; json?: boolean }) => runAction(() => ({ ...parsePosition(position), maxAttempts: maxAttemptsOf(o.maxAttempts) }), async (args, ctx) => {
+      const letter = await readDeadLetter(ctx, args.partition, args.offset);
+      if (!letter) {
+        process.stderr.write(`error: no dead letter at ${position} in ${ctx.config.kafka.deadLetterTopic}\n`);
+        return 1;
+      }
+      const recoveries = await readRecoveries(ctx);
+      const details = letterDetails(letter, statusOf(letter, recoveries, args.maxAttempts), recoveries.get(letterKey(letter.partition, letter.offset)));
+      process.stdout.write(`${o.json ? JSON.stringify(details) : renderLetter(details)}\n`);
+    }));
+}
+
+function renderReplay(s: DlqReplaySummary): string {
+  const head = `replayed ${count(s.considered - s.exhausted - s.noStore)} of ${count(s.considered)} pending dead letters: `
+    + `recovered ${count(s.recovered)}, dropped by rules ${count(s.dropped)}, failed again ${count(s.failedAgain)}, `
+    + `exhausted ${count(s.exhausted)}${s.noStore ? `, no store for ${count(s.noStore)}` : ''}`;
+  const rows = Object.entries(s.byReason).map(([r, c]) => [r, count(c.recovered), count(c.dropped), count(c.failedAgain), count(c.exhausted)]);
+  return rows.length ? `${head}\n\n${table(['reason', 'recovered', 'dropped', 'failed again', 'exhausted'], rows)}` : head;
+}
+
+async function replay(ctx: CliContext, args: { reasons?: string[]; sinceMs?: number; maxAttempts: number }, o: ReplayOptions, signal: AbortSignal): Promise<number> {
+  let settings;
+  try {
+    settings = loadPipelineSettings(ctx.config);
+  } catch (err) {
+    throw err instanceof ConfigError ? new UsageError(err.message) : err;
+  }
+  const store = o.store === undefined ? undefined : parseStore(o.store, ctx.config.worker.storageTypes);
+  const summary = await new DlqReplayService(ctx, settings, signal).run({ ...args, store });
+  process.stdout.write(`${o.json ? JSON.stringify(summary) : renderReplay(summary)}\n`);
+  return 0;
+}
+
+function replayCommand(): Command {
+  return new Command('replay')
+    .description('re-process pending dead letters through today\'s rules into their store (insert mode); failures are dead-lettered again')
+    .option('--reason <codes...>', 'only letters with these reasons')
+    .option('--since <time>', 'only letters dead-lettered since then')
+    .option('--store <type>', 'only letters of this store (and the store for letters that name none)')
+    .option('--max-attempts <n>', 'leave letters that have failed this many times alone', DEFAULT_MAX_ATTEMPTS)
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', `
+Each outcome is recorded in the compacted topic <KAFKA_DEAD_LETTER_TOPIC>-recovered, so a letter
+is replayed once and \`dlq list\` shows it recovered, dropped or failed again. A letter that fails
+again becomes a new letter with header dlq-attempts + 1; at --max-attempts it is left alone.`)
+    .action((o: ReplayOptions) => runAction(
+      () => ({ reasons: reasonsOf(o.reason), sinceMs: sinceOf(o.since), maxAttempts: maxAttemptsOf(o.maxAttempts) }),
+      (args, ctx, signal) => replay(ctx, args, o, signal),
+    ));
+}
+
+export function dlqCommand(): Command {
+  return new Command('dlq')
+    .description('inspect and recover dead-lettered events')
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(replayCommand());
+}

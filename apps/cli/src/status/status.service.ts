@@ -1,0 +1,109 @@
+import type { Admin } from 'kafkajs';
+import { PartitionOffsets, topicWatermarks } from '@app/kafka';
+import type { CliContext } from '../cli-context';
+import { retentionInfo, RetentionInfo } from '../kafka/retention';
+import { TimestampPeeker } from '../kafka/timestamp-peeker';
+import { requireTopic } from '../replay/replay-plan';
+import { decodeRangeMetadata, REPLAY_GROUP_MARK } from '../replay/replay-group';
+
+export interface GroupStatus {
+  group: string;
+  role: 'live' | 'replay';
+  /** Kafka's group state (Stable: consuming; Empty: no member; Dead: unknown to Kafka). */
+  state: string;
+  members: number;
+  /** Live: messages not consumed yet. Replay: messages of its range still to do. */
+  lagMessages: number;
+  /** Live: age of the oldest message not consumed yet (0 when caught up). */
+  lagSeconds?: number;
+  replay?: { total: number; done: number; from: string; to: string };
+}
+
+export interface StatusReport {
+  topic: string;
+  retention: Omit<RetentionInfo, 'partitions' | 'topic'>;
+  partitions: number;
+  deadLetters: number;
+  groups: GroupStatus[];
+}
+
+interface Committed {
+  partition: number;
+  offset: string;
+  metadata: string | null;
+}
+
+/** `usage-stats status`: lag of every group reading the events topic, and how far back the topic reaches. */
+export class StatusService {
+  constructor(private readonly ctx: CliContext) {}
+
+  async report(now = Date.now()): Promise<StatusReport> {
+    const admin = await this.ctx.admin();
+    const { topic, deadLetterTopic } = this.ctx.config.kafka;
+    await requireTopic(admin, topic);
+    const peeker = new TimestampPeeker(this.ctx.kafka, topic, this.ctx.groupName('status'), this.ctx.logger);
+    try {
+      const info = await retentionInfo(admin, topic, peeker, true, now);
+      const groups: GroupStatus[] = [];
+      for (const [group, committed] of await this.groupsOf(admin, topic)) {
+        groups.push(await this.statusOf(admin, group, committed, info.partitions, peeker, now));
+      }
+      const { partitions, topic: _t, ...retention } = info;
+      return { topic, retention, partitions: partitions.length, deadLetters: await this.size(admin, deadLetterTopic), groups };
+    } finally {
+      await peeker.close();
+    }
+  }
+
+  /** The configured stores' groups, and every other `<prefix>-*` group with offsets on the topic (replays). */
+  private async groupsOf(admin: Admin, topic: string): Promise<Map<string, Committed[]>> {
+    const prefix = `${this.ctx.config.kafka.consumerGroup}-`;
+    const live = this.ctx.config.worker.storageTypes.map((t) => `${prefix}${t}`);
+    const listed = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix) && !g.startsWith(`${prefix}cli-`));
+    const out = new Map<string, Committed[]>();
+    for (const group of [...new Set([...live, ...listed.sort()])]) {
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const committed = (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null }));
+      if (live.includes(group) || committed.some((c) => BigInt(c.offset) >= 0n)) out.set(group, committed);
+    }
+    return out;
+  }
+
+  private async statusOf(admin: Admin, group: string, committed: Committed[], marks: PartitionOffsets[], peeker: TimestampPeeker, now: number): Promise<GroupStatus> {
+    const described = (await admin.describeGroups([group])).groups[0];
+    const base = { group, state: described?.state ?? 'Dead', members: described?.members.length ?? 0 };
+    if (group.startsWith(`${this.ctx.config.kafka.consumerGroup}${REPLAY_GROUP_MARK}`)) return { ...base, role: 'replay', ...replayProgress(committed) };
+    // A group without a commit starts at the oldest retained message (WORKER_FROM_BEGINNING).
+    const positions = marks.map((m) => {
+      const c = committed.find((x) => x.partition === m.partition);
+      const offset = c && BigInt(c.offset) >= BigInt(m.low) ? c.offset : m.low;
+      return { partition: m.partition, offset, lag: Number(BigInt(m.high) - BigInt(offset)) };
+    }).filter((p) => p.lag > 0);
+    const lagMessages = positions.reduce((n, p) => n + p.lag, 0);
+    const times = await peeker.peek(positions.map((p) => ({ partition: p.partition, offset: p.offset })));
+    const oldest = times.size > 0 ? Math.min(...times.values()) : undefined;
+    return { ...base, role: 'live', lagMessages, lagSeconds: lagMessages === 0 ? 0 : oldest === undefined ? undefined : Math.max(0, (now - oldest) / 1_000) };
+  }
+
+  private async size(admin: Admin, topic: string): Promise<number> {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await topicWatermarks(admin, topic)).reduce((n, w) => n + Number(BigInt(w.high) - BigInt(w.low)), 0);
+  }
+}
+
+/** A replay's progress from its commits: the range each partition recorded, and the position in it. */
+function replayProgress(committed: Committed[]): Pick<GroupStatus, 'lagMessages' | 'replay'> {
+  let total = 0;
+  let done = 0;
+  let range: { fromMs: number; toMs: number } | undefined;
+  for (const c of committed) {
+    const meta = decodeRangeMetadata(c.metadata);
+    if (!meta) continue;
+    range ??= meta;
+    const size = Number(BigInt(meta.end) - BigInt(meta.start));
+    total += size;
+    done += Math.min(size, Math.max(0, Number(BigInt(c.offset) - BigInt(meta.start))));
+  }
+  const iso = (ms?: number) => (ms === undefined ? '-' : new Date(ms).toISOString());
+  return { lagMessages: total - done, replay: { total, done, from: iso(range?.fromMs), to: iso(range?.toMs) } };
+}
