@@ -9,3 +9,4 @@ export * from './redis-dedupe.repository';
 export * from './results';
 export * from './rules.step';
 export * from './write.step';
+export * from './pipeline-settings';

@@ -12,7 +12,7 @@ import { DlqReplayService, DlqReplaySummary } from '../dlq/dlq-replay.service';
 import { readDeadLetter, readDeadLetters, readRecoveries } from '../dlq/dlq-reader';
 import { letterDetails, renderLetter } from '../dlq/dlq-show';
 import { count, table } from '../output/format';
-import { loadPipelineSettings } from '../pipeline/pipeline-settings';
+import { loadPipelineSettings } from '@app/pipeline';
 
 const DEFAULT_MAX_ATTEMPTS = '3';
 const reasonsOf = (values?: string[]) => (values?.length ? values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean) : undefined);

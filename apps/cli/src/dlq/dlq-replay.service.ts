@@ -4,7 +4,7 @@ import { BatchCounts, BatchProcessor, DeadLetter, DeadLetterSink } from '@app/pi
 import { createStore, Store } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { InterruptedError } from '../cli-errors';
-import type { PipelineSettings } from '../pipeline/pipeline-settings';
+import type { PipelineSettings } from '@app/pipeline';
 import { DeadLetterView, originalMessage } from './dead-letter-view';
 import { readDeadLetters, readRecoveries } from './dlq-reader';
 import { storeOfGroup } from './letter-store';

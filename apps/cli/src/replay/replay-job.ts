@@ -5,7 +5,7 @@ import { createStore, Store } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { InterruptedError } from '../cli-errors';
 import { kindOf } from '../kafka/message-kind';
-import type { PipelineSettings } from '../pipeline/pipeline-settings';
+import type { PipelineSettings } from '@app/pipeline';
 import { DiscardingSink, DryRunStore } from './dry-run.store';
 import type { ProgressReporter } from './progress';
 import { ReplaceCountingStore } from './replace-counting.store';

@@ -2,7 +2,7 @@ import { ConfigError } from '@app/config';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
 import { TimestampPeeker } from '../kafka/timestamp-peeker';
-import { loadPipelineSettings, PipelineSettings } from '../pipeline/pipeline-settings';
+import { loadPipelineSettings, PipelineSettings } from '@app/pipeline';
 import { ProgressReporter } from './progress';
 import { ReplayJob } from './replay-job';
 import { planReplay, ReplayPlan, ReplayRequest } from './replay-plan';

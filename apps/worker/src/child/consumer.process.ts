@@ -2,9 +2,8 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '@app/config';
 import { createKafka, DeadLetterProducer } from '@app/kafka';
 import { createMetricsRegistry, Logger } from '@app/observability';
-import { connectRedis, createRedisClient, PipelineMetrics, pingRedis } from '@app/pipeline';
+import { connectRedis, createRedisClient, loadPipelineSettings, PipelineMetrics, pingRedis } from '@app/pipeline';
 import { ChildStatus, STATUS_MESSAGE, StatusMessage } from '../worker-messages';
-import { loadWorkerSettings } from '../worker-settings';
 import { StoreConsumer } from './store-consumer';
 
 const STATUS_INTERVAL_MS = 1_000;
@@ -15,7 +14,7 @@ const STATUS_INTERVAL_MS = 1_000;
  */
 export async function runChild(config: Config, parent: Logger): Promise<void> {
   const logger = parent.child({ pid: process.pid });
-  const settings = loadWorkerSettings(config);
+  const settings = loadPipelineSettings(config);
   const registry = createMetricsRegistry();
   AggregatorRegistry.setRegistries([registry]);
   new AggregatorRegistry(); // answers the primary's metric requests over IPC

@@ -6,11 +6,11 @@ import type { Logger } from '@app/observability';
 import { BatchProcessor, DeadLetterSink, PipelineMetrics, RedisDedupeRepository } from '@app/pipeline';
 import { createStore, Store } from '@app/storage';
 import type { StoreStatus } from '../worker-messages';
-import type { WorkerSettings } from '../worker-settings';
+import type { PipelineSettings } from '@app/pipeline';
 
 export interface StoreConsumerDeps {
   config: Config;
-  settings: WorkerSettings;
+  settings: PipelineSettings;
   kafka: Kafka;
   deadLetters: DeadLetterSink;
   redis?: Redis;

@@ -3,14 +3,14 @@ import { AggregatorRegistry, Registry } from 'prom-client';
 import { Config, ConfigError } from '@app/config';
 import { createKafka, ensureTopics } from '@app/kafka';
 import { Logger, startMetricsServer } from '@app/observability';
-import { loadWorkerSettings } from '../worker-settings';
+import { loadPipelineSettings } from '@app/pipeline';
 import { PoolSupervisor } from './pool.supervisor';
 import { startProbeServer } from './probes.server';
 
 /** Fails fast on CONFIG_FILE problems (children would only crash-loop on them). */
 function validateOrExit(config: Config): void {
   try {
-    loadWorkerSettings(config);
+    loadPipelineSettings(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

@@ -2,6 +2,7 @@ import { Anonymizer, AnonymizerFileConfig, fieldListsFrom, pseudonymOf } from '@
 import { Config, readConfigFile } from '@app/config';
 import { loadRules, RuleEngine } from '@app/rules';
 
+/** What CONFIG_FILE adds to the environment: the rules and the anonymizer's field lists. */
 export interface PipelineSettings {
   rules: RuleEngine;
   /** Absent when ANONYMIZATION_ENABLED=false. */
@@ -9,9 +10,9 @@ export interface PipelineSettings {
 }
 
 /**
- * Today's rules and anonymizer from CONFIG_FILE, exactly as the worker builds them
- * (apps/worker/src/worker-settings.ts), so a replay applies what live traffic gets.
- * Throws a ConfigError naming file, line and problem.
+ * Today's rules and anonymizer, built one way for the live worker and for replays, so a
+ * backfill applies exactly what live traffic gets. Throws a ConfigError naming file, line
+ * and problem.
  */
 export function loadPipelineSettings(config: Config): PipelineSettings {
   const file = config.worker.configFile ? readConfigFile(config.worker.configFile) : undefined;
