@@ -7,7 +7,7 @@ bash scripts/ensure-deps.sh
 . scripts/local-env.sh
 echo "== typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
-npx eslint apps libs test
+npx eslint apps libs test bench
 echo "== build"
 npx tsc -p tsconfig.build.json && npx tsc-alias -p tsconfig.build.json
 echo "== local stack"
