@@ -475,6 +475,9 @@ redis_status() {
 
 with_lock() { # serialize concurrent up/down runs
   mkdir -p "$LOCAL" "$LOGS"
+  # Explicit modes whatever the caller's umask: PostgreSQL runs as another OS user and must
+  # reach its log file in here.
+  chmod 755 "$LOCAL" "$LOGS"
   exec 9>"$LOCAL/stack.lock"
   if ! flock -w 600 9; then err "another stack.sh is still running (lock $LOCAL/stack.lock)"; exit 1; fi
 }

@@ -5,11 +5,15 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$repo/.local"
 secrets="$repo/.local/secrets.env"
 if [ ! -f "$secrets" ]; then
-  umask 077
-  {
-    echo "LOCAL_API_KEY=local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-    echo "LOCAL_ANONYMIZATION_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
-  } > "$secrets"
+  # A subshell, so the private umask does not leak into the caller (it would make every
+  # directory created later unreadable to the postgres OS user).
+  (
+    umask 077
+    {
+      echo "LOCAL_API_KEY=local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+      echo "LOCAL_ANONYMIZATION_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+    } > "$secrets"
+  )
 fi
 # shellcheck disable=SC1090
 . "$secrets"
