@@ -59,6 +59,7 @@ export class BenchContext {
       HEALTH_CHECK_PORT: String(await getFreePort()),
       METRICS_PORT: String(await getFreePort()),
       ...STACK,
+      ...tuningFromEnvironment(),
       ...overrides,
     };
   }
@@ -125,4 +126,10 @@ export class BenchContext {
     this.topics.clear();
     return problems;
   }
+}
+
+/** Tuning settings given to the bench itself (e.g. `WORKER_FETCH_MIN_BYTES=65536 npm run bench`) reach the apps. */
+function tuningFromEnvironment(): Record<string, string> {
+  const tunable = /^(WORKER_|KAFKA_PRODUCER_|KAFKA_COMPRESSION$|POSTGRES_MAX_CONNECTIONS$|NODE_OPTIONS$)/;
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => tunable.test(e[0]) && e[1] !== undefined));
 }

@@ -44,6 +44,16 @@ describe('eventIdFor', () => {
     expect(eventIdFor('metrics', push, { receivedAt: t + 60_000 })).not.toBe(a);
   });
 
+  it('hashes a push by its bytes when given their digest, still per job, group and minute', () => {
+    const push = { op: 'put', job: 'j', grouping: { a: '1' }, families: [{ name: 'm', type: 'gauge', samples: [] }] };
+    const a = eventIdFor('metrics', push, { receivedAt: t, contentDigest: 'd1' });
+    expect(eventIdFor('metrics', { ...push, families: [] }, { receivedAt: t + 1000, contentDigest: 'd1' })).toBe(a);
+    expect(eventIdFor('metrics', push, { receivedAt: t, contentDigest: 'd2' })).not.toBe(a);
+    expect(eventIdFor('metrics', { ...push, job: 'k' }, { receivedAt: t, contentDigest: 'd1' })).not.toBe(a);
+    expect(eventIdFor('metrics', { ...push, grouping: { a: '2' } }, { receivedAt: t, contentDigest: 'd1' })).not.toBe(a);
+    expect(eventIdFor('metrics', push, { receivedAt: t + 60_000, contentDigest: 'd1' })).not.toBe(a);
+  });
+
   it('derives sample ids from the event id and the series', () => {
     expect(sampleIdFor('e', 'm', { a: '1', b: '2' })).toBe(sampleIdFor('e', 'm', { b: '2', a: '1' }));
     expect(sampleIdFor('e', 'm', { a: '1' })).not.toBe(sampleIdFor('e', 'm', { a: '2' }));

@@ -24,6 +24,12 @@ export interface IdContext {
   clientIp?: string;
   /** An id the client gave the item itself (batch items). */
   clientId?: string;
+  /**
+   * A digest of the item's bytes as the client sent them (decompressed). A client's retry
+   * resends the same bytes, so this dedupes retries like the canonical content does, without
+   * walking a large parsed payload on the hot path (used for pushes).
+   */
+  contentDigest?: string;
 }
 
 /**
@@ -50,6 +56,10 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
       // Pushes carry no timestamps; an unchanged gauge pushed every minute must still make a
       // new point per minute, while a retry within the minute dedupes.
       const minute = Math.floor(ctx.receivedAt / MINUTE_MS);
+      if (ctx.contentDigest) {
+        const push = payload as MetricsPush;
+        return digest(kind, 'bytes', push.op, push.job, canonicalJson(push.grouping), ctx.contentDigest, String(minute));
+      }
       return digest(kind, canonicalJson(payload), String(minute));
     }
   }

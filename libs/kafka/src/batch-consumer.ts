@@ -29,6 +29,8 @@ export interface BatchConsumerOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxBytesPerPartition: number;
+  /** Data the broker waits for before answering a fetch (bounded by maxWaitTimeMs). */
+  minBytes?: number;
   maxWaitTimeMs: number;
   partitionsConcurrency: number;
   retryInitialMs: number;
@@ -102,7 +104,7 @@ export class BatchConsumer {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: o.heartbeatIntervalMs,
-      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2), maxBytesPerPartition: o.maxBytesPerPartition,
+      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2), maxBytesPerPartition: o.maxBytesPerPartition, minBytes: o.minBytes,
       maxWaitTimeInMs: o.maxWaitTimeMs, allowAutoTopicCreation: false,
     });
     this.consumer = consumer;

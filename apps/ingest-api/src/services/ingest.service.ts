@@ -13,6 +13,8 @@ export interface IngestItem {
   index?: number;
   /** The client's own id for the item. */
   clientId?: string;
+  /** Digest of the item's decoded bytes, when the route has them (see IdContext.contentDigest). */
+  contentDigest?: string;
 }
 
 export interface PreparedItem {
@@ -33,6 +35,7 @@ export class IngestService {
       index: item.index,
       clientIp: ctx.ip,
       clientId: item.clientId,
+      contentDigest: item.contentDigest,
     });
     const envelope = {
       v: ENVELOPE_VERSION,

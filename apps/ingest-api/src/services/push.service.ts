@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
 import { MetricsPush } from '@app/contracts';
@@ -20,23 +21,27 @@ export class PushService {
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
-    const families = op === 'delete' ? [] : await this.families(body, ctx);
+    const decoded = op === 'delete' ? undefined : await this.families(body, ctx);
+    const families = decoded?.families ?? [];
     const push: MetricsPush = { op, job, grouping, families };
     const check = this.validator.payload('metrics', push);
     if (!check.ok) {
       this.ingest.countRejected('metrics');
       throw new BodyError(400, `invalid push: ${check.reason}`);
     }
-    return this.ingest.publishOne({ kind: 'metrics', payload: push }, ctx);
+    return this.ingest.publishOne({ kind: 'metrics', payload: push, contentDigest: decoded?.digest }, ctx);
   }
 
-  private async families(body: Buffer | undefined, ctx: RequestContext): Promise<Family[]> {
-    if (!body || body.length === 0) return [];
+  private async families(body: Buffer | undefined, ctx: RequestContext): Promise<{ families: Family[]; digest?: string }> {
+    if (!body || body.length === 0) return { families: [] };
     const max = this.config.ingest.pushMaxSamples;
     const bytes = await decodeContent(body, ctx.contentEncoding, this.config.app.maxPayloadBytes);
-    if (isDelimitedProtobuf(ctx.contentType)) return parsePrometheusProtobuf(bytes, max);
+    const protobuf = isDelimitedProtobuf(ctx.contentType);
+    // The format is part of the digest: the same samples as text and as protobuf are different bytes anyway.
+    const digest = createHash('sha256').update(protobuf ? 'protobuf\0' : 'text\0').update(bytes).digest('hex');
+    if (protobuf) return { families: parsePrometheusProtobuf(bytes, max), digest };
     const families = parsePrometheusText(decodeUtf8(bytes));
     enforceSampleCap(families, max);
-    return families;
+    return { families, digest };
   }
 }

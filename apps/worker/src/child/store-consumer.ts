@@ -47,7 +47,7 @@ export class StoreConsumer {
     const w = config.worker;
     this.consumer = new BatchConsumer(deps.kafka, {
       groupId: this.group, topic: config.kafka.topic, fromBeginning: w.fromBeginning, sessionTimeoutMs: w.sessionTimeoutMs,
-      heartbeatIntervalMs: w.heartbeatIntervalMs, maxBytesPerPartition: w.fetchMaxBytesPerPartition, maxWaitTimeMs: w.fetchMaxWaitMs,
+      heartbeatIntervalMs: w.heartbeatIntervalMs, maxBytesPerPartition: w.fetchMaxBytesPerPartition, minBytes: w.fetchMinBytes, maxWaitTimeMs: w.fetchMaxWaitMs,
       partitionsConcurrency: w.partitionsConcurrency, retryInitialMs: w.retryInitialMs, retryMaxMs: w.retryMaxMs,
     }, async (messages) => {
       const outcome = await processor.process(messages);
