@@ -44,7 +44,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   await provisionTopics(config, logger);
   const registry = new Registry();
   const aggregator = new AggregatorRegistry();
-  const supervisor = new PoolSupervisor({ size: config.worker.workers }, logger, registry);
+  const supervisor = new PoolSupervisor({ size: config.worker.workers, maxHeapMb: config.worker.maxHeapMb }, logger, registry);
   supervisor.start();
 
   const servers: Server[] = [];

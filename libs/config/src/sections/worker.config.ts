@@ -26,8 +26,12 @@ export class WorkerConfig {
    * The broker holds a fetch until this much data is ready (or WORKER_FETCH_MAX_WAIT_MS
    * passes): under load, fuller batches per store write; when idle, no extra latency beyond the wait.
    */
-  @Env('WORKER_FETCH_MIN_BYTES', { default: 1 }) @IsInt() @Min(1) @Max(52_428_800)
+  @Env('WORKER_FETCH_MIN_BYTES', { default: 262_144 }) @IsInt() @Min(1) @Max(52_428_800)
   fetchMinBytes!: number;
+
+  /** V8 old-space cap of each consumer process in MB (0: V8's default); NODE_OPTIONS wins if it sets one. */
+  @Env('WORKER_MAX_HEAP_MB', { default: 224 }) @IsInt() @Min(0) @Max(65_536)
+  maxHeapMb!: number;
 
   /** How long the broker may hold a fetch waiting for data: the latency floor of an idle topic. */
   @Env('WORKER_FETCH_MAX_WAIT_MS', { default: 500 }) @IsInt() @Min(0) @Max(30_000)
