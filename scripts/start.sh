@@ -29,19 +29,22 @@ trap stop INT TERM EXIT
 PORT="$api_port" HEALTH_CHECK_PORT=8081 METRICS_PORT=9090 \
   node dist/apps/ingest-api/src/main.js > >(tee .local/logs/ingest-api.log | sed -u 's/^/[api]    /') 2>&1 &
 pids+=($!)
-PORT=0 HEALTH_CHECK_PORT=8082 METRICS_PORT=9091 \
+HEALTH_CHECK_PORT=8082 METRICS_PORT=9091 \
   node dist/apps/worker/src/main.js > >(tee .local/logs/worker.log | sed -u 's/^/[worker] /') 2>&1 &
 pids+=($!)
 
-wait_ready() {
+wait_ready() { # url name pid log
   for _ in $(seq 1 120); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "$2 exited during start; last lines of $4:" >&2; tail -n 5 "$4" >&2; exit 1
+    fi
     sleep 0.5
   done
-  echo "$2 did not become ready at $1; see .local/logs/" >&2; exit 1
+  echo "$2 did not become ready at $1 within 60 s; see $4" >&2; exit 1
 }
-wait_ready "http://127.0.0.1:8081/ready" "ingest API"
-wait_ready "http://127.0.0.1:8082/ready" "worker"
+wait_ready "http://127.0.0.1:8081/ready" "ingest API" "${pids[0]}" .local/logs/ingest-api.log
+wait_ready "http://127.0.0.1:8082/ready" "worker" "${pids[1]}" .local/logs/worker.log
 
 echo "== sending one payload of each client"
 auth=(-H "Authorization: Bearer $API_KEY")
