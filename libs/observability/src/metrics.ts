@@ -28,3 +28,14 @@ export function startMetricsServer(port: number, render: () => Promise<{ content
     server.listen(port, host, () => resolve(server));
   });
 }
+
+/**
+ * Closes a probe or metrics server: probes and scrapes are cheap to cut, so a lingering
+ * keep-alive connection must not hold up shutdown.
+ */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { CONFIG, Config } from '@app/config';
+import { closeServer } from '@app/observability';
 import { HealthProbes } from './health-probes.service';
 
 /**
@@ -42,10 +43,6 @@ export class HealthPortServer implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Probes and scrapes are cheap to cut; a lingering keep-alive connection must not hold shutdown.
-    server.closeAllConnections();
-    await closed;
+    await closeServer(server);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { CONFIG, Config } from '@app/config';
-import { startMetricsServer } from '@app/observability';
+import { closeServer, startMetricsServer } from '@app/observability';
 import { IngestMetrics } from './ingest.metrics';
 
 /** Serves /metrics on METRICS_PORT (0 = off), apart from ingest traffic. */
@@ -20,10 +20,6 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Probes and scrapes are cheap to cut; a lingering keep-alive connection must not hold shutdown.
-    server.closeAllConnections();
-    await closed;
+    await closeServer(server);
   }
 }
