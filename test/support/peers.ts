@@ -3,13 +3,13 @@
  * `victoria-metrics` and `influxd` (1.x), each on free loopback ports with a temp data dir.
  * start*() waits until the peer answers its readiness URL; stop() ends it, start() brings it
  * back on the same port and data (for outage tests). Everything is SIGKILLed and its dir
- * removed when the test process exits, however it exits (a detached guardian watches a pipe).
+ * removed when the test process exits, however it exits (the guardian of ./services).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePorts } from './services';
+import { freePorts, tellGuardian } from './services';
 
 export interface Peer {
   name: string;
@@ -23,29 +23,6 @@ export interface Peer {
   stop(): Promise<void>;
   /** Start again on the same port and data dir. */
   start(): Promise<void>;
-}
-
-const GUARDIAN = `
-const { rmSync } = require('node:fs');
-const pids = new Set(), dirs = new Set(); let buf = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d) => { buf += d; let i;
-  while ((i = buf.indexOf('\\n')) >= 0) { const [op, kind, val] = buf.slice(0, i).split(' '); buf = buf.slice(i + 1);
-    const set = kind === 'pid' ? pids : dirs; if (op === '+') set.add(val); else set.delete(val); } });
-const done = () => { for (const p of pids) { try { process.kill(-Number(p), 'SIGKILL'); } catch {} }
-  setTimeout(() => { for (const d of dirs) { try { rmSync(d, { recursive: true, force: true }); } catch {} } process.exit(0); }, 500); };
-process.stdin.on('end', done); process.stdin.on('error', done);
-`;
-let guardian: ChildProcess | undefined;
-
-function tell(line: string): void {
-  if (!guardian) {
-    guardian = spawn(process.execPath, ['-e', GUARDIAN], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    guardian.unref();
-    guardian.stdin?.on('error', () => undefined);
-    (guardian.stdin as unknown as { unref?: () => void }).unref?.();
-  }
-  guardian.stdin?.write(`${line}\n`);
 }
 
 async function answers(url: string, status: number): Promise<boolean> {
@@ -70,7 +47,7 @@ interface Spec {
 async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
   const [port, spare] = await freePorts(2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `ush-${spec.name}-`));
-  tell(`+ dir ${dataDir}`);
+  tellGuardian(`+dir ${dataDir}`);
   await spec.prepare?.(port, spare, dataDir);
   const logFile = path.join(dataDir, `${spec.name}.log`);
   const url = `http://127.0.0.1:${port}`;
@@ -86,8 +63,8 @@ async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
       child = spawn(spec.cmd, spec.args(port, dataDir), { detached: true, stdio: ['ignore', fd, fd], cwd: dataDir });
       fs.closeSync(fd);
       const pid = child.pid;
-      tell(`+ pid ${pid}`);
-      exited = new Promise((resolve) => child!.once('exit', () => { tell(`- pid ${pid}`); resolve(); }));
+      tellGuardian(`+pid ${pid}`);
+      exited = new Promise((resolve) => child!.once('exit', () => { tellGuardian(`-pid ${pid}`); resolve(); }));
       child.unref();
       const deadline = Date.now() + timeoutMs;
       while (!(await answers(`${url}${spec.ready.path}`, spec.ready.status))) {

@@ -210,7 +210,8 @@ process.stdin.on('error', cleanup);
 
 let guardian: ChildProcess | undefined;
 
-function tellGuardian(line: string): void {
+/** Registers (`+pid N`, `+dir PATH`) or releases (`-pid N`, `-dir PATH`) something the guardian cleans up. */
+export function tellGuardian(line: string): void {
   if (!guardian) {
     guardian = spawn(process.execPath, ['-e', GUARDIAN_SRC], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     guardian.on('error', () => undefined);
