@@ -9,15 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-# Scenario 3's reference is Debian's Pushgateway; install it when we can (root + apt-get).
-if ! command -v prometheus-pushgateway >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing prometheus-pushgateway (apt-get)"
-  mkdir -p .local/logs
-  { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends prometheus-pushgateway \
-    || { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update \
-         && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends prometheus-pushgateway; }
-  } >> .local/logs/apt.log 2>&1 || echo "could not install prometheus-pushgateway (see .local/logs/apt.log); that scenario will be skipped"
-fi
+bash scripts/ensure-peers.sh
 echo "== build"
 npx tsc -p tsconfig.build.json && npx tsc-alias -p tsconfig.build.json
 echo "== local stack"

@@ -26,3 +26,5 @@ export POSTGRES_DB="${POSTGRES_DB:-usage_stats}"
 export POSTGRES_SSL_MODE="${POSTGRES_SSL_MODE:-disable}"
 export REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:9092}"
+# Peers the project builds for itself (scripts/ensure-peers.sh): Go tools and the Python venv.
+export PATH="$repo/.local/bin:$repo/.local/venv/bin:$PATH"

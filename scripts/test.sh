@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
+bash scripts/ensure-peers.sh
 . scripts/local-env.sh
 echo "== typecheck and lint"
 npx tsc -p tsconfig.json --noEmit
