@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { canonicalJson } from './canonical-json';
 import { Envelope } from './envelope';
 import { decodeEnvelope, encodeEnvelope } from './envelope.codec';
-import { eventIdFor, instanceKeyFor, sampleIdFor } from './event-id';
+import { eventIdFor, instanceKeyFor, sameAddress, sampleIdFor } from './event-id';
 
 const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
 const report = sample('grafana-usage-report.json');
@@ -23,6 +23,14 @@ describe('eventIdFor', () => {
     expect(eventIdFor('usage_report', report, { receivedAt: t + 86_400_000, clientIp: '10.0.0.1' })).not.toBe(a);
     expect(eventIdFor('usage_report', report, { receivedAt: t, clientIp: '10.0.0.2' })).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('gives a report pushed over a dual-stack socket and one pulled over IPv4 the same id', () => {
+    const pushed = eventIdFor('usage_report', report, { receivedAt: t, clientIp: '::ffff:10.0.0.1' });
+    expect(eventIdFor('usage_report', report, { receivedAt: t + 60_000, clientIp: '10.0.0.1' })).toBe(pushed);
+    expect(sameAddress('::FFFF:192.0.2.7')).toBe('192.0.2.7');
+    expect(sameAddress('2001:db8::1')).toBe('2001:db8::1');
+    expect(sameAddress(undefined)).toBe('');
   });
 
   it('keys panel events by uuid, type and time', () => {

@@ -33,6 +33,15 @@ export interface IdContext {
 }
 
 /**
+ * One spelling per address, so a report pushed to a dual-stack listener (`::ffff:10.0.0.5`)
+ * and the same instance's report pulled by the collector over IPv4 (`10.0.0.5`) share an id.
+ */
+export function sameAddress(ip: string | undefined): string {
+  const text = (ip ?? '').trim().toLowerCase();
+  return text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text;
+}
+
+/**
  * The event id: the client's idempotency key, else the payload's natural key, else a hash of
  * its canonical content. A client retry therefore always maps to the same id.
  */
@@ -44,7 +53,7 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
       const report = payload as UsageReport;
       if (report.usageStatsId) {
         const day = Math.floor(ctx.receivedAt / DAY_MS);
-        return digest(kind, report.usageStatsId, String(day), ctx.clientIp ?? '');
+        return digest(kind, report.usageStatsId, String(day), sameAddress(ctx.clientIp));
       }
       return digest(kind, 'content', canonicalJson(payload));
     }

@@ -7,3 +7,6 @@ export * from './metrics-push.schema';
 export * from './usage-report.schema';
 export * from './batch-item.schema';
 export * from './json-schemas';
+export * from './envelope-message';
+export * from './payload-validator';
+export * from './json-guards';

@@ -1,21 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ENVELOPE_VERSION, Envelope, EventKind, HEADERS, encodeEnvelope, eventIdFor, instanceKeyFor } from '@app/contracts';
+import { EnvelopeItem, EventKind, envelopeMessage } from '@app/contracts';
 import { OutgoingMessage } from '@app/kafka';
 import { RequestContext } from '../http/request-context';
 import { EventPublisher } from '../kafka/event-publisher.service';
 import { IngestMetrics } from '../metrics/ingest.metrics';
 
-export interface IngestItem {
-  kind: EventKind;
-  /** Already validated against the kind's schema. */
-  payload: unknown;
-  /** Position in a batch (makes one Idempotency-Key cover a whole batch). */
-  index?: number;
-  /** The client's own id for the item. */
-  clientId?: string;
-  /** Digest of the item's decoded bytes, when the route has them (see IdContext.contentDigest). */
-  contentDigest?: string;
-}
+export type IngestItem = EnvelopeItem;
 
 export interface PreparedItem {
   id: string;
@@ -23,31 +13,14 @@ export interface PreparedItem {
   message: OutgoingMessage;
 }
 
-/** Wraps accepted items in their envelope (once, here) and hands them to Kafka. */
+/** Wraps accepted items in their envelope (libs/contracts envelopeMessage) and hands them to Kafka. */
 @Injectable()
 export class IngestService {
   constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics) {}
 
   prepare(item: IngestItem, ctx: RequestContext): PreparedItem {
-    const id = eventIdFor(item.kind, item.payload, {
-      receivedAt: ctx.receivedAt,
-      idempotencyKey: ctx.idempotencyKey,
-      index: item.index,
-      clientIp: ctx.ip,
-      clientId: item.clientId,
-      contentDigest: item.contentDigest,
-    });
-    const envelope = {
-      v: ENVELOPE_VERSION,
-      id,
-      kind: item.kind,
-      receivedAt: ctx.receivedAt,
-      correlationId: ctx.correlationId,
-      source: { route: ctx.route, apiKeyId: ctx.apiKeyId, ip: ctx.ip, userAgent: ctx.userAgent },
-      payload: item.payload,
-    } as Envelope;
-    const headers = { [HEADERS.correlationId]: ctx.correlationId, [HEADERS.kind]: item.kind, [HEADERS.eventId]: id, [HEADERS.version]: String(ENVELOPE_VERSION) };
-    return { id, kind: item.kind, message: { key: instanceKeyFor(item.kind, item.payload, id), value: encodeEnvelope(envelope), headers } };
+    const { id, key, value, headers } = envelopeMessage(item, ctx);
+    return { id, kind: item.kind, message: { key, value, headers } };
   }
 
   /** Resolves once Kafka acknowledged every item; rejects (KafkaUnavailableError) with none of them acknowledged to the client. */

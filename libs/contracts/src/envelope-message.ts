@@ -1,0 +1,67 @@
+import { ENVELOPE_VERSION, Envelope, EventKind, HEADERS } from './envelope';
+import { encodeEnvelope } from './envelope.codec';
+import { eventIdFor, instanceKeyFor } from './event-id';
+
+/** One validated item on its way to the events topic. */
+export interface EnvelopeItem {
+  kind: EventKind;
+  /** Already validated against the kind's schema. */
+  payload: unknown;
+  /** Position in a batch (makes one Idempotency-Key cover a whole batch). */
+  index?: number;
+  /** The client's own id for the item. */
+  clientId?: string;
+  /** Digest of the item's decoded bytes, when the route has them (see IdContext.contentDigest). */
+  contentDigest?: string;
+}
+
+/** Where and when an item arrived: an API request, or a collector's pull. */
+export interface EnvelopeOrigin {
+  route: string;
+  receivedAt: number;
+  correlationId: string;
+  apiKeyId?: string;
+  /** The client's address (for a pull: the Grafana instance's address, see docs/operations.md). */
+  ip?: string;
+  userAgent?: string;
+  idempotencyKey?: string;
+}
+
+/** A Kafka message ready for the events topic (structurally libs/kafka's OutgoingMessage). */
+export interface EnvelopeMessage {
+  id: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one place an item becomes an envelope, its event id, Kafka key and headers: the API's
+ * routes and the collector both come through here, so a pushed and a pulled report agree.
+ */
+export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin): EnvelopeMessage {
+  const id = eventIdFor(item.kind, item.payload, {
+    receivedAt: origin.receivedAt,
+    idempotencyKey: origin.idempotencyKey,
+    index: item.index,
+    clientIp: origin.ip,
+    clientId: item.clientId,
+    contentDigest: item.contentDigest,
+  });
+  const envelope = {
+    v: ENVELOPE_VERSION,
+    id,
+    kind: item.kind,
+    receivedAt: origin.receivedAt,
+    correlationId: origin.correlationId,
+    source: { route: origin.route, apiKeyId: origin.apiKeyId, ip: origin.ip, userAgent: origin.userAgent },
+    payload: item.payload,
+  } as Envelope;
+  const headers = {
+    [HEADERS.correlationId]: origin.correlationId,
+    [HEADERS.kind]: item.kind,
+    [HEADERS.eventId]: id,
+    [HEADERS.version]: String(ENVELOPE_VERSION),
+  };
+  return { id, key: instanceKeyFor(item.kind, item.payload, id), value: encodeEnvelope(envelope), headers };
+}
