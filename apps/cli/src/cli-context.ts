@@ -14,7 +14,8 @@ export class CliContext {
   private adminClient?: Promise<Admin>;
   private readonly cleanups: Array<() => Promise<void>> = [];
 
-  private constructor(readonly config: Config, readonly logger: Logger) {}
+  /** The environment the configuration was read from (the collector's `tokenEnv` looks names up here). */
+  private constructor(readonly config: Config, readonly logger: Logger, readonly env: Environment) {}
 
   static create(env: Environment = process.env): CliContext {
     let config: Config;
@@ -26,7 +27,7 @@ export class CliContext {
       throw err;
     }
     const logger = createLogger({ level: config.app.logLevel, format: 'text', name: 'usage-stats' }, process.stderr);
-    return new CliContext(config, logger);
+    return new CliContext(config, logger, env);
   }
 
   get kafka(): Kafka {

@@ -38,5 +38,7 @@ export function createLogger(options: LoggerOptions, out: NodeJS.WritableStream 
     timestamp: pino.stdTimeFunctions.epochTime,
   };
   if (options.format === 'text') return pino({ ...base, timestamp: pino.stdTimeFunctions.epochTime }, textStream(out));
-  return pino({ ...base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: false }));
+  // stderr is for command-line tools, which exit right after their last line: write it synchronously.
+  const dest = out === process.stderr ? { dest: 2, sync: true } : { dest: 1, sync: false };
+  return pino({ ...base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(dest));
 }
