@@ -33,9 +33,10 @@ export const COLLECTOR_USER_AGENT = 'usage-stats-collect';
 /** Polls every target (at most `concurrency` at once) and publishes each valid report; never rejects. */
 export function collectRound(file: TargetsFile, deps: RoundDeps): Promise<TargetResult[]> {
   // collectOne turns every expected failure into a value; this guards the round against a bug in one target's path.
-  return mapBounded(file.targets, file.concurrency, (target) => collectOne(target, deps).catch((err: unknown): TargetResult => (
-    { target: target.name, url: target.url, outcome: 'unreachable', durationMs: 0, detail: `unexpected: ${String(err)}` }
-  )));
+  const guarded = (target: CollectTarget) => collectOne(target, deps).catch((err: unknown): TargetResult => ({
+    target: target.name, url: target.url, outcome: 'unreachable', durationMs: 0, detail: `unexpected: ${String(err)}`,
+  }));
+  return mapBounded(file.targets, file.concurrency, guarded);
 }
 
 async function collectOne(target: CollectTarget, deps: RoundDeps): Promise<TargetResult> {

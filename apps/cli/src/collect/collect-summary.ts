@@ -4,10 +4,15 @@ import { TargetResult } from './collect-round';
 /** The round as a table for people: one row per target, in the targets file's order. */
 export function renderSummary(results: readonly TargetResult[]): string {
   const rows = results.map((r) => [
-    r.target, r.outcome, r.status === undefined ? '-' : String(r.status), duration(r.durationMs), r.eventId ?? r.detail ?? '',
+    r.target,
+    r.outcome,
+    r.status === undefined ? '-' : String(r.status),
+    duration(r.durationMs),
+    r.eventId ?? r.detail ?? '',
   ]);
   const failed = results.filter((r) => r.outcome !== 'ok').length;
-  const total = `${results.length - failed} of ${results.length} target(s) collected${failed ? `, ${failed} failed` : ''}`;
+  const collected = `${results.length - failed} of ${results.length} target(s) collected`;
+  const total = failed ? `${collected}, ${failed} failed` : collected;
   return `${table(['target', 'outcome', 'http', 'time', 'event id / detail'], rows)}\n${total}`;
 }
 

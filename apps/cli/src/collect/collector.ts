@@ -26,7 +26,8 @@ export class Collector {
 
   constructor(private readonly ctx: CliContext, private readonly args: CollectArgs) {
     const { app } = ctx.config;
-    this.logger = createLogger({ level: app.logLevel, format: app.logFormat, name: 'usage-stats-collect' }, process.stderr);
+    const options = { level: app.logLevel, format: app.logFormat, name: 'usage-stats-collect' };
+    this.logger = createLogger(options, process.stderr);
   }
 
   /** Reads and checks the targets file; every problem in one UsageError (exit 2). */
@@ -35,7 +36,8 @@ export class Collector {
     try {
       text = await readFile(this.args.targetsPath, 'utf8');
     } catch (err) {
-      throw new UsageError(`--targets ${this.args.targetsPath}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new UsageError(`--targets ${this.args.targetsPath}: ${code}`);
     }
     const parsed = parseTargetsFile(text, { timeoutMs: this.args.timeoutMs, concurrency: this.args.concurrency });
     if (!parsed.ok) throw new UsageError(`${this.args.targetsPath}: ${parsed.errors.join('; ')}`);
@@ -44,11 +46,10 @@ export class Collector {
 
   async round(file: TargetsFile): Promise<TargetResult[]> {
     const { app, ingest } = this.ctx.config;
-    // Connected on the first round, after the targets file checked out, and kept for the next rounds.
-    const publisher = (this.publisher ??= new ReportPublisher(this.ctx, this.logger));
     const results = await collectRound(file, {
       fetch: fetchReport,
-      publish: (message) => publisher.publish(message),
+      // Connected for the first report to go out (failures alone never touch Kafka), then kept.
+      publish: (message) => (this.publisher ??= new ReportPublisher(this.ctx, this.logger)).publish(message),
       token: (source) => resolveToken(source, this.ctx.env),
       validator: this.validator,
       limits: { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth },

@@ -32,7 +32,11 @@ export function fetchReport(baseUrl: string, options: FetchOptions): Promise<Fet
     const timer = setTimeout(() => done({ kind: 'timeout', timeoutMs: options.timeoutMs }), options.timeoutMs);
     const req = request(url, {
       method: 'GET',
-      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json', 'user-agent': options.userAgent },
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        accept: 'application/json',
+        'user-agent': options.userAgent,
+      },
     });
     req.on('response', (res) => readBody(res, options.maxBytes, done));
     req.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'network', code: err.code ?? err.name }));
@@ -52,7 +56,11 @@ function readBody(res: IncomingMessage, maxBytes: number, done: (r: FetchResult)
     chunks.push(chunk);
   });
   res.on('end', () => done({
-    kind: 'response', status, contentType: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8'), remoteAddress,
+    kind: 'response',
+    status,
+    contentType: res.headers['content-type'],
+    body: Buffer.concat(chunks).toString('utf8'),
+    remoteAddress,
   }));
   res.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'network', code: err.code ?? err.name }));
 }

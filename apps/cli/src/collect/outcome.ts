@@ -2,7 +2,8 @@ import { parseGuardedJson, PayloadValidator } from '@app/contracts';
 
 /** What happened to one target in one round. */
 export type Outcome =
-  | 'ok' | 'timeout' | 'unauthorized' | 'forbidden' | 'http_error' | 'invalid_report' | 'unreachable' | 'no_token' | 'publish_failed';
+  | 'ok' | 'timeout' | 'unauthorized' | 'forbidden' | 'http_error' | 'invalid_report' | 'unreachable'
+  | 'no_token' | 'publish_failed';
 
 /** What the HTTP exchange with a Grafana instance produced, before the report is looked at. */
 export type FetchResult =
@@ -16,6 +17,9 @@ export type Classified = { outcome: 'ok'; report: unknown } | { outcome: Exclude
 export interface ReportLimits {
   maxDepth: number;
 }
+
+const UNAUTHORIZED = 'token refused (401): check the service account token';
+const FORBIDDEN = 'token lacks server.usagestats.report:read or the Grafana admin role (403)';
 
 /**
  * Maps a fetch to an outcome: only a 200 with a JSON report that passes the same schema as a
@@ -38,10 +42,8 @@ function classifyResponse(
   result: Extract<FetchResult, { kind: 'response' }>, validator: PayloadValidator, limits: ReportLimits,
 ): Classified {
   const { status } = result;
-  if (status === 401) return { outcome: 'unauthorized', detail: 'token refused (401): check the service account token' };
-  if (status === 403) {
-    return { outcome: 'forbidden', detail: 'token lacks server.usagestats.report:read or the Grafana admin role (403)' };
-  }
+  if (status === 401) return { outcome: 'unauthorized', detail: UNAUTHORIZED };
+  if (status === 403) return { outcome: 'forbidden', detail: FORBIDDEN };
   if (status !== 200) return { outcome: 'http_error', detail: httpDetail(status) };
   if (!/^application\/json\b/i.test(result.contentType ?? '')) {
     return { outcome: 'invalid_report', detail: `answer is ${result.contentType ?? 'untyped'}, not application/json` };

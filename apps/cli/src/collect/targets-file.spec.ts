@@ -73,7 +73,7 @@ describe('parseTargetsFile', () => {
         'targets[0] (a): url must use http or https',
         'targets[0] (a): give exactly one of token, tokenFile, tokenEnv (found token, tokenEnv)',
         'targets[1] (b): unknown key "tokn"',
-        'targets[1] (b): url must not carry credentials; use token, tokenFile or tokenEnv',
+        'targets[1] (b): url must not carry credentials; use a token key',
         'targets[1] (b): address must be an IPv4 or IPv6 address',
         'targets[1] (b): timeout must be a duration from 100ms to 5m, such as 10s',
         'targets[2] (a): url must not have a query or fragment',

@@ -3,7 +3,10 @@ import { parse } from 'yaml';
 import { parseDuration } from './duration';
 
 /** Where a target's service-account token comes from; the value itself is never logged. */
-export type TokenSource = { kind: 'inline'; value: string } | { kind: 'file'; path: string } | { kind: 'env'; name: string };
+export type TokenSource =
+  | { kind: 'inline'; value: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'env'; name: string };
 
 export interface CollectTarget {
   name: string;
@@ -49,7 +52,9 @@ export function parseTargetsFile(text: string, defaults: TargetDefaults): Target
   } catch (err) {
     return { ok: false, errors: [`not YAML: ${(err as Error).message.split('\n')[0]}`] };
   }
-  if (!isRecord(doc) || !Array.isArray(doc.targets)) return { ok: false, errors: ['expected a mapping with a "targets" list'] };
+  if (!isRecord(doc) || !Array.isArray(doc.targets)) {
+    return { ok: false, errors: ['expected a mapping with a "targets" list'] };
+  }
   const errors: string[] = [];
   const timeoutMs = doc.timeout === undefined ? defaults.timeoutMs : timeoutOf(doc.timeout, 'timeout', errors);
   const concurrency = doc.concurrency === undefined ? defaults.concurrency : concurrencyOf(doc.concurrency, errors);
@@ -73,7 +78,9 @@ function targetOf(raw: unknown, index: number, defaultTimeoutMs: number, errors:
   const where = typeof raw.name === 'string' ? `${at} (${raw.name})` : at;
   const before = errors.length;
   for (const key of Object.keys(raw)) if (!TARGET_KEYS.has(key)) errors.push(`${where}: unknown key "${key}"`);
-  if (typeof raw.name !== 'string' || !NAME.test(raw.name)) errors.push(`${where}: name must be 1-64 letters, digits, "_", "." or "-"`);
+  if (typeof raw.name !== 'string' || !NAME.test(raw.name)) {
+    errors.push(`${where}: name must be 1-64 letters, digits, "_", "." or "-"`);
+  }
   const url = urlOf(raw.url, where, errors);
   const token = tokenOf(raw, where, errors);
   const address = raw.address === undefined ? undefined : addressOf(raw.address, where, errors);
@@ -91,7 +98,7 @@ function urlOf(raw: unknown, where: string, errors: string[]): string | undefine
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') errors.push(`${where}: url must use http or https`);
-  else if (url.username || url.password) errors.push(`${where}: url must not carry credentials; use token, tokenFile or tokenEnv`);
+  else if (url.username || url.password) errors.push(`${where}: url must not carry credentials; use a token key`);
   else if (url.search || url.hash) errors.push(`${where}: url must not have a query or fragment`);
   else return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   return undefined;
@@ -100,7 +107,8 @@ function urlOf(raw: unknown, where: string, errors: string[]): string | undefine
 function tokenOf(raw: Record<string, unknown>, where: string, errors: string[]): TokenSource | undefined {
   const given = (['token', 'tokenFile', 'tokenEnv'] as const).filter((k) => raw[k] !== undefined);
   if (given.length !== 1) {
-    errors.push(`${where}: give exactly one of token, tokenFile, tokenEnv${given.length ? ` (found ${given.join(', ')})` : ''}`);
+    const found = given.length ? ` (found ${given.join(', ')})` : '';
+    errors.push(`${where}: give exactly one of token, tokenFile, tokenEnv${found}`);
     return undefined;
   }
   const value = raw[given[0]];

@@ -15,7 +15,8 @@ export async function resolveToken(
   if (source.kind === 'inline') return { ok: true, token: source.value };
   if (source.kind === 'env') {
     const value = env[source.name]?.trim();
-    return value ? { ok: true, token: value } : { ok: false, reason: `environment variable ${source.name} is unset or empty` };
+    if (value) return { ok: true, token: value };
+    return { ok: false, reason: `environment variable ${source.name} is unset or empty` };
   }
   try {
     const value = (await read(source.path)).trim();

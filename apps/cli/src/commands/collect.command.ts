@@ -19,19 +19,24 @@ const MIN_EVERY_MS = 1_000;
 
 export function parseCollectArgs(o: CollectOptions): CollectArgs {
   const timeoutMs = parseDuration(o.timeout);
-  if (timeoutMs === undefined) throw new UsageError(`--timeout ${JSON.stringify(o.timeout)}: expected a duration such as 10s`);
+  if (timeoutMs === undefined) {
+    throw new UsageError(`--timeout ${JSON.stringify(o.timeout)}: expected a duration such as 10s`);
+  }
   let everyMs: number | undefined;
   if (o.every !== undefined) {
     everyMs = parseDuration(o.every);
-    if (everyMs === undefined || everyMs < MIN_EVERY_MS) throw new UsageError(`--every ${JSON.stringify(o.every)}: expected a duration of at least 1s, such as 24h`);
+    if (everyMs === undefined || everyMs < MIN_EVERY_MS) {
+      throw new UsageError(`--every ${JSON.stringify(o.every)}: expected a duration of at least 1s, such as 24h`);
+    }
   }
-  return { targetsPath: o.targets, everyMs, concurrency: parsePositiveInt(o.concurrency, '--concurrency') ?? 4, timeoutMs };
+  const concurrency = parsePositiveInt(o.concurrency, '--concurrency') ?? 4;
+  return { targetsPath: o.targets, everyMs, concurrency, timeoutMs };
 }
 
 /** `usage-stats collect`: the pull path for Grafana fleets (docs/operations.md). */
 export function collectCommand(): Command {
   return new Command('collect')
-    .description('pull each Grafana\'s usage report (GET /api/admin/usage-report-preview) and publish it like a pushed one')
+    .description('pull each Grafana\'s usage report (/api/admin/usage-report-preview), publish it as if pushed')
     .requiredOption('--targets <file>', 'YAML file of Grafana URLs and service-account tokens')
     .option('--every <duration>', 'keep running: a round every <duration> (e.g. 24h) until SIGTERM')
     .option('--concurrency <n>', 'targets polled at once (the file\'s "concurrency" wins)')
@@ -43,7 +48,9 @@ no_token, publish_failed. A failed target never stops the others. Exit codes (on
 target collected, 1 at least one failed, 2 bad arguments or targets file. With --every: 0 after SIGTERM.`)
     .action((o: CollectOptions) => runAction(() => parseCollectArgs(o), async (args, ctx, signal) => {
       const collector = new Collector(ctx, args);
-      const print = (results: TargetResult[]) => process.stdout.write(`${o.json ? JSON.stringify(results) : renderSummary(results)}\n`);
+      const print = (results: TargetResult[]) => {
+        process.stdout.write(`${o.json ? JSON.stringify(results) : renderSummary(results)}\n`);
+      };
       if (args.everyMs !== undefined) {
         await collector.run(args.everyMs, signal, print);
         return 0;
