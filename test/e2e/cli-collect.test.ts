@@ -1,0 +1,166 @@
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort, randomName, RunningApp, startApp, TEST_API_KEY, waitFor } from '../support/apps';
+import { startIngestApi, TopicReader, IngestUnderTest } from '../support/ingest-harness';
+import {
+  createTestDatabase, deleteTopics, kafkaClient, metricSum, TestDatabase, waitForStored, workerEnv, WorkerPorts, workerPorts,
+} from '../support/pipeline-harness';
+import { cliEnv, runCli, startCli } from './cli-harness';
+
+interface TargetResult { target: string; outcome: string; status?: number; durationMs: number; eventId?: string; detail?: string }
+
+const PREVIEW = '/api/admin/usage-report-preview';
+const recorded = readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'), 'utf8');
+const first = JSON.parse(recorded) as Record<string, unknown>;
+const second = { ...first, version: '11_3_0', usageStatsId: '0f3c9d2e-7b1a-4e8f-9c6d-5a4b3c2d1e0f' };
+
+/**
+ * A stand-in for Grafana's preview route, as pkg/infra/usagestats/service/api.go serves it: the
+ * report as compact JSON to a bearer token it accepts, 401 otherwise. Two instances live under
+ * their own base paths; under /slow nothing ever answers.
+ */
+class FakeGrafana {
+  readonly seen: Array<{ path: string; authorization?: string; userAgent?: string }> = [];
+  private readonly hanging: ServerResponse[] = [];
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.seen.push({ path: req.url ?? '', authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
+    if (req.url === `/slow${PREVIEW}`) {
+      this.hanging.push(res);
+      return;
+    }
+    const instances: Record<string, [string, unknown]> = { [PREVIEW]: ['glsa_first', first], [`/second${PREVIEW}`]: ['glsa_second', second] };
+    const instance = instances[req.url ?? ''];
+    if (!instance) return void res.writeHead(404).end('404 page not found');
+    res.setHeader('content-type', 'application/json; charset=UTF-8');
+    if (req.headers.authorization !== `Bearer ${instance[0]}`) return void res.writeHead(401).end('{"message":"Unauthorized"}');
+    res.writeHead(200).end(JSON.stringify(instance[1]));
+  }
+
+  async stop(): Promise<void> {
+    this.hanging.forEach((res) => res.destroy());
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+describe('usage-stats collect (pull path for Grafana fleets)', () => {
+  const kafka = kafkaClient();
+  const topic = randomName('cli-collect');
+  const dir = mkdtempSync(join(tmpdir(), 'cli-collect-'));
+  let db: TestDatabase;
+  let ports: WorkerPorts;
+  let worker: RunningApp;
+  let grafana: FakeGrafana;
+  let reader: TopicReader;
+  let env: Record<string, string>;
+  let api: IngestUnderTest | undefined;
+  let closedPort: number;
+
+  const targetsFile = (name: string, lines: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ports = await workerPorts();
+    worker = await startApp('worker', workerEnv({ topic, database: db.name, ports }), ports.readyUrl, 60_000);
+    grafana = await new FakeGrafana().start();
+    reader = await new TopicReader('localhost:9092', topic).start();
+    closedPort = await getFreePort();
+    writeFileSync(join(dir, 'second.token'), 'glsa_second\n');
+    env = cliEnv({ topic, database: db.name, group: randomName('cli-collect') }, { LOG_LEVEL: 'info', LOG_FORMAT: 'json', GONE_TOKEN: 'glsa_gone' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await reader?.stop();
+    await grafana?.stop();
+    await worker?.stop();
+    await db?.drop();
+    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+  });
+
+  it('publishes the reports it can pull, and reports and skips a 401, a target that never answers and one that is gone', async () => {
+    const targets = targetsFile('fleet.yaml', [
+      'concurrency: 2',
+      'targets:',
+      `  - { name: first, url: "${grafana.url}", token: glsa_first }`,
+      `  - { name: wrong-token, url: "${grafana.url}/", token: glsa_revoked }`,
+      `  - { name: hangs, url: "${grafana.url}/slow", token: glsa_first, timeout: 1s }`,
+      `  - { name: second, url: "${grafana.url}/second", tokenFile: "${join(dir, 'second.token')}" }`,
+      `  - { name: gone, url: "http://127.0.0.1:${closedPort}", tokenEnv: GONE_TOKEN }`,
+    ]);
+    const run = await runCli(['collect', '--targets', targets, '--json'], env, 60_000);
+    expect(run.code).toBe(1);
+    const results = JSON.parse(run.stdout) as TargetResult[];
+    expect(results.map((r) => [r.target, r.outcome, r.status])).toEqual([
+      ['first', 'ok', 200], ['wrong-token', 'unauthorized', 401], ['hangs', 'timeout', undefined], ['second', 'ok', 200], ['gone', 'unreachable', undefined],
+    ]);
+    const hangs = results.find((r) => r.target === 'hangs')!;
+    expect(hangs.durationMs).toBeGreaterThanOrEqual(1_000);
+    expect(hangs.durationMs).toBeLessThan(5_000);
+
+    // The good reports land on the topic as the API would have put them there, and in PostgreSQL.
+    const landed = await reader.waitFor(2);
+    const byRoute = Object.fromEntries(landed.map((l) => [l.envelope.source.route, l]));
+    expect(byRoute['collect:first'].envelope).toMatchObject({ kind: 'usage_report', id: results[0].eventId, payload: first, source: { ip: '127.0.0.1' } });
+    expect(byRoute['collect:second'].envelope).toMatchObject({ kind: 'usage_report', id: results[3].eventId, payload: second });
+    expect(byRoute['collect:first'].key).toBe('5a2b8f3e-9a61-4c55-8f1e-2d7c1b0e6a11');
+    expect(byRoute['collect:second'].headers).toMatchObject({ 'event-kind': 'usage_report', 'event-id': results[3].eventId });
+    await waitForStored(db.pool, 2, 60_000);
+    const { rows } = await db.pool.query('SELECT event_id, version FROM usage_reports ORDER BY version');
+    expect(rows).toEqual([{ event_id: results[0].eventId, version: '10_4_1' }, { event_id: results[3].eventId, version: '11_3_0' }]);
+
+    // Grafana saw the tokens; our logs are JSON lines, one per target, and carry none of them.
+    expect(grafana.seen.filter((s) => s.authorization === 'Bearer glsa_second')).toHaveLength(1);
+    expect(grafana.seen.every((s) => s.userAgent === 'usage-stats-collect')).toBe(true);
+    const logs = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.find((l) => l.target === 'wrong-token')).toMatchObject({ level: 'warn', outcome: 'unauthorized', status: 401 });
+    expect(logs.find((l) => l.msg === 'collect round done')).toMatchObject({ targets: 5, collected: 2, failed: 3 });
+    expect(run.stderr + run.stdout).not.toMatch(/glsa_/);
+  });
+
+  it('gives a report pushed by the same instance on the same day the same event id, so the store keeps one', async () => {
+    api = await startIngestApi({ KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq` });
+    const pulled = reader.landed.find((l) => l.envelope.source.route === 'collect:first')!.envelope.id;
+    const res = await fetch(`${api.url}/grafana-usage-report`, {
+      method: 'POST', body: recorded, headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-event-id')).toBe(pulled);
+    const metrics = async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_deduplicated_total');
+    await waitFor(async () => (await metrics()) >= 1, 60_000, 250, 'the pushed duplicate dropped by the worker');
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM usage_reports');
+    expect(rows[0].n).toBe(2);
+  });
+
+  it('keeps collecting every --every until SIGTERM, then exits 0', async () => {
+    const targets = targetsFile('one.yaml', ['targets:', `  - { name: first, url: "${grafana.url}", token: glsa_first }`]);
+    const cli = startCli(['collect', '--targets', targets, '--every', '2s', '--json'], env);
+    const rounds = await waitFor(() => {
+      const lines = cli.output().split('\n').filter((l) => l.startsWith('['));
+      return lines.length >= 2 ? lines.map((l) => JSON.parse(l) as TargetResult[]) : undefined;
+    }, 60_000, 100, 'two collect rounds');
+    cli.child.kill('SIGTERM');
+    const done = await cli.done;
+    expect(done.code).toBe(0);
+    expect(rounds.map((r) => r.map((t) => t.outcome))).toEqual([['ok'], ['ok']]);
+    // Same instance, same day: the same event id each round, deduplicated downstream.
+    expect(rounds[1][0].eventId).toBe(rounds[0][0].eventId);
+    expect(rounds[0][0].eventId).toBe(reader.landed.find((l) => l.envelope.source.route === 'collect:first')!.envelope.id);
+  });
+});
