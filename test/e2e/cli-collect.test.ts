@@ -19,8 +19,9 @@ const second = { ...first, version: '11_3_0', usageStatsId: '0f3c9d2e-7b1a-4e8f-
 
 /**
  * A stand-in for Grafana's preview route, as pkg/infra/usagestats/service/api.go serves it: the
- * report as compact JSON to a bearer token it accepts, 401 otherwise. Two instances live under
- * their own base paths; under /slow nothing ever answers.
+ * report as compact JSON to credentials it accepts (a service-account token; on the second
+ * instance, as on Grafana OSS, a Grafana Admin user's Basic auth), 401 otherwise. Two instances
+ * live under their own base paths; under /slow nothing ever answers.
  */
 class FakeGrafana {
   readonly seen: Array<{ path: string; authorization?: string; userAgent?: string }> = [];
@@ -41,11 +42,14 @@ class FakeGrafana {
       this.hanging.push(res);
       return;
     }
-    const instances: Record<string, [string, unknown]> = { [PREVIEW]: ['glsa_first', first], [`/second${PREVIEW}`]: ['glsa_second', second] };
+    const instances: Record<string, [string, unknown]> = {
+      [PREVIEW]: ['Bearer glsa_first', first],
+      [`/second${PREVIEW}`]: [`Basic ${Buffer.from('usage-collector:pw-second').toString('base64')}`, second],
+    };
     const instance = instances[req.url ?? ''];
     if (!instance) return void res.writeHead(404).end('404 page not found');
     res.setHeader('content-type', 'application/json; charset=UTF-8');
-    if (req.headers.authorization !== `Bearer ${instance[0]}`) return void res.writeHead(401).end('{"message":"Unauthorized"}');
+    if (req.headers.authorization !== instance[0]) return void res.writeHead(401).end('{"message":"Unauthorized"}');
     res.writeHead(200).end(JSON.stringify(instance[1]));
   }
 
@@ -82,7 +86,7 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     grafana = await new FakeGrafana().start();
     reader = await new TopicReader('localhost:9092', topic).start();
     closedPort = await getFreePort();
-    writeFileSync(join(dir, 'second.token'), 'glsa_second\n');
+    writeFileSync(join(dir, 'second.password'), 'pw-second\n');
     env = cliEnv({ topic, database: db.name, group: randomName('cli-collect') }, { LOG_LEVEL: 'info', LOG_FORMAT: 'json', GONE_TOKEN: 'glsa_gone' });
   });
   afterAll(async () => {
@@ -101,7 +105,7 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
       `  - { name: first, url: "${grafana.url}", token: glsa_first }`,
       `  - { name: wrong-token, url: "${grafana.url}/", token: glsa_revoked }`,
       `  - { name: hangs, url: "${grafana.url}/slow", token: glsa_first, timeout: 1s }`,
-      `  - { name: second, url: "${grafana.url}/second", tokenFile: "${join(dir, 'second.token')}" }`,
+      `  - { name: second, url: "${grafana.url}/second", username: usage-collector, tokenFile: "${join(dir, 'second.password')}" }`,
       `  - { name: gone, url: "http://127.0.0.1:${closedPort}", tokenEnv: GONE_TOKEN }`,
     ]);
     const run = await runCli(['collect', '--targets', targets, '--json'], env, 60_000);
@@ -126,12 +130,12 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(rows).toEqual([{ event_id: results[0].eventId, version: '10_4_1' }, { event_id: results[3].eventId, version: '11_3_0' }]);
 
     // Grafana saw the tokens; our logs are JSON lines, one per target, and carry none of them.
-    expect(grafana.seen.filter((s) => s.authorization === 'Bearer glsa_second')).toHaveLength(1);
+    expect(grafana.seen.filter((s) => s.authorization === 'Bearer glsa_revoked')).toHaveLength(1);
     expect(grafana.seen.every((s) => s.userAgent === 'usage-stats-collect')).toBe(true);
     const logs = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs.find((l) => l.target === 'wrong-token')).toMatchObject({ level: 'warn', outcome: 'unauthorized', status: 401 });
     expect(logs.find((l) => l.msg === 'collect round done')).toMatchObject({ targets: 5, collected: 2, failed: 3 });
-    expect(run.stderr + run.stdout).not.toMatch(/glsa_/);
+    expect(run.stderr + run.stdout).not.toMatch(/glsa_|pw-second|dXNhZ2Ut/);
   });
 
   it('gives a report pushed by the same instance on the same day the same event id, so the store keeps one', async () => {

@@ -8,15 +8,20 @@ import { envBindings, loadConfig, SECTIONS } from '@app/config';
 // service names must agree with the README.
 const root = join(__dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, string>; ports?: string[]; container_name?: string; image?: string; build?: unknown; command?: string[] }>;
+  services: Record<string, {
+    environment?: Record<string, string>; ports?: string[]; container_name?: string; image?: string; build?: unknown; command?: string[];
+    profiles?: string[];
+  }>;
 };
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const known = new Set(Object.values(SECTIONS).flatMap((S) => envBindings(new S()).map((b) => b.name)));
-const appServices = ['ingest-api', 'worker'];
+const appServices = ['ingest-api', 'worker', 'collector'];
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, PostgreSQL, Redis, the ingest API and the worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['ingest-api', 'kafka', 'postgres', 'redis', 'worker']);
+  it('runs Kafka, PostgreSQL, Redis, the ingest API and the worker, and the collector on request', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['collector', 'ingest-api', 'kafka', 'postgres', 'redis', 'worker']);
+    expect(Object.entries(compose.services).filter(([, s]) => s.profiles).map(([name, s]) => [name, s.profiles])).toEqual([['collector', ['collector']]]);
+    expect(compose.services.collector.command).toEqual(['collect', '--targets', '/etc/usage-stats/collect-targets.yaml', '--every', '24h']);
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
   });
 

@@ -24,7 +24,8 @@ function deps(published: EnvelopeMessage[], overrides: Partial<RoundDeps> = {}):
   const sink = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
   return {
     fetch: async (url, options) => {
-      expect(options).toMatchObject({ token: `token-${new URL(url).hostname}`, timeoutMs: 1_000, userAgent: 'usage-stats-collect' });
+      const expected = { authorization: `Bearer token-${new URL(url).hostname}`, timeoutMs: 1_000, userAgent: 'usage-stats-collect' };
+      expect(options).toEqual({ ...expected, maxBytes: 1_000_000 });
       return answers[url];
     },
     publish: async (m) => void published.push(m),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopeMessage, envelopeMessage, PayloadValidator } from '@app/contracts';
 import type { Logger } from '@app/observability';
 import { mapBounded } from './bounded-map';
-import { FetchOptions } from './grafana-client';
+import { authorizationFor, FetchOptions } from './grafana-client';
 import { classifyFetch, FetchResult, Outcome } from './outcome';
 import { CollectTarget, TargetsFile, TokenSource } from './targets-file';
 import { TokenResolution } from './token-source';
@@ -52,7 +52,7 @@ async function collectOne(target: CollectTarget, deps: RoundDeps): Promise<Targe
   const token = await deps.token(target.token);
   if (!token.ok) return finish({ outcome: 'no_token', detail: token.reason });
   const fetched = await deps.fetch(target.url, {
-    token: token.token, timeoutMs: target.timeoutMs, maxBytes: deps.limits.maxBytes, userAgent: COLLECTOR_USER_AGENT,
+    authorization: authorizationFor(token.token, target.username), timeoutMs: target.timeoutMs, maxBytes: deps.limits.maxBytes, userAgent: COLLECTOR_USER_AGENT,
   });
   const status = 'status' in fetched ? fetched.status : undefined;
   const classified = classifyFetch(fetched, deps.validator, { maxDepth: deps.limits.maxDepth });

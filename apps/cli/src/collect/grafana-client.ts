@@ -6,10 +6,17 @@ import { FetchResult } from './outcome';
 export const REPORT_PREVIEW_PATH = '/api/admin/usage-report-preview';
 
 export interface FetchOptions {
-  token: string;
+  /** The Authorization header value (see authorizationFor). */
+  authorization: string;
   timeoutMs: number;
   maxBytes: number;
   userAgent: string;
+}
+
+/** `Bearer <token>` for a service account, `Basic` for a user name and password. */
+export function authorizationFor(secret: string, username?: string): string {
+  if (username === undefined) return `Bearer ${secret}`;
+  return `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}`;
 }
 
 /**
@@ -33,7 +40,7 @@ export function fetchReport(baseUrl: string, options: FetchOptions): Promise<Fet
     const req = request(url, {
       method: 'GET',
       headers: {
-        authorization: `Bearer ${options.token}`,
+        authorization: options.authorization,
         accept: 'application/json',
         'user-agent': options.userAgent,
       },

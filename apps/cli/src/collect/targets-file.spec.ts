@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDuration } from './duration';
+import { authorizationFor } from './grafana-client';
 import { parseTargetsFile } from './targets-file';
 
 const defaults = { timeoutMs: 10_000, concurrency: 4 };
@@ -90,5 +93,29 @@ describe('parseTargetsFile', () => {
     expect(parseTargetsFile('targets: []', defaults)).toEqual({ ok: false, errors: ['"targets" is empty'] });
     expect(parseTargetsFile('- a\n- b', defaults)).toEqual({ ok: false, errors: ['expected a mapping with a "targets" list'] });
     expect(parseTargetsFile('targets: [', defaults)).toMatchObject({ ok: false, errors: [expect.stringMatching(/^not YAML: /)] });
+  });
+
+  it('takes a user name for Basic auth (Grafana OSS), and refuses one Basic auth cannot carry', () => {
+    const ok = parseTargetsFile(yaml(['targets:', '  - {name: oss, url: "http://oss", username: collector, tokenEnv: OSS_PW}']), defaults);
+    expect(ok.ok && ok.file.targets[0]).toEqual({
+      name: 'oss', url: 'http://oss', token: { kind: 'env', name: 'OSS_PW' }, username: 'collector', address: undefined, timeoutMs: 10_000,
+    });
+    const bad = parseTargetsFile(yaml(['targets:', '  - {name: oss, url: "http://oss", username: "a:b", token: pw}']), defaults);
+    expect(bad).toEqual({ ok: false, errors: ['targets[0] (oss): username must be a non-empty name without ":"'] });
+  });
+
+  it('accepts the shipped example file', () => {
+    const example = readFileSync(join(__dirname, '../../../../config/collect-targets.example.yaml'), 'utf8');
+    const parsed = parseTargetsFile(example, defaults);
+    expect(parsed.ok && parsed.file.targets.map((t) => [t.name, t.timeoutMs, t.username])).toEqual([
+      ['eu-prod', 10_000, undefined], ['us-prod', 10_000, undefined], ['oss-lab', 3_000, 'usage-collector'],
+    ]);
+  });
+});
+
+describe('authorizationFor', () => {
+  it('sends a service-account token as Bearer and a user\'s password as Basic', () => {
+    expect(authorizationFor('glsa_abc')).toBe('Bearer glsa_abc');
+    expect(authorizationFor('s3cret', 'usage-collector')).toBe('Basic dXNhZ2UtY29sbGVjdG9yOnMzY3JldA==');
   });
 });

@@ -13,6 +13,11 @@ export interface CollectTarget {
   /** Grafana's root URL (with its sub-path, if served under one), without a trailing slash. */
   url: string;
   token: TokenSource;
+  /**
+   * Grafana OSS cannot give a service account the server-wide permission the route needs: with a
+   * username, the secret is that (Grafana Admin) user's password, sent as Basic auth.
+   */
+  username?: string;
   /** The address this instance's pushed reports come from; part of the event id (docs/operations.md). */
   address?: string;
   timeoutMs: number;
@@ -35,7 +40,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MIN_TIMEOUT_MS = 100;
 const MAX_TIMEOUT_MS = 300_000;
 const MAX_CONCURRENCY = 64;
-const TARGET_KEYS = new Set(['name', 'url', 'token', 'tokenFile', 'tokenEnv', 'address', 'timeout']);
+const TARGET_KEYS = new Set(['name', 'url', 'token', 'tokenFile', 'tokenEnv', 'username', 'address', 'timeout']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -83,10 +88,11 @@ function targetOf(raw: unknown, index: number, defaultTimeoutMs: number, errors:
   }
   const url = urlOf(raw.url, where, errors);
   const token = tokenOf(raw, where, errors);
+  const username = raw.username === undefined ? undefined : usernameOf(raw.username, where, errors);
   const address = raw.address === undefined ? undefined : addressOf(raw.address, where, errors);
   const timeoutMs = raw.timeout === undefined ? defaultTimeoutMs : timeoutOf(raw.timeout, `${where}: timeout`, errors);
   if (errors.length > before) return undefined;
-  return { name: raw.name as string, url: url!, token: token!, address, timeoutMs };
+  return { name: raw.name as string, url: url!, token: token!, ...(username ? { username } : {}), address, timeoutMs };
 }
 
 function urlOf(raw: unknown, where: string, errors: string[]): string | undefined {
@@ -123,6 +129,13 @@ function tokenOf(raw: Record<string, unknown>, where: string, errors: string[]):
     return undefined;
   }
   return { kind: 'env', name: value };
+}
+
+function usernameOf(raw: unknown, where: string, errors: string[]): string | undefined {
+  // Basic auth cannot carry a ':' in the user name.
+  if (typeof raw === 'string' && raw.length > 0 && raw.length <= 190 && !raw.includes(':')) return raw;
+  errors.push(`${where}: username must be a non-empty name without ":"`);
+  return undefined;
 }
 
 function addressOf(raw: unknown, where: string, errors: string[]): string | undefined {
