@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { getFreePort, randomName, RunningApp, startApp, TEST_API_KEY, waitFor } from '../support/apps';
 import { startIngestApi, TopicReader, IngestUnderTest } from '../support/ingest-harness';
 import {
-  createTestDatabase, deleteTopics, kafkaClient, metricSum, TestDatabase, waitForStored, workerEnv, WorkerPorts, workerPorts,
+  createTestDatabase, deleteTopics, kafkaClient, metricSum, TestDatabase, waitForStored, workerEnv, WorkerPorts,
+  workerPorts,
 } from '../support/pipeline-harness';
 import { cliEnv, runCli, startCli } from './cli-harness';
 
-interface TargetResult { target: string; outcome: string; status?: number; durationMs: number; eventId?: string; detail?: string }
+interface TargetResult {
+  target: string; outcome: string; status?: number; durationMs: number; eventId?: string; detail?: string;
+}
 
 const PREVIEW = '/api/admin/usage-report-preview';
 const recorded = readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'), 'utf8');
@@ -37,7 +40,8 @@ class FakeGrafana {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.seen.push({ path: req.url ?? '', authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
+    const { authorization, 'user-agent': userAgent } = req.headers;
+    this.seen.push({ path: req.url ?? '', authorization, userAgent });
     if (req.url === `/slow${PREVIEW}`) {
       this.hanging.push(res);
       return;
@@ -87,7 +91,8 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     reader = await new TopicReader('localhost:9092', topic).start();
     closedPort = await getFreePort();
     writeFileSync(join(dir, 'second.password'), 'pw-second\n');
-    env = cliEnv({ topic, database: db.name, group: randomName('cli-collect') }, { LOG_LEVEL: 'info', LOG_FORMAT: 'json', GONE_TOKEN: 'glsa_gone' });
+    const overrides = { LOG_LEVEL: 'info', LOG_FORMAT: 'json', GONE_TOKEN: 'glsa_gone' };
+    env = cliEnv({ topic, database: db.name, group: randomName('cli-collect') }, overrides);
   });
   afterAll(async () => {
     await api?.close();
@@ -98,21 +103,23 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     await deleteTopics(kafka, [topic, `${topic}-dlq`]);
   });
 
-  it('publishes the reports it can pull, and reports and skips a 401, a target that never answers and one that is gone', async () => {
+  it('publishes what it can pull; reports and skips a 401, a target that never answers, one that is gone', async () => {
     const targets = targetsFile('fleet.yaml', [
       'concurrency: 2',
       'targets:',
       `  - { name: first, url: "${grafana.url}", token: glsa_first }`,
       `  - { name: wrong-token, url: "${grafana.url}/", token: glsa_revoked }`,
       `  - { name: hangs, url: "${grafana.url}/slow", token: glsa_first, timeout: 1s }`,
-      `  - { name: second, url: "${grafana.url}/second", username: usage-collector, tokenFile: "${join(dir, 'second.password')}" }`,
+      `  - { name: second, url: "${grafana.url}/second", username: usage-collector,`,
+      `      tokenFile: "${join(dir, 'second.password')}" }`,
       `  - { name: gone, url: "http://127.0.0.1:${closedPort}", tokenEnv: GONE_TOKEN }`,
     ]);
     const run = await runCli(['collect', '--targets', targets, '--json'], env, 60_000);
     expect(run.code).toBe(1);
     const results = JSON.parse(run.stdout) as TargetResult[];
     expect(results.map((r) => [r.target, r.outcome, r.status])).toEqual([
-      ['first', 'ok', 200], ['wrong-token', 'unauthorized', 401], ['hangs', 'timeout', undefined], ['second', 'ok', 200], ['gone', 'unreachable', undefined],
+      ['first', 'ok', 200], ['wrong-token', 'unauthorized', 401], ['hangs', 'timeout', undefined],
+      ['second', 'ok', 200], ['gone', 'unreachable', undefined],
     ]);
     const hangs = results.find((r) => r.target === 'hangs')!;
     expect(hangs.durationMs).toBeGreaterThanOrEqual(1_000);
@@ -121,39 +128,53 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     // The good reports land on the topic as the API would have put them there, and in PostgreSQL.
     const landed = await reader.waitFor(2);
     const byRoute = Object.fromEntries(landed.map((l) => [l.envelope.source.route, l]));
-    expect(byRoute['collect:first'].envelope).toMatchObject({ kind: 'usage_report', id: results[0].eventId, payload: first, source: { ip: '127.0.0.1' } });
-    expect(byRoute['collect:second'].envelope).toMatchObject({ kind: 'usage_report', id: results[3].eventId, payload: second });
+    expect(byRoute['collect:first'].envelope).toMatchObject({
+      kind: 'usage_report', id: results[0].eventId, payload: first, source: { ip: '127.0.0.1' },
+    });
+    expect(byRoute['collect:second'].envelope).toMatchObject({
+      kind: 'usage_report', id: results[3].eventId, payload: second,
+    });
     expect(byRoute['collect:first'].key).toBe('5a2b8f3e-9a61-4c55-8f1e-2d7c1b0e6a11');
-    expect(byRoute['collect:second'].headers).toMatchObject({ 'event-kind': 'usage_report', 'event-id': results[3].eventId });
+    const headers = { 'event-kind': 'usage_report', 'event-id': results[3].eventId };
+    expect(byRoute['collect:second'].headers).toMatchObject(headers);
     await waitForStored(db.pool, 2, 60_000);
     const { rows } = await db.pool.query('SELECT event_id, version FROM usage_reports ORDER BY version');
-    expect(rows).toEqual([{ event_id: results[0].eventId, version: '10_4_1' }, { event_id: results[3].eventId, version: '11_3_0' }]);
+    expect(rows).toEqual([
+      { event_id: results[0].eventId, version: '10_4_1' }, { event_id: results[3].eventId, version: '11_3_0' },
+    ]);
 
     // Grafana saw the tokens; our logs are JSON lines, one per target, and carry none of them.
     expect(grafana.seen.filter((s) => s.authorization === 'Bearer glsa_revoked')).toHaveLength(1);
     expect(grafana.seen.every((s) => s.userAgent === 'usage-stats-collect')).toBe(true);
     const logs = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logs.find((l) => l.target === 'wrong-token')).toMatchObject({ level: 'warn', outcome: 'unauthorized', status: 401 });
+    const refused = logs.find((l) => l.target === 'wrong-token');
+    expect(refused).toMatchObject({ level: 'warn', outcome: 'unauthorized', status: 401 });
     expect(logs.find((l) => l.msg === 'collect round done')).toMatchObject({ targets: 5, collected: 2, failed: 3 });
     expect(run.stderr + run.stdout).not.toMatch(/glsa_|pw-second|dXNhZ2Ut/);
   });
 
-  it('gives a report pushed by the same instance on the same day the same event id, so the store keeps one', async () => {
+  it('gives the same instance\'s pushed report of the day the same event id, so the store keeps one', async () => {
     api = await startIngestApi({ KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq` });
     const pulled = reader.landed.find((l) => l.envelope.source.route === 'collect:first')!.envelope.id;
     const res = await fetch(`${api.url}/grafana-usage-report`, {
-      method: 'POST', body: recorded, headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+      method: 'POST',
+      body: recorded,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-event-id')).toBe(pulled);
-    const metrics = async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_deduplicated_total');
+    const metrics = async () => {
+      const text = await (await fetch(ports.metricsUrl)).text();
+      return metricSum(text, 'usage_stats_worker_events_deduplicated_total');
+    };
     await waitFor(async () => (await metrics()) >= 1, 60_000, 250, 'the pushed duplicate dropped by the worker');
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM usage_reports');
     expect(rows[0].n).toBe(2);
   });
 
   it('keeps collecting every --every until SIGTERM, then exits 0', async () => {
-    const targets = targetsFile('one.yaml', ['targets:', `  - { name: first, url: "${grafana.url}", token: glsa_first }`]);
+    const entry = `  - { name: first, url: "${grafana.url}", token: glsa_first }`;
+    const targets = targetsFile('one.yaml', ['targets:', entry]);
     const cli = startCli(['collect', '--targets', targets, '--every', '2s', '--json'], env);
     const rounds = await waitFor(() => {
       const lines = cli.output().split('\n').filter((l) => l.startsWith('['));
@@ -165,6 +186,7 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(rounds.map((r) => r.map((t) => t.outcome))).toEqual([['ok'], ['ok']]);
     // Same instance, same day: the same event id each round, deduplicated downstream.
     expect(rounds[1][0].eventId).toBe(rounds[0][0].eventId);
-    expect(rounds[0][0].eventId).toBe(reader.landed.find((l) => l.envelope.source.route === 'collect:first')!.envelope.id);
+    const firstPull = reader.landed.find((l) => l.envelope.source.route === 'collect:first')!;
+    expect(rounds[0][0].eventId).toBe(firstPull.envelope.id);
   });
 });

@@ -39,24 +39,33 @@ export function collectRound(file: TargetsFile, deps: RoundDeps): Promise<Target
   return mapBounded(file.targets, file.concurrency, guarded);
 }
 
+type Outcomeless = Omit<TargetResult, 'target' | 'url' | 'durationMs'>;
+
+/** One target: secret, fetch, classification, publication; every result timed and logged once. */
 async function collectOne(target: CollectTarget, deps: RoundDeps): Promise<TargetResult> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const finish = (r: Omit<TargetResult, 'target' | 'url' | 'durationMs'>): TargetResult => {
-    const result = { target: target.name, url: target.url, ...r, durationMs: now() - started };
-    const { detail, ...fields } = result;
-    if (result.outcome === 'ok') deps.logger.info(fields, 'usage report collected');
-    else deps.logger.warn({ ...fields, detail }, 'usage report not collected');
-    return result;
-  };
+  const r = await pullAndPublish(target, deps, now);
+  const result = { target: target.name, url: target.url, ...r, durationMs: now() - started };
+  const { detail, ...fields } = result;
+  if (result.outcome === 'ok') deps.logger.info(fields, 'usage report collected');
+  else deps.logger.warn({ ...fields, detail }, 'usage report not collected');
+  return result;
+}
+
+async function pullAndPublish(target: CollectTarget, deps: RoundDeps, now: () => number): Promise<Outcomeless> {
   const token = await deps.token(target.token);
-  if (!token.ok) return finish({ outcome: 'no_token', detail: token.reason });
+  if (!token.ok) return { outcome: 'no_token', detail: token.reason };
   const fetched = await deps.fetch(target.url, {
-    authorization: authorizationFor(token.token, target.username), timeoutMs: target.timeoutMs, maxBytes: deps.limits.maxBytes, userAgent: COLLECTOR_USER_AGENT,
+    authorization: authorizationFor(token.token, target.username),
+    timeoutMs: target.timeoutMs,
+    maxBytes: deps.limits.maxBytes,
+    userAgent: COLLECTOR_USER_AGENT,
   });
   const status = 'status' in fetched ? fetched.status : undefined;
   const classified = classifyFetch(fetched, deps.validator, { maxDepth: deps.limits.maxDepth });
-  if (classified.outcome !== 'ok') return finish({ outcome: classified.outcome, status, detail: classified.detail });
+  if (classified.outcome !== 'ok') return { outcome: classified.outcome, status, detail: classified.detail };
+  // The address is part of the event id: see "Event ids" in docs/operations.md.
   const message = envelopeMessage({ kind: 'usage_report', payload: classified.report }, {
     route: `collect:${target.name}`,
     receivedAt: now(),
@@ -67,7 +76,7 @@ async function collectOne(target: CollectTarget, deps: RoundDeps): Promise<Targe
   try {
     await deps.publish(message);
   } catch (err) {
-    return finish({ outcome: 'publish_failed', status, eventId: message.id, detail: (err as Error).message });
+    return { outcome: 'publish_failed', status, eventId: message.id, detail: (err as Error).message };
   }
-  return finish({ outcome: 'ok', status, eventId: message.id });
+  return { outcome: 'ok', status, eventId: message.id };
 }

@@ -8,10 +8,15 @@ const defaults = { timeoutMs: 10_000, concurrency: 4 };
 const yaml = (lines: string[]) => lines.join('\n');
 
 describe('parseDuration', () => {
-  it.each([['500ms', 500], ['10s', 10_000], ['1.5m', 90_000], ['24h', 86_400_000], ['2d', 172_800_000], [' 3s ', 3_000]])(
-    '%j is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms),
+  it.each([['500ms', 500], ['10s', 10_000], ['1.5m', 90_000], ['24h', 86_400_000],
+    ['2d', 172_800_000], [' 3s ', 3_000]])(
+    '%j is %d ms',
+    (text, ms) => expect(parseDuration(text)).toBe(ms),
   );
-  it.each(['', '10', 'ten s', '-5s', '0s', '5 weeks', '1w'])('%j is not a duration', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '10', 'ten s', '-5s', '0s', '5 weeks', '1w'])(
+    '%j is not a duration',
+    (text) => expect(parseDuration(text)).toBeUndefined(),
+  );
 });
 
 describe('parseTargetsFile', () => {
@@ -36,16 +41,26 @@ describe('parseTargetsFile', () => {
       file: {
         concurrency: 2,
         targets: [
-          { name: 'eu-prod', url: 'https://grafana.eu.example.com', token: { kind: 'inline', value: 'glsa_abc' }, address: undefined, timeoutMs: 10_000 },
-          { name: 'us.prod', url: 'http://10.0.0.7:3000/grafana', token: { kind: 'file', path: '/run/secrets/us' }, address: '203.0.113.9', timeoutMs: 2_000 },
-          { name: 'lab_1', url: 'http://lab:3000', token: { kind: 'env', name: 'LAB_TOKEN' }, address: undefined, timeoutMs: 10_000 },
+          {
+            name: 'eu-prod', url: 'https://grafana.eu.example.com', token: { kind: 'inline', value: 'glsa_abc' },
+            address: undefined, timeoutMs: 10_000,
+          },
+          {
+            name: 'us.prod', url: 'http://10.0.0.7:3000/grafana', token: { kind: 'file', path: '/run/secrets/us' },
+            address: '203.0.113.9', timeoutMs: 2_000,
+          },
+          {
+            name: 'lab_1', url: 'http://lab:3000', token: { kind: 'env', name: 'LAB_TOKEN' },
+            address: undefined, timeoutMs: 10_000,
+          },
         ],
       },
     });
   });
 
   it('takes the top-level timeout as every target\'s default', () => {
-    const parsed = parseTargetsFile(yaml(['timeout: 30s', 'targets:', '  - {name: a, url: "http://a", token: t}']), defaults);
+    const text = yaml(['timeout: 30s', 'targets:', '  - {name: a, url: "http://a", token: t}']);
+    const parsed = parseTargetsFile(text, defaults);
     expect(parsed.ok && parsed.file.targets[0].timeoutMs).toBe(30_000);
     expect(parsed.ok && parsed.file.concurrency).toBe(4);
   });
@@ -88,19 +103,25 @@ describe('parseTargetsFile', () => {
   });
 
   it('refuses a duplicate name, an empty list and what is not a targets file', () => {
-    const twice = yaml(['targets:', '  - {name: a, url: "http://a", token: t}', '  - {name: a, url: "http://b", token: t}']);
+    const twice = yaml(['targets:', '  - {name: a, url: "http://a", token: t}',
+      '  - {name: a, url: "http://b", token: u}']);
     expect(parseTargetsFile(twice, defaults)).toEqual({ ok: false, errors: ['targets: name "a" is used twice'] });
     expect(parseTargetsFile('targets: []', defaults)).toEqual({ ok: false, errors: ['"targets" is empty'] });
-    expect(parseTargetsFile('- a\n- b', defaults)).toEqual({ ok: false, errors: ['expected a mapping with a "targets" list'] });
-    expect(parseTargetsFile('targets: [', defaults)).toMatchObject({ ok: false, errors: [expect.stringMatching(/^not YAML: /)] });
+    const notMapping = { ok: false, errors: ['expected a mapping with a "targets" list'] };
+    expect(parseTargetsFile('- a\n- b', defaults)).toEqual(notMapping);
+    const broken = parseTargetsFile('targets: [', defaults);
+    expect(broken).toMatchObject({ ok: false, errors: [expect.stringMatching(/^not YAML: /)] });
   });
 
   it('takes a user name for Basic auth (Grafana OSS), and refuses one Basic auth cannot carry', () => {
-    const ok = parseTargetsFile(yaml(['targets:', '  - {name: oss, url: "http://oss", username: collector, tokenEnv: OSS_PW}']), defaults);
+    const entry = '  - {name: oss, url: "http://oss", username: collector, tokenEnv: OSS_PW}';
+    const ok = parseTargetsFile(yaml(['targets:', entry]), defaults);
     expect(ok.ok && ok.file.targets[0]).toEqual({
-      name: 'oss', url: 'http://oss', token: { kind: 'env', name: 'OSS_PW' }, username: 'collector', address: undefined, timeoutMs: 10_000,
+      name: 'oss', url: 'http://oss', token: { kind: 'env', name: 'OSS_PW' }, username: 'collector',
+      address: undefined, timeoutMs: 10_000,
     });
-    const bad = parseTargetsFile(yaml(['targets:', '  - {name: oss, url: "http://oss", username: "a:b", token: pw}']), defaults);
+    const colon = '  - {name: oss, url: "http://oss", username: "a:b", token: pw}';
+    const bad = parseTargetsFile(yaml(['targets:', colon]), defaults);
     expect(bad).toEqual({ ok: false, errors: ['targets[0] (oss): username must be a non-empty name without ":"'] });
   });
 

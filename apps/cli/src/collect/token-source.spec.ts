@@ -9,9 +9,12 @@ const env = { EU_TOKEN: ' glsa_from_env ', EMPTY: '' };
 
 describe('resolveToken', () => {
   it('reads inline, file (trimmed) and environment tokens', async () => {
-    await expect(resolveToken({ kind: 'inline', value: 'glsa_inline' }, env, read)).resolves.toEqual({ ok: true, token: 'glsa_inline' });
-    await expect(resolveToken({ kind: 'file', path: '/run/secrets/eu' }, env, read)).resolves.toEqual({ ok: true, token: 'glsa_from_file' });
-    await expect(resolveToken({ kind: 'env', name: 'EU_TOKEN' }, env, read)).resolves.toEqual({ ok: true, token: 'glsa_from_env' });
+    await expect(resolveToken({ kind: 'inline', value: 'glsa_inline' }, env, read))
+      .resolves.toEqual({ ok: true, token: 'glsa_inline' });
+    await expect(resolveToken({ kind: 'file', path: '/run/secrets/eu' }, env, read))
+      .resolves.toEqual({ ok: true, token: 'glsa_from_file' });
+    await expect(resolveToken({ kind: 'env', name: 'EU_TOKEN' }, env, read))
+      .resolves.toEqual({ ok: true, token: 'glsa_from_env' });
   });
 
   it('names the missing source, never a value', async () => {
