@@ -172,6 +172,23 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(rows[0].n).toBe(2);
   });
 
+  it('reports publish_failed, without stopping the other targets, when Kafka is not there', async () => {
+    const targets = targetsFile('no-kafka.yaml', [
+      'targets:',
+      `  - { name: first, url: "${grafana.url}", token: glsa_first }`,
+      `  - { name: wrong-token, url: "${grafana.url}", token: glsa_revoked }`,
+    ]);
+    const noKafka = { ...env, KAFKA_BROKERS: `127.0.0.1:${closedPort}`, KAFKA_ACK_TIMEOUT_MS: '1000' };
+    const run = await runCli(['collect', '--targets', targets, '--json'], noKafka, 60_000);
+    expect(run.code).toBe(1);
+    const results = JSON.parse(run.stdout) as TargetResult[];
+    expect(results.map((r) => [r.target, r.outcome, r.status])).toEqual([
+      ['first', 'publish_failed', 200], ['wrong-token', 'unauthorized', 401],
+    ]);
+    expect(results[0].detail).toMatch(/^kafka not reachable within 10000ms/);
+    expect(results[0].durationMs).toBeLessThan(20_000);
+  });
+
   it('keeps collecting every --every until SIGTERM, then exits 0', async () => {
     const entry = `  - { name: first, url: "${grafana.url}", token: glsa_first }`;
     const targets = targetsFile('one.yaml', ['targets:', entry]);

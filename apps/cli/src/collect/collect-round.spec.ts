@@ -89,13 +89,13 @@ describe('collectRound', () => {
     let calls = 0;
     const flaky = deps(published, {
       publish: async (m) => {
-        if (calls++ === 0) throw new Error('kafka not reachable within 30000ms (down)');
+        if (calls++ === 0) throw new Error('kafka not reachable within 10000ms (down)');
         published.push(m);
       },
     });
     const results = await collectRound({ targets: [target('good'), target('pinned')], concurrency: 1 }, flaky);
     expect(results.map((r) => [r.target, r.outcome, r.detail])).toEqual([
-      ['good', 'publish_failed', 'kafka not reachable within 30000ms (down)'],
+      ['good', 'publish_failed', 'kafka not reachable within 10000ms (down)'],
       ['pinned', 'ok', undefined],
     ]);
     expect(published).toHaveLength(1);

@@ -6,14 +6,18 @@ import { CliContext } from '../cli-context';
 /**
  * The collector's way into Kafka: the API's micro-batching producer (acks=all, idempotent as
  * configured), started once and kept for every round. A send waits a bounded time for a
- * connection, so a broker restart between rounds costs no report.
+ * connection (10 s, or twice KAFKA_ACK_TIMEOUT_MS if longer), so a broker restart between rounds
+ * costs no report.
  */
 export class ReportPublisher {
   private readonly producer: BatchingProducer;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly ctx: CliContext, logger: Logger, private readonly connectTimeoutMs = 30_000) {
+  private readonly connectTimeoutMs: number;
+
+  constructor(private readonly ctx: CliContext, logger: Logger) {
     const { config } = ctx;
+    this.connectTimeoutMs = Math.max(10_000, 2 * config.kafka.ackTimeoutMs);
     this.producer = new BatchingProducer(ctx.kafka, {
       topic: config.kafka.topic,
       lingerMs: config.ingest.producerLingerMs,
