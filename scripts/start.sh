@@ -78,7 +78,7 @@ if [[ "$ok" == 1 ]]; then
   echo "-- the panel event became (analytics_events; the user is a pseudonym):"
   sql -c "select event_id, session_uuid, event_type, dashboard_uid, dashboard_name, grafana_host, user_id, user_role
     from analytics_events where correlation_id = '$run_id'"
-  echo "-- the push became (metric_samples, first 8 of $(sql -Atc "select count(*) from metric_samples where correlation_id = '$run_id'")):"
+  echo "-- the push became (metric_samples, up to 8 of its $(sql -Atc "select count(*) from metric_samples where correlation_id = '$run_id'") rows):"
   sql -c "select job, name, labels, value, op from metric_samples where correlation_id = '$run_id' order by name limit 8"
 else
   echo "the rows did not all land within 30 s; see .local/logs/worker.log" >&2
