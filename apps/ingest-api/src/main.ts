@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '@app/config';
 import { createLogger } from '@app/observability';
 import { bootstrapIngestApi } from './bootstrap';
 
-// Configuration is validated before anything starts: a bad value exits with one line.
+// Configuration is validated before anything starts: bad values exit 1 with one line each.
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: 'ingest-api' });
 

@@ -6,7 +6,7 @@ import { runChild } from './child/consumer.process';
 import { checkStoresOrExit } from './primary/check-stores';
 import { runPrimary } from './primary/primary.process';
 
-// Configuration is validated before anything starts: a bad value exits with one line.
+// Configuration is validated before anything starts: bad values exit 1 with one line each.
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: cluster.isPrimary ? 'worker' : 'worker-consumer' });
 
