@@ -12,10 +12,10 @@ const cases: Array<[Record<string, string>, RegExp]> = [
   [{ POSTGRES_SSL_MODE: 'maybe' }, /^Invalid configuration: POSTGRES_SSL_MODE="maybe"/],
 ];
 
-function run(app: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
+function run(app: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js')], { env: baseEnv(env) });
+    const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js'), ...args], { env: baseEnv(env) });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -54,6 +54,17 @@ describe.each(apps)('%s reports every bad variable in one start', (app) => {
       'Invalid configuration: API_KEY="<redacted>": each key must be at least 16 characters',
     ]);
     expect(stderr).not.toMatch(/short-api-key|pw-never-shown/);
+  });
+});
+
+describe('the usage-stats CLI refuses a bad configuration', () => {
+  it('prints every problem as its own error line and exits 2 (a usage error)', async () => {
+    const { code, stderr } = await run('cli', { PORT: 'abc', POSTGRES_SSL_MODE: 'maybe' }, ['topics']);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      'error: Invalid configuration: PORT="abc": must be a number',
+      'error: Invalid configuration: POSTGRES_SSL_MODE="maybe": must be one of the following values: disable, require, verify-ca, verify-full',
+    ]);
   });
 });
 
