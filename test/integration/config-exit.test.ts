@@ -28,7 +28,7 @@ describe.each(apps)('%s refuses a bad configuration', (app) => {
     const { code, stderr, ms } = await run(app, env);
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000); // stops at once instead of retrying; generous for a loaded 2-core machine
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
@@ -84,7 +84,7 @@ describe('worker refuses a store it cannot build', () => {
   ])('%j', async (env, pattern) => {
     const { code, stderr, ms } = await run('worker', env);
     expect(code).toBe(1);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000); // stops at once instead of retrying; generous for a loaded 2-core machine
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
