@@ -18,7 +18,7 @@ function run(app: string, env: Record<string, string>, args: string[] = []): Pro
     const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js'), ...args], { env: baseEnv(env) });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, ms: Date.now() - started }); });
   });
 }
