@@ -19,7 +19,7 @@ export class HealthPortServer implements OnApplicationBootstrap, OnApplicationSh
     if (port === 0 || port === this.config.app.port) return;
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
-      const probe = req.method === 'GET' && path === '/health' ? this.health.live() : req.method === 'GET' && path === '/ready' ? this.health.ready() : undefined;
+      const probe = req.method === 'GET' && (path === '/health' || path === '/healthz') ? this.health.live() : req.method === 'GET' && path === '/ready' ? this.health.ready() : undefined;
       if (!probe) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
         return;

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEST_API_KEY } from '../support/apps';
+import { IngestUnderTest, TopicReader, deleteTopics, startIngestApi } from '../support/ingest-harness';
+
+// What stock clients send, against the real Kafka: Basic auth, key scopes, public route groups,
+// the job@base64 route and the /healthz probe.
+const BROKERS = 'localhost:9092';
+const PANEL_KEY = 'panel-key-0123456789abcdef';
+const PUSH_KEY = 'push-key-0123456789abcdef';
+const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', name));
+const report = fixture('samples/grafana-usage-report.json');
+const panel = fixture('samples/analytics-panel-start.json');
+const pushText = fixture('samples/push.txt');
+const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+let api: IngestUnderTest;
+let reader: TopicReader;
+
+beforeAll(async () => {
+  // PUBLIC_ROUTES=report: Grafana cannot attach credentials (PUBLIC_ROUTES=push is the same switch for InfluxDB's pusher).
+  api = await startIngestApi({ API_KEY: `${TEST_API_KEY},${PANEL_KEY}:panel,${PUSH_KEY}:push+batch`, PUBLIC_ROUTES: 'report' });
+  reader = await new TopicReader(BROKERS, api.topic).start();
+});
+
+afterAll(async () => {
+  await reader?.stop();
+  await api?.close();
+  if (api) await deleteTopics(BROKERS, [api.topic, `${api.topic}-dlq`]);
+});
+
+const send = (path: string, method: string, body: string | Buffer | undefined, headers: Record<string, string> = {}) =>
+  fetch(`${api.url}${path}`, { method, body, headers });
+
+describe('job@base64 routes', () => {
+  it.each(['PUT', 'POST'])('takes %s on /metrics/job@base64/<JOB> with labels and lands the decoded job', async (method) => {
+    // "nightly/backup job" as client_golang (unpadded) sends it; the label as client_python (padded) sends it.
+    const path = `/metrics/job@base64/bmlnaHRseS9iYWNrdXAgam9i/instance@base64/aG9zdC8xOjkwOTE=/empty@base64/=`;
+    const res = await send(path, method, pushText, { ...basic('pusher', PUSH_KEY), 'content-type': 'text/plain; version=0.0.4' });
+    expect(res.status).toBe(202);
+    const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+    expect(landed.envelope).toMatchObject({
+      kind: 'metrics',
+      source: { route: '/metrics/job@base64/*', apiKeyId: expect.stringMatching(/^[0-9a-f]{12}$/) },
+      payload: { op: method.toLowerCase(), job: 'nightly/backup job', grouping: { instance: 'host/1:9091', empty: '' } },
+    });
+  });
+
+  it('deletes on /metrics/job@base64/<JOB>', async () => {
+    const res = await send('/metrics/job@base64/YS9i', 'DELETE', undefined, basic('', PUSH_KEY));
+    expect(res.status).toBe(202);
+    const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+    expect(landed.envelope.payload).toEqual({ op: 'delete', job: 'a/b', grouping: {}, families: [] });
+  });
+
+  it('answers 400 for the base64 Pushgateway refuses', async () => {
+    const cases: Array<[string, string]> = [
+      ['/metrics/job@base64/=', 'job name must not be empty'],
+      ['/metrics/job@base64/YS9iY', 'invalid base64 in grouping key'],
+      ['/metrics/job@base64/YS9i/x@base64/a*b', 'invalid base64 in grouping key'],
+      ['/metrics/job@base64/YS9i/lonely', 'grouping key must be label/value pairs after /metrics/job/<JOB>'],
+      ['/metrics/job@base64/YS9i/__x/1', 'invalid label name "__x" in grouping key'],
+    ];
+    for (const [path, message] of cases) {
+      const res = await send(path, 'PUT', 'm 1\n', basic('u', PUSH_KEY));
+      expect([path, res.status, ((await res.json()) as { message: string }).message]).toEqual([path, 400, message]);
+    }
+  });
+});
+
+describe('authentication and key scopes', () => {
+  it('takes the key as the Basic password on every route group, beside Bearer and X-API-Key', async () => {
+    const statuses = [
+      (await send('/grafana-usage-report', 'POST', report, basic('grafana', TEST_API_KEY))).status,
+      (await send('/write', 'POST', panel, basic('anyone', TEST_API_KEY))).status,
+      (await send('/metrics/job/basic', 'PUT', pushText, basic('pusher', TEST_API_KEY))).status,
+      (await send('/api/v1/ingest', 'POST', report, basic('batch', TEST_API_KEY))).status,
+      (await send('/metrics/job/bearer', 'PUT', pushText, { authorization: `Bearer ${TEST_API_KEY}` })).status,
+      (await send('/metrics/job/header', 'PUT', pushText, { 'x-api-key': TEST_API_KEY })).status,
+    ];
+    expect(statuses).toEqual([200, 201, 202, 200, 202, 202]);
+  });
+
+  it('answers 401 with Basic and Bearer challenges on push routes, Bearer only on the panel route', async () => {
+    const missing = await send('/metrics/job/x', 'PUT', pushText);
+    expect([missing.status, await missing.json()]).toEqual([401, { message: 'missing API key' }]);
+    expect(missing.headers.get('www-authenticate')).toBe('Basic realm="usage-stats-handler", charset="UTF-8", Bearer');
+    const wrong = await send('/metrics/job/x', 'PUT', pushText, basic('pusher', 'wrong-key-0123456789abcdef'));
+    expect([wrong.status, await wrong.json()]).toEqual([401, { message: 'invalid API key' }]);
+    const panelMissing = await send('/write', 'POST', panel);
+    expect([panelMissing.status, panelMissing.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+  });
+
+  it('lets the panel key open the panel route only (403 on push and batch)', async () => {
+    expect((await send(`/write?key=${PANEL_KEY}`, 'POST', panel, { 'content-type': 'text/plain' })).status).toBe(201);
+    const push = await send(`/metrics/job/x?key=${PANEL_KEY}`, 'PUT', pushText, { authorization: `Bearer ${PANEL_KEY}` });
+    expect([push.status, await push.json()]).toEqual([403, { message: 'API key not allowed on push routes' }]);
+    expect((await send('/api/v1/ingest', 'POST', report, { 'x-api-key': PANEL_KEY })).status).toBe(403);
+    // ?key= is read on the panel route only, whatever the key.
+    expect((await send(`/metrics/job/x?key=${TEST_API_KEY}`, 'PUT', pushText)).status).toBe(401);
+  });
+
+  it('lets a push+batch key push but not write panel events', async () => {
+    expect((await send('/metrics/job/scoped', 'POST', pushText, basic('ci', PUSH_KEY))).status).toBe(202);
+    expect((await send('/write', 'POST', panel, { authorization: `Bearer ${PUSH_KEY}` })).status).toBe(403);
+  });
+
+  it('opens a public route group without credentials, lands it without a key id', async () => {
+    const res = await send('/grafana-usage-report', 'POST', report, { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id') && l.envelope.source.apiKeyId === undefined);
+    expect(landed.envelope.source.route).toBe('/grafana-usage-report');
+  });
+});
+
+describe('probes', () => {
+  it('serves /healthz like /health on both ports', async () => {
+    for (const base of [api.url, api.healthUrl]) {
+      const res = await fetch(`${base}/healthz`);
+      expect([res.status, await res.json()]).toEqual([200, { status: 'ok', info: {}, error: {}, details: {} }]);
+    }
+  });
+});
