@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compressSync } from 'snappy';
+import { maskedCrc } from '../../apps/ingest-api/src/parsing/snappy-body';
 import { TEST_API_KEY } from '../support/apps';
 import { IngestUnderTest, TopicReader, deleteTopics, startIngestApi } from '../support/ingest-harness';
 
@@ -12,6 +14,8 @@ const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', na
 const report = fixture('samples/grafana-usage-report.json');
 const panel = fixture('samples/analytics-panel-start.json');
 const pushText = fixture('samples/push.txt');
+/** 65 536 zero bytes as one snappy block (literal length header, then copies). */
+const compressZeros = () => compressSync(Buffer.alloc(65_536));
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 let api: IngestUnderTest;
@@ -19,7 +23,7 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   // PUBLIC_ROUTES=report: Grafana cannot attach credentials (PUBLIC_ROUTES=push is the same switch for InfluxDB's pusher).
-  api = await startIngestApi({ API_KEY: `${TEST_API_KEY},${PANEL_KEY}:panel,${PUSH_KEY}:push+batch`, PUBLIC_ROUTES: 'report' });
+  api = await startIngestApi({ API_KEY: `${TEST_API_KEY},${PANEL_KEY}:panel,${PUSH_KEY}:push+batch`, PUBLIC_ROUTES: 'report', MAX_PAYLOAD_SIZE: '1' });
   reader = await new TopicReader(BROKERS, api.topic).start();
 });
 
@@ -110,6 +114,30 @@ describe('authentication and key scopes', () => {
     expect(res.status).toBe(200);
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id') && l.envelope.source.apiKeyId === undefined);
     expect(landed.envelope.source.route).toBe('/grafana-usage-report');
+  });
+});
+
+describe('Content-Encoding on push routes', () => {
+  it('takes snappy (framing format, as prometheus_client sends it) and a bare snappy block', async () => {
+    for (const name of ['push.txt.sz', 'push.txt.snappy-block']) {
+      const res = await send('/metrics/job/snappy', 'PUT', fixture(`samples/${name}`), { ...basic('u', PUSH_KEY), 'content-encoding': 'snappy' });
+      expect([name, res.status]).toEqual([name, 202]);
+      const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+      const families = (landed.envelope.payload as { families: Array<{ name: string }> }).families;
+      expect(families.map((f) => f.name)).toEqual(['influxdb_uptime_seconds', 'influxdb_buckets_total']);
+    }
+  });
+
+  it('refuses a snappy body that inflates past MAX_PAYLOAD_SIZE with 413, and corrupt snappy with 400', async () => {
+    // 4 MB of zeros in 64 KiB framed chunks of ~3 KB each: small on the wire, over the 1 MB test limit inflated.
+    const chunk = Buffer.concat([Buffer.from([0x00, 0, 0, 0]), Buffer.alloc(4), compressZeros()]);
+    chunk.writeUIntLE(chunk.length - 4, 1, 3);
+    chunk.writeUInt32LE(maskedCrc(Buffer.alloc(65_536)), 4);
+    const bomb = Buffer.concat([Buffer.from('ff060000734e61507059', 'hex'), ...Array.from({ length: 64 }, () => chunk)]);
+    const res = await send('/metrics/job/bomb', 'PUT', bomb, { ...basic('u', PUSH_KEY), 'content-encoding': 'snappy' });
+    expect([res.status, await res.json()]).toEqual([413, { message: `decompressed body exceeds ${api.config.app.maxPayloadBytes} bytes` }]);
+    const bad = await send('/metrics/job/bad', 'PUT', Buffer.from([0x05, 0xff]), { ...basic('u', PUSH_KEY), 'content-encoding': 'snappy' });
+    expect(bad.status).toBe(400);
   });
 });
 
