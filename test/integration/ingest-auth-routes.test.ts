@@ -141,6 +141,58 @@ describe('Content-Encoding on push routes', () => {
   });
 });
 
+describe('payloads as lenient as the reference servers', () => {
+  const landedPayload = async (res: Response) => {
+    const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+    return landed.envelope.payload as Record<string, unknown>;
+  };
+
+  it('takes the panel server\'s own test shape (uuid "", type "", time 0) as a heartbeat: 201', async () => {
+    const res = await send(`/write?key=${PANEL_KEY}`, 'POST', fixture('samples/analytics-panel-reference-shape.json'), { 'content-type': 'text/plain' });
+    expect([res.status, await res.text()]).toEqual([201, '']);
+    expect(await landedPayload(res)).toMatchObject({ uuid: '', type: 'heartbeat', time: 0, dashboard: { uid: 'b_1UbypGz' } });
+  });
+
+  it('folds a flattened panel payload back and takes one with sections missing or null', async () => {
+    const flat = { uuid: 'flat-1', type: 'start', time: 1618803734, 'host.hostname': 'grafana.example', 'host.buildInfo.version': '10.4.1', 'dashboard.uid': 'd1', 'dashboard.name': 'Ops', 'variables.0.name': 'env' };
+    const folded = await send(`/write?key=${PANEL_KEY}`, 'POST', JSON.stringify(flat), { 'content-type': 'text/plain' });
+    expect(folded.status).toBe(201);
+    expect(await landedPayload(folded)).toEqual({
+      uuid: 'flat-1', type: 'start', time: 1618803734, host: { hostname: 'grafana.example', buildInfo: { version: '10.4.1' } },
+      dashboard: { uid: 'd1', name: 'Ops' }, variables: [{ name: 'env' }],
+    });
+    expect(folded.headers.get('x-event-id')).not.toBeNull();
+    const sparse = await send(`/write?key=${PANEL_KEY}`, 'POST', JSON.stringify({ type: 'focus', user: null, time: 1618803800 }), { 'content-type': 'text/plain' });
+    expect(sparse.status).toBe(201);
+    expect(await landedPayload(sparse)).toEqual({ type: 'heartbeat', time: 1618803800 });
+    expect((await send(`/write?key=${PANEL_KEY}`, 'POST', '[1]', { 'content-type': 'text/plain' })).status).toBe(400);
+  });
+
+  it('takes a Grafana report with any version string and an empty usageStatsId: 200', async () => {
+    const odd = { ...JSON.parse(report.toString()), version: '11.3.0+security-01 (fork)', usageStatsId: '' };
+    const res = await send('/grafana-usage-report', 'POST', JSON.stringify(odd, null, 2), { 'content-type': 'application/json' });
+    expect([res.status, await res.json()]).toEqual([200, { message: 'ok' }]);
+    const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+    expect(landed.envelope.payload).toEqual(odd);
+    // Keyed by the event id, not by "": anonymous instances spread over partitions.
+    expect(landed.key).toBe(landed.envelope.id);
+    const again = await send('/grafana-usage-report', 'POST', JSON.stringify(odd), { 'content-type': 'application/json' });
+    expect(again.headers.get('x-event-id')).toBe(res.headers.get('x-event-id'));
+  });
+
+  it('still refuses what Pushgateway refuses: timestamps, bad label names, conflicting types', async () => {
+    const cases: Array<[string, string]> = [
+      ['m 1 1700000000000\n', 'pushed metrics must not have timestamps'],
+      ['# TYPE m counter\nm 1\n# TYPE m gauge\nm 2\n', 'second TYPE line for metric name "m"'],
+      ['m{0bad="x"} 1\n', 'invalid label name "0bad"'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await send('/metrics/job@base64/YS9i', 'POST', body, basic('u', PUSH_KEY));
+      expect([res.status, await res.json()]).toEqual([400, { message }]);
+    }
+  });
+});
+
 describe('probes', () => {
   it('serves /healthz like /health on both ports', async () => {
     for (const base of [api.url, api.healthUrl]) {
