@@ -201,3 +201,34 @@ describe('probes', () => {
     }
   });
 });
+
+describe('a public push route (InfluxDB\'s telemetry pusher: POST, text, no credentials)', () => {
+  let open: IngestUnderTest;
+  let openReader: TopicReader;
+
+  beforeAll(async () => {
+    open = await startIngestApi({ PUBLIC_ROUTES: 'push', RATE_LIMIT_RPS: '0.01', RATE_LIMIT_BURST: '2', MAX_PAYLOAD_SIZE: '0.01' });
+    openReader = await new TopicReader(BROKERS, open.topic).start();
+  });
+
+  afterAll(async () => {
+    await openReader?.stop();
+    await open?.close();
+    if (open) await deleteTopics(BROKERS, [open.topic, `${open.topic}-dlq`]);
+  });
+
+  it('takes the push without a key (202), and still applies the size and per-address rate limits', async () => {
+    const headers = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' };
+    const res = await fetch(`${open.url}/metrics/job/influxdb`, { method: 'POST', body: pushText, headers });
+    expect(res.status).toBe(202);
+    const [landed] = await openReader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
+    expect(landed.envelope).toMatchObject({ source: { route: '/metrics/job/*' }, payload: { op: 'post', job: 'influxdb' } });
+    expect(landed.envelope.source.apiKeyId).toBeUndefined();
+    const big = `${'m{l="x"} 1\n'.repeat(2000)}`;
+    expect((await fetch(`${open.url}/metrics/job/influxdb`, { method: 'POST', body: big, headers })).status).toBe(413);
+    const limited = await fetch(`${open.url}/metrics/job/influxdb`, { method: 'POST', body: pushText, headers });
+    expect([limited.status, Number(limited.headers.get('retry-after')) > 0]).toEqual([429, true]);
+    // The other groups keep their keys.
+    expect((await fetch(`${open.url}/api/v1/ingest`, { method: 'POST', body: report })).status).toBe(401);
+  });
+});
