@@ -47,7 +47,8 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
         return digest(kind, report.usageStatsId, String(day), ctx.clientIp ?? '');
       }
       // No usageStatsId (older Grafana, or "" after a failed key-value read): address, day and content.
-      return digest(kind, 'content', String(Math.floor(ctx.receivedAt / DAY_MS)), ctx.clientIp ?? '', canonicalJson(payload));
+      const day = String(Math.floor(ctx.receivedAt / DAY_MS));
+      return digest(kind, 'content', day, ctx.clientIp ?? '', canonicalJson(payload));
     }
     case 'analytics': {
       const e = payload as AnalyticsEvent;

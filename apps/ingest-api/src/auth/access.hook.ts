@@ -37,12 +37,13 @@ export function accessHook(auth: AuthConfig, keys: ApiKeys, buckets: TokenBucket
 }
 
 /** 401 without a valid key (with the challenges a client may answer), 403 for a key limited to other routes. */
-function refuse(reply: FastifyReply, policy: IngestRoutePolicy, key: string | undefined, match: KeyMatch | undefined): void {
+function refuse(reply: FastifyReply, policy: IngestRoutePolicy, key: string | undefined, match?: KeyMatch): void {
   if (match) {
     void reply.code(403).send({ message: `API key not allowed on ${policy.group} routes` });
     return;
   }
   // A browser would open a password dialog on a Basic challenge: the panel's route offers Bearer only.
   const challenges = policy.group === 'panel' ? 'Bearer' : [BASIC_CHALLENGE, 'Bearer'];
-  void reply.code(401).header('www-authenticate', challenges).send({ message: key === undefined ? 'missing API key' : 'invalid API key' });
+  const message = key === undefined ? 'missing API key' : 'invalid API key';
+  void reply.code(401).header('www-authenticate', challenges).send({ message });
 }

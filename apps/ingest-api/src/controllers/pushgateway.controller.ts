@@ -37,7 +37,8 @@ export class PushgatewayController {
   }
 
   private async handle(op: PushOp, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const id = await this.pushes.accept(op, req.url, req.body as Buffer | undefined, contextOf(req, req.routeOptions.url ?? ROUTES[0]));
+    const ctx = contextOf(req, req.routeOptions.url ?? ROUTES[0]);
+    const id = await this.pushes.accept(op, req.url, req.body as Buffer | undefined, ctx);
     void reply.header('x-event-id', id);
   }
 }

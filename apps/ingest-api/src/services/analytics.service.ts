@@ -10,7 +10,10 @@ import { IngestService } from './ingest.service';
 /** Dashboards not saved yet all share uid "new"; the reference server ignores them. */
 const UNSAVED_DASHBOARD_UID = 'new';
 
-/** The analytics panel's events (POST /write): JSON whatever the Content-Type claims, read as leniently as the reference server. */
+/**
+ * The analytics panel's events (POST /write): JSON whatever the Content-Type claims, read as
+ * leniently as the panel's reference server (normalizeAnalyticsEvent).
+ */
 @Injectable()
 export class AnalyticsService {
   constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}

@@ -52,7 +52,9 @@ export class BatchService {
   }
 
   private judge(given: BatchItem, index: number, ctx: RequestContext): Outcome {
-    const item = given.kind === 'analytics' ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem) : given;
+    const item = given.kind === 'analytics'
+      ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
+      : given;
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
     const prepared = this.ingest.prepare({ kind: item.kind, payload: item.payload, index, clientId: item.id }, ctx);

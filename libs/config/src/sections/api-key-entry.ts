@@ -23,11 +23,15 @@ const SCOPE_TAIL = /:([a-z]+(?:\+[a-z]+)*)$/;
 export function parseApiKeyEntry(entry: string): ApiKeyEntryResult {
   const tail = SCOPE_TAIL.exec(entry);
   const key = tail ? entry.slice(0, tail.index) : entry;
-  if (key.length < MIN_KEY_LENGTH) return { ok: false, reason: `each key must be at least ${MIN_KEY_LENGTH} characters` };
+  if (key.length < MIN_KEY_LENGTH) {
+    return { ok: false, reason: `each key must be at least ${MIN_KEY_LENGTH} characters` };
+  }
   if (!tail) return { ok: true, entry: { key, scopes: ROUTE_GROUPS } };
   const names = tail[1].split('+');
   const unknown = names.find((n) => !(ROUTE_GROUPS as readonly string[]).includes(n));
-  if (unknown !== undefined) return { ok: false, reason: `unknown scope "${unknown}" (allowed: ${ROUTE_GROUPS.join(', ')})` };
+  if (unknown !== undefined) {
+    return { ok: false, reason: `unknown scope "${unknown}" (allowed: ${ROUTE_GROUPS.join(', ')})` };
+  }
   return { ok: true, entry: { key, scopes: [...new Set(names as RouteGroup[])] } };
 }
 

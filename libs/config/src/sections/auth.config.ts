@@ -16,7 +16,7 @@ export class AuthConfig {
   @IsApiKeyEntry()
   apiKeys!: string[];
 
-  /** Grafana cannot attach credentials to its usage report, so its route may be opened (same as PUBLIC_ROUTES=report). */
+  /** Grafana cannot attach credentials to its usage report, so its route may be opened (= PUBLIC_ROUTES=report). */
   @Env('GRAFANA_REPORT_PUBLIC', { default: false }) @IsBoolean()
   grafanaReportPublic!: boolean;
 

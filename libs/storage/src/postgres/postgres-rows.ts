@@ -51,7 +51,8 @@ const tail = (e: ProcessedEvent) => [e.source, e.correlationId] as const;
 function usageReportRow(e: ProcessedEvent): Row {
   const p = e.payload;
   return [e.id, new Date(e.receivedAt), str(p.usageStatsId), str(p.version), str(p.edition), str(p.os), str(p.arch), str(p.packaging),
-    bool(p.hasValidLicense), str(p.installVersion), time(p.databaseCreated, 'ms'), obj(p.metrics), normalizeGrafanaVersion(p.version), ...tail(e)];
+    bool(p.hasValidLicense), str(p.installVersion), time(p.databaseCreated, 'ms'), obj(p.metrics),
+    normalizeGrafanaVersion(p.version), ...tail(e)];
 }
 
 function analyticsRow(e: ProcessedEvent): Row {

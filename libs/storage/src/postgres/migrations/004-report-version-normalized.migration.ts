@@ -12,7 +12,8 @@ export const reportVersionNormalized: Migration = {
   sql: `
 ALTER TABLE usage_reports ADD COLUMN IF NOT EXISTS version_normalized text;
 UPDATE usage_reports
-   SET version_normalized = COALESCE(replace(substring(btrim(version) from '^[vV]*([0-9]+(?:[._][0-9]+)*)'), '.', '_'), 'unknown')
+   SET version_normalized = COALESCE(
+         replace(substring(btrim(version) from '^[vV]*([0-9]+(?:[._][0-9]+)*)'), '.', '_'), 'unknown')
  WHERE version_normalized IS NULL;
 CREATE INDEX IF NOT EXISTS usage_reports_version_idx ON usage_reports (version_normalized, received_at);
 `,
