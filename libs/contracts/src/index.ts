@@ -7,3 +7,5 @@ export * from './metrics-push.schema';
 export * from './usage-report.schema';
 export * from './batch-item.schema';
 export * from './json-schemas';
+export * from './analytics-event.normalize';
+export * from './grafana-version';
