@@ -4,9 +4,12 @@
 #   bash infra/stack.sh up       start what is not already answering (idempotent)
 #   bash infra/stack.sh down     stop what this script started (and nothing else)
 #   bash infra/stack.sh status   one line per service; exit 0 if all are up
+#   bash infra/stack.sh purge    down, then remove the data and logs up made
 #
 # State, data and logs live in <repo>/.local/ (git-ignored):
-#   .local/kafka  .local/postgres  .local/redis  .local/logs/*.log  .local/*.pid
+#   .local/kafka  .local/redis  .local/logs/*.log  .local/*.pid
+# PostgreSQL's cluster: .local/postgres, or as root /var/lib/usage-stats-handler/<checkout hash>
+# (see pg_home_default; .local/postgres then links there).
 #
 # Ports (env): KAFKA_PORT=9092 KAFKA_CONTROLLER_PORT=9093 POSTGRES_PORT=5432 REDIS_PORT=6379
 # Timeouts (env, seconds): KAFKA_START_TIMEOUT=90 POSTGRES_START_TIMEOUT=60
@@ -31,10 +34,25 @@ STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
 PG_USER=stats_user
 PG_PASSWORD=secure_password
 PG_DB=usage_stats
-PG_DATA="$LOCAL/postgres/data"
-PG_SOCK="$LOCAL/postgres/run"
 
 IS_ROOT=0; [[ "$(id -u)" == 0 ]] && IS_ROOT=1
+
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user,
+# which may not reach a checkout in a private home (root's is mode 700, Ubuntu's 750). Its
+# cluster then lives under a system directory keyed by the checkout's path (one cluster per
+# checkout, nothing of the user's changes mode); .local/postgres links to it. As any other
+# user the server runs as that user, in .local/ itself. PG_HOME overrides the choice.
+pg_home_default() {
+  if [[ "$IS_ROOT" == 1 ]]; then
+    echo "/var/lib/usage-stats-handler/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+  else
+    echo "$LOCAL/postgres"
+  fi
+}
+PG_HOME="${PG_HOME:-$(pg_home_default)}"
+PG_DATA="$PG_HOME/data"
+PG_SOCK="$PG_HOME/run"
+PG_LOG="$PG_HOME/postgres.log"
 
 # ---------------------------------------------------------------- helpers --
 
@@ -290,8 +308,9 @@ psql_bin() {
 }
 
 # Run a command as the postgres OS user when root (postgres refuses to run as root).
+# From / : the checkout may be a directory the postgres user cannot enter.
 as_pg() {
-  if [[ "$IS_ROOT" == 1 ]]; then "$(runuser_bin)" -u postgres -- "$@"; else "$@"; fi
+  if [[ "$IS_ROOT" == 1 ]]; then (cd / && "$(runuser_bin)" -u postgres -- "$@"); else "$@"; fi
 }
 
 runuser_bin() {
@@ -315,10 +334,10 @@ pg_init() {
   echo "stack.sh: initializing a PostgreSQL cluster in $PG_DATA" >&2
   mkdir -p "$PG_DATA" "$PG_SOCK"
   chmod 700 "$PG_DATA"
-  [[ "$IS_ROOT" == 1 ]] && chown -R postgres:postgres "$LOCAL/postgres"
+  [[ "$IS_ROOT" == 1 ]] && chown -R postgres:postgres "$PG_HOME"
   as_pg "$bin/initdb" -D "$PG_DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-    -E UTF8 --locale=C.UTF-8 >>"$LOGS/postgres.log" 2>&1 \
-    || { err "initdb failed. See $LOGS/postgres.log"; log_tail "$LOGS/postgres.log"; rm -rf "$PG_DATA"; return 1; }
+    -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 \
+    || { err "initdb failed. See $PG_LOG"; log_tail "$PG_LOG"; rm -rf "$PG_DATA"; return 1; }
   local ssl="off"
   # A self-signed certificate so clients with sslmode=require (the app's
   # default POSTGRES_SSL_MODE) work too; sslmode=disable works as well.
@@ -377,7 +396,7 @@ pg_socket_ready() {
 }
 
 postgres_up() {
-  local log="$LOGS/postgres.log" bin pid
+  local log="$PG_LOG" bin pid
   if pg_ok; then line postgres up "$(pg_addr)" "$(pid_note postgres)"; return 0; fi
   if pid="$(our_pid postgres)"; then
     port_mismatch postgres "$pid" "$POSTGRES_PORT" && return 1
@@ -393,16 +412,19 @@ postgres_up() {
     fi
     if [[ "$IS_ROOT" == 1 ]]; then
       id postgres >/dev/null 2>&1 || { err "OS user 'postgres' is missing (postgres refuses to run as root): apt-get install postgresql-common, or useradd --system postgres"; return 1; }
-      mkdir -p "$LOCAL/postgres"
-      chown postgres:postgres "$LOCAL/postgres"
-      if ! as_pg test -w "$LOCAL/postgres"; then
-        err "the postgres OS user cannot reach $LOCAL/postgres (a parent directory is not world-searchable?). Run: chmod o+x on the parent directories, or move the repo."
+      install -d -m 755 "$(dirname "$PG_HOME")"
+      install -d -m 700 -o postgres -g postgres "$PG_HOME"
+      if ! as_pg test -w "$PG_HOME"; then
+        err "the postgres OS user cannot write $PG_HOME (a parent directory is not searchable by it?). Set PG_HOME to a directory it can reach."
         return 1
       fi
+      # The cluster is outside the checkout: a link makes it easy to find.
+      [[ "$PG_HOME" == "$LOCAL/postgres" || -e "$LOCAL/postgres" ]] || ln -s "$PG_HOME" "$LOCAL/postgres"
+      printf '%s\n' "$ROOT" >"$PG_HOME/checkout"
     fi
     [[ -f "$PG_DATA/PG_VERSION" ]] || pg_init "$bin" || return 1
     mkdir -p "$PG_SOCK"
-    [[ "$IS_ROOT" == 1 ]] && chown -R postgres:postgres "$LOCAL/postgres"
+    [[ "$IS_ROOT" == 1 ]] && chown -R postgres:postgres "$PG_HOME"
     touch "$log"; [[ "$IS_ROOT" == 1 ]] && chown postgres "$log"
     echo "==== $(date '+%F %T') stack.sh up: postgres on $POSTGRES_PORT ====" >>"$log"
     # pg_ctl detaches the postmaster (own session), waits until it accepts connections.
@@ -422,7 +444,7 @@ postgres_up() {
 postgres_status() {
   local pid
   if pg_ok; then line postgres up "$(pg_addr)" "$(pid_note postgres)"; return 0; fi
-  if pid="$(our_pid postgres)"; then line postgres down "$(pg_addr)" "(pid $pid running but not accepting $PG_USER; see $LOGS/postgres.log)"
+  if pid="$(our_pid postgres)"; then line postgres down "$(pg_addr)" "(pid $pid running but not accepting $PG_USER; see $PG_LOG)"
   elif port_open "$POSTGRES_PORT"; then line postgres down "$(pg_addr)" "(port taken by a server that rejects $PG_USER)"
   else line postgres down "$(pg_addr)"; fi
   return 1
@@ -501,6 +523,18 @@ case "$cmd" in
     stop_service redis TERM 1 || rc=1
     exit "$rc"
     ;;
+  purge)
+    # down, then remove the data up made: .local's service dirs and this checkout's
+    # PostgreSQL cluster (only if it records this checkout as its owner).
+    bash "$ROOT/infra/stack.sh" down || exit 1
+    with_lock
+    rm -rf "$LOCAL/kafka" "$LOCAL/redis"
+    if [[ -d "$PG_HOME" && ( "$PG_HOME" == "$LOCAL/postgres" || "$(cat "$PG_HOME/checkout" 2>/dev/null)" == "$ROOT" ) ]]; then
+      rm -rf "$PG_HOME"; echo "removed $PG_HOME"
+    fi
+    [[ -L "$LOCAL/postgres" ]] && rm -f "$LOCAL/postgres"
+    exit 0
+    ;;
   status)
     rc=0
     kafka_status || rc=1
@@ -509,7 +543,7 @@ case "$cmd" in
     exit "$rc"
     ;;
   *)
-    echo "usage: bash infra/stack.sh up|down|status" >&2
+    echo "usage: bash infra/stack.sh up|down|status|purge" >&2
     echo "  env: KAFKA_PORT KAFKA_CONTROLLER_PORT POSTGRES_PORT REDIS_PORT (defaults 9092 9093 5432 6379)" >&2
     exit 2
     ;;

@@ -34,6 +34,8 @@ APT_PEERS=(
 # Python packages for tests (official client libraries, fuzzers), into .local/venv.
 # Pinned: a test proves compatibility with a named version.
 PIP_PEERS=(
+  "prometheus-client==0.26.0"
+  "python-snappy==0.7.3"
 )
 
 # Go programs (module@version), built into .local/bin by the Go module proxy.

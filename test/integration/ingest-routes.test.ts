@@ -79,7 +79,7 @@ describe('POST /grafana-usage-report', () => {
   it('answers like Grafana for invalid reports', async () => {
     const cases: Array<[unknown, string]> = [
       [{ metrics: {} }, 'invalid version'],
-      [{ version: '11 3', metrics: {} }, 'invalid version'],
+      [{ version: 11, metrics: {} }, 'invalid version'],
       [{ version: '11_3_0' }, 'invalid metrics'],
       [{ version: '11_3_0', metrics: [1] }, 'invalid metrics'],
       [{ version: '11_3_0', metrics: {}, hasValidLicense: 'yes' }, 'invalid report'],
@@ -206,7 +206,7 @@ describe('POST /api/v1/ingest', () => {
     const single = await post('/api/v1/ingest', report, { 'content-type': 'application/json' });
     expect(single.status).toBe(200);
     expect(await single.json()).toMatchObject({ accepted: 1, rejected: 0, results: [{ index: 0, status: 'accepted' }] });
-    const bad = await post('/api/v1/ingest', JSON.stringify([{ kind: 'analytics', payload: {} }]), { 'content-type': 'application/json' });
+    const bad = await post('/api/v1/ingest', JSON.stringify([{ kind: 'analytics', payload: { time: 'yesterday' } }]), { 'content-type': 'application/json' });
     expect(bad.status).toBe(400);
   });
 });

@@ -44,10 +44,33 @@ describe('PostgresStore (real PostgreSQL)', () => {
       const pools = [1, 2, 3].map(() => createPostgresPool(pgConfig({ POSTGRES_DB: fresh.name })));
       const applied = await Promise.all(pools.map((p) => migrate(p)));
       await Promise.all(pools.map((p) => p.end()));
-      expect(applied.flat()).toEqual([1]);
+      expect(applied.flat()).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('stores a report\'s raw version beside its normalised one, and backfills rows stored before the column', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const pool = createPostgresPool(pgConfig({ POSTGRES_DB: fresh.name }));
+      await migrate(pool, MIGRATIONS.filter((m) => m.version === 1));
+      await pool.query(`INSERT INTO usage_reports (event_id, received_at, version) VALUES ('old-1', now(), 'v9_5_2-beta'), ('old-2', now(), 'nightly')`);
+      expect(await migrate(pool)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v !== 1));
+      const old = await pool.query('SELECT event_id, version_normalized FROM usage_reports ORDER BY event_id');
+      expect(old.rows).toEqual([{ event_id: 'old-1', version_normalized: '9_5_2' }, { event_id: 'old-2', version_normalized: 'unknown' }]);
+      await pool.end();
+    } finally {
+      await fresh.drop();
+    }
+    const odd = usageEvent({ patch: { version: '11.3.0+security-01', usageStatsId: '' } });
+    const plain = usageEvent({ patch: { version: 'grafana-dev' } });
+    await store.writeBatch([odd, plain]);
+    const { rows } = await db.pool.query('SELECT event_id, version, version_normalized, instance_id FROM usage_reports WHERE event_id = ANY($1) ORDER BY version', [[odd.id, plain.id]]);
+    expect(rows).toEqual([
+      { event_id: odd.id, version: '11.3.0+security-01', version_normalized: '11_3_0', instance_id: '' },
+      { event_id: plain.id, version: 'grafana-dev', version_normalized: 'unknown', instance_id: expect.any(String) },
+    ]);
   });
 
   it('writes all three kinds, one row per report, panel event and sample, idempotently', async () => {

@@ -44,7 +44,14 @@ interface Spec {
   prepare?: (port: number, spare: number, dataDir: string) => Promise<void> | void;
 }
 
+/** Peers come from scripts/ensure-peers.sh (npm test runs it); say so instead of a bare ENOENT. */
+function assertInstalled(cmd: string): void {
+  const found = (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, cmd)));
+  if (!found) throw new Error(`${cmd} is not installed: run \`bash scripts/ensure-peers.sh\` (it lists the package that provides it)`);
+}
+
 async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
+  assertInstalled(spec.cmd);
   const [port, spare] = await freePorts(2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `ush-${spec.name}-`));
   tellGuardian(`+dir ${dataDir}`);

@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { loadConfigOrExit } from '@app/config';
-import { createLogger } from '@app/observability';
-import { runChild } from './child/consumer.process';
-import { checkStoresOrExit } from './primary/check-stores';
-import { runPrimary } from './primary/primary.process';
 
-// Configuration is validated before anything starts: a bad value exits with one line.
+// Configuration is validated before anything starts, and before the rest of the app is even
+// loaded (so a bad start ends at once): bad values exit 1 with one line each.
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: cluster.isPrimary ? 'worker' : 'worker-consumer' });
 
-if (cluster.isPrimary) checkStoresOrExit(config, logger);
+async function main(): Promise<void> {
+  const { createLogger } = await import('@app/observability');
+  const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: cluster.isPrimary ? 'worker' : 'worker-consumer' });
+  if (cluster.isPrimary) (await import('./primary/check-stores')).checkStoresOrExit(config, logger);
+  const run = cluster.isPrimary ? (await import('./primary/primary.process')).runPrimary : (await import('./child/consumer.process')).runChild;
+  await run(config, logger).catch((err: unknown) => {
+    logger.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}
 
-(cluster.isPrimary ? runPrimary : runChild)(config, logger).catch((err: unknown) => {
-  logger.fatal({ err }, 'worker failed');
+// A failure to load the app itself (before a logger exists).
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

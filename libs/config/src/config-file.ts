@@ -31,19 +31,26 @@ export class ConfigFile {
   }
 
   error(path: FieldPath, message: string): ConfigError {
-    const line = this.lineOf(path);
-    const where = [`CONFIG_FILE=${this.path}`, line ? `line ${line}` : undefined, path.length ? path.join('.') : undefined];
-    return new ConfigError(`${where.filter(Boolean).join(': ')}: ${message}`);
+    return new ConfigError(this.problem(path, message));
   }
 
-  /** Validates the value at `key` as `cls` (class-validator), failing on the first problem. */
+  /** One line naming the file, the line and the field. */
+  problem(path: FieldPath, message: string): string {
+    const line = this.lineOf(path);
+    const where = [`CONFIG_FILE=${this.path}`, line ? `line ${line}` : undefined, path.length ? path.join('.') : undefined];
+    return `${where.filter(Boolean).join(': ')}: ${message}`;
+  }
+
+  /** Validates the value at `key` as `cls` (class-validator), reporting every problem, one line each. */
   section<T extends object>(key: string, cls: ClassConstructor<T>): T | undefined {
     const raw = (this.data as Record<string, unknown> | null)?.[key];
     if (raw === undefined) return undefined;
     const instance = plainToInstance(cls, raw);
     const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
-    const first = flatten(errors, [key])[0];
-    if (first) throw this.error(first.path, first.message);
+    const problems = flatten(errors, [key])
+      .map((p) => ({ line: this.lineOf(p.path) ?? 0, text: this.problem(p.path, p.message) }))
+      .sort((a, b) => a.line - b.line);
+    if (problems.length > 0) throw new ConfigError(problems.map((p) => p.text));
     return instance;
   }
 }
@@ -66,10 +73,9 @@ export function readConfigFile(path: string): ConfigFile {
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const line = lines.linePos(first.pos[0]).line;
-    throw new ConfigError(`CONFIG_FILE=${path}: line ${line}: invalid YAML: ${first.message.split('\n')[0]}`);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) =>
+      `CONFIG_FILE=${path}: line ${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`));
   }
   return new ConfigFile(path, doc, lines);
 }

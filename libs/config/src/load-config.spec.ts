@@ -62,6 +62,36 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('reports every invalid or missing variable at once, one line each, in one error', () => {
+    const message = errorOf({ STORAGE_TYPE: 'mysql', PORT: 'abc', POSTGRES_SSL_MODE: 'maybe', API_KEY: '', REDIS_PASSWORD: '' });
+    expect(message.split('\n')).toEqual([
+      'Invalid configuration: PORT="abc": must be a number',
+      'Invalid configuration: API_KEY=(unset): is required when AUTH_ENABLED=true (a comma-separated list of keys)',
+      'Invalid configuration: POSTGRES_SSL_MODE="maybe": must be one of the following values: disable, require, verify-ca, verify-full',
+      'Invalid configuration: STORAGE_TYPE="mysql": must be one of postgres|bigquery|influxdb|remote_write (or a comma-separated list of them)',
+    ]);
+  });
+
+  it('keeps the problems as a list', () => {
+    try {
+      loadConfig({ ...valid, PORT: 'abc', LOG_LEVEL: 'trace' });
+    } catch (err) {
+      expect((err as ConfigError).problems).toHaveLength(2);
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  });
+
+  it('redacts every secret among several problems', () => {
+    const message = errorOf({ API_KEY: 'short-secret', ANONYMIZATION_KEY: 'tiny-secret', PORT: '0' });
+    expect(message.split('\n')).toEqual([
+      'Invalid configuration: PORT="0": must not be less than 1',
+      'Invalid configuration: API_KEY="<redacted>": each key must be at least 16 characters',
+      'Invalid configuration: ANONYMIZATION_KEY="<redacted>": is required when ANONYMIZATION_ENABLED=true (at least 16 characters)',
+    ]);
+    expect(message).not.toMatch(/short-secret|tiny-secret/);
+  });
+
   it('never echoes a secret value', () => {
     const message = errorOf({ API_KEY: 'short-secret' });
     expect(message).toContain('API_KEY="<redacted>"');
@@ -96,6 +126,21 @@ describe('readConfigFile', () => {
     expect(() => readConfigFile(path).section('limits', Limits)).toThrow(
       new RegExp(`^CONFIG_FILE=${path}: line 7: limits\\.items\\.1\\.max: .*max must be an integer`),
     );
+  });
+
+  it('reports every schema error of a section, one line each, in file order', () => {
+    const path = write('limits:\n  mode: c\n  items:\n    - name: x\n      max: 0\n  colour: red\n');
+    let message = '';
+    try {
+      readConfigFile(path).section('limits', Limits);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      `CONFIG_FILE=${path}: line 2: limits.mode: mode must be one of the following values: a, b`,
+      `CONFIG_FILE=${path}: line 5: limits.items.0.max: max must not be less than 1`,
+      `CONFIG_FILE=${path}: line 6: limits.colour: unknown field "colour"`,
+    ]);
   });
 
   it('rejects unknown fields by name', () => {

@@ -9,19 +9,22 @@ export type Config = { readonly [K in keyof typeof SECTIONS]: InstanceType<(type
 export type Environment = Record<string, string | undefined>;
 
 /**
- * Reads and validates every setting once. Throws a ConfigError whose message is one line:
- * the variable, the value it had, and what is allowed.
+ * Reads and validates every setting once. Throws a ConfigError with one line per invalid or
+ * missing variable (all of them, not just the first): the variable, the value it had, and
+ * what is allowed.
  */
 export function loadConfig(env: Environment = process.env): Config {
   const out: Record<string, object> = {};
+  const problems: string[] = [];
   for (const [key, Section] of Object.entries(SECTIONS)) {
     const section = new Section();
     const bindings = envBindings(section);
     for (const b of bindings) (section as unknown as Record<string, unknown>)[b.prop] = coerce(b, env[b.name]);
     const errors = validateSync(section, { forbidUnknownValues: false });
-    if (errors.length > 0) throw new ConfigError(describe(errors[0], bindings, env));
+    problems.push(...errors.map((e) => describe(e, bindings, env)));
     out[key] = Object.freeze(section);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as Config;
 }
 
@@ -39,7 +42,7 @@ function describe(error: ValidationError, bindings: EnvBinding[], env: Environme
 }
 
 /**
- * For process entry points: load, or print the one-line reason and exit non-zero before
+ * For process entry points: load, or print every problem (one line each) and exit 1 before
  * anything else starts.
  */
 export function loadConfigOrExit(env: Environment = process.env): Config {

@@ -3,16 +3,21 @@ import { Static, Type } from '@sinclair/typebox';
 const Text = (maxLength = 256) => Type.String({ maxLength });
 const Opt = <T extends Parameters<typeof Type.Optional>[0]>(t: T) => Type.Optional(t);
 
-/** What the Grafana analytics panel (macropower-analytics-panel) posts to /write. */
+/**
+ * What the Grafana analytics panel (macropower-analytics-panel) posts to /write, after
+ * normalizeAnalyticsEvent. As lenient as the reference server, which decodes into a struct:
+ * every section is optional, `uuid` may be empty (heartbeats sent without a start), and
+ * `type` is one of three because the normalizer reads any other value as a heartbeat.
+ */
 export const AnalyticsEventSchema = Type.Object(
   {
-    uuid: Type.String({ minLength: 1, maxLength: 128 }),
+    uuid: Opt(Type.String({ maxLength: 128 })),
     type: Type.Union([Type.Literal('start'), Type.Literal('heartbeat'), Type.Literal('end')]),
     hasFocus: Opt(Type.Boolean()),
     options: Opt(Type.Record(Type.String(), Type.Unknown())),
-    host: Type.Object(
+    host: Opt(Type.Object(
       {
-        hostname: Text(),
+        hostname: Opt(Text()),
         port: Opt(Type.Union([Text(16), Type.Number()])),
         protocol: Opt(Text(16)),
         buildInfo: Opt(
@@ -24,8 +29,8 @@ export const AnalyticsEventSchema = Type.Object(
         licenseInfo: Opt(Type.Unknown()),
       },
       { additionalProperties: true },
-    ),
-    dashboard: Type.Object({ name: Text(1024), uid: Text(128) }, { additionalProperties: true }),
+    )),
+    dashboard: Opt(Type.Object({ name: Opt(Text(1024)), uid: Opt(Text(128)) }, { additionalProperties: true })),
     user: Opt(
       Type.Object(
         {
@@ -49,8 +54,8 @@ export const AnalyticsEventSchema = Type.Object(
     timeRange: Opt(Type.Unknown()),
     timeZone: Opt(Text(64)),
     timeOrigin: Opt(Type.Number()),
-    /** Unix seconds. */
-    time: Type.Number(),
+    /** Unix seconds (0 or absent when the panel sent none). */
+    time: Opt(Type.Number()),
   },
   { additionalProperties: true, $id: 'AnalyticsEvent' },
 );

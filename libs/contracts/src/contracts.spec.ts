@@ -33,6 +33,23 @@ describe('eventIdFor', () => {
     expect(sameAddress(undefined)).toBe('');
   });
 
+  it('falls back to address, day and content for a report with an empty or missing usageStatsId', () => {
+    const anonymous = { ...report, usageStatsId: '' };
+    const a = eventIdFor('usage_report', anonymous, { receivedAt: t, clientIp: '10.0.0.1' });
+    expect(eventIdFor('usage_report', { ...anonymous }, { receivedAt: t + 3_600_000, clientIp: '10.0.0.1' })).toBe(a);
+    expect(eventIdFor('usage_report', anonymous, { receivedAt: t + 86_400_000, clientIp: '10.0.0.1' })).not.toBe(a);
+    expect(eventIdFor('usage_report', anonymous, { receivedAt: t, clientIp: '10.0.0.2' })).not.toBe(a);
+    expect(eventIdFor('usage_report', { ...anonymous, os: 'windows' }, { receivedAt: t, clientIp: '10.0.0.1' })).not.toBe(a);
+    expect(eventIdFor('usage_report', report, { receivedAt: t, clientIp: '10.0.0.1' })).not.toBe(a);
+    expect(instanceKeyFor('usage_report', anonymous, 'event-id')).toBe('event-id');
+  });
+
+  it('keys panel events without uuid by content, so two anonymous heartbeats of one second stay two', () => {
+    const a = eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat' }, { receivedAt: t });
+    expect(eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat' }, { receivedAt: t + 5 })).toBe(a);
+    expect(eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat', dashboard: { name: 'B', uid: 'b' } }, { receivedAt: t })).not.toBe(a);
+  });
+
   it('keys panel events by uuid, type and time', () => {
     const a = eventIdFor('analytics', panel, { receivedAt: t });
     expect(eventIdFor('analytics', panel, { receivedAt: t + 999 })).toBe(a);

@@ -55,10 +55,14 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
         const day = Math.floor(ctx.receivedAt / DAY_MS);
         return digest(kind, report.usageStatsId, String(day), sameAddress(ctx.clientIp));
       }
-      return digest(kind, 'content', canonicalJson(payload));
+      // No usageStatsId (older Grafana, or "" after a failed key-value read): address, day and content.
+      const day = String(Math.floor(ctx.receivedAt / DAY_MS));
+      return digest(kind, 'content', day, sameAddress(ctx.clientIp), canonicalJson(payload));
     }
     case 'analytics': {
       const e = payload as AnalyticsEvent;
+      // Heartbeats without a start carry uuid "": only their content tells them apart.
+      if (!e.uuid) return digest(kind, 'content', canonicalJson(payload));
       return digest(kind, e.uuid, e.type, String(e.time));
     }
     case 'metrics': {
@@ -78,7 +82,7 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
 export function instanceKeyFor(kind: EventKind, payload: unknown, eventId: string): string {
   switch (kind) {
     case 'usage_report':
-      return (payload as UsageReport).usageStatsId ?? eventId;
+      return (payload as UsageReport).usageStatsId || eventId;
     case 'analytics':
       return (payload as AnalyticsEvent).host?.hostname || eventId;
     case 'metrics': {

@@ -10,3 +10,5 @@ export * from './json-schemas';
 export * from './envelope-message';
 export * from './payload-validator';
 export * from './json-guards';
+export * from './analytics-event.normalize';
+export * from './grafana-version';

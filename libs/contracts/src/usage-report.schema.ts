@@ -9,7 +9,8 @@ const Text = (maxLength = 256) => Type.String({ maxLength });
  */
 export const UsageReportSchema = Type.Object(
   {
-    version: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z][0-9A-Za-z_.+-]*$' }),
+    /** Any string, as Grafana's receiver takes it; normalizeGrafanaVersion gives the comparable form. */
+    version: Type.String({ maxLength: 1024 }),
     /** Open-ended, mostly numbers; values may be strings, booleans or objects. */
     metrics: Type.Record(Type.String({ maxLength: 512 }), Type.Unknown(), { maxProperties: 20000 }),
     os: Type.Optional(Text(128)),
@@ -17,7 +18,8 @@ export const UsageReportSchema = Type.Object(
     edition: Type.Optional(Text(128)),
     hasValidLicense: Type.Optional(Type.Boolean()),
     packaging: Type.Optional(Text(128)),
-    usageStatsId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** `""` when Grafana's key-value store read failed: the event id then falls back (see event-id.ts). */
+    usageStatsId: Type.Optional(Type.String({ maxLength: 128 })),
     /** Unix milliseconds. */
     databaseCreated: Type.Optional(Type.Number()),
     installVersion: Type.Optional(Text(64)),

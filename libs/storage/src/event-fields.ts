@@ -1,3 +1,5 @@
+import { normalizeGrafanaVersion } from '@app/contracts';
+
 /**
  * Defensive readers for processed payloads. Rules may drop or reshape any field, so every
  * value is checked for its type and a missing one is simply undefined; the stores map these
@@ -24,8 +26,10 @@ function bool(value: unknown): boolean | undefined {
 }
 
 export interface UsageView {
-  /** As Grafana sends it: "10_4_1". */
+  /** As Grafana sends it: "10_4_1", or any odd string. */
   version?: string;
+  /** normalizeGrafanaVersion of it: "10_4_1" or "unknown" (what label-based stores use). */
+  normalizedVersion: string;
   os?: string;
   arch?: string;
   edition?: string;
@@ -46,6 +50,7 @@ export function usageView(payload: Obj): UsageView {
     .filter((e): e is [string, number] => e[1] !== undefined);
   return {
     version: str(payload.version),
+    normalizedVersion: normalizeGrafanaVersion(payload.version),
     os: str(payload.os),
     arch: str(payload.arch),
     edition: str(payload.edition),
@@ -103,7 +108,8 @@ export function analyticsView(payload: Obj): AnalyticsView {
   const user = obj(payload.user) ?? {};
   const theme = bool(user.lightTheme);
   return {
-    uuid: str(payload.uuid),
+    // "" (heartbeats without a start) names no session.
+    uuid: str(payload.uuid) || undefined,
     type: str(payload.type),
     time: num(payload.time),
     hasFocus: bool(payload.hasFocus),

@@ -27,7 +27,10 @@ function usagePoint(event: ProcessedEvent, precision: Precision): Point {
   for (const [name, value] of v.numericMetrics) fields[name] = value;
   return {
     measurement: 'grafana_usage_report',
-    tags: definedTags({ version: v.version, edition: v.edition, os: v.os, arch: v.arch, packaging: v.packaging, instance: v.instance }),
+    tags: definedTags({
+      version: v.normalizedVersion, edition: v.edition, os: v.os, arch: v.arch, packaging: v.packaging,
+      instance: v.instance,
+    }),
     fields,
     timestamp: fromMillis(event.receivedAt, precision),
   };

@@ -65,7 +65,10 @@ export class SeriesSet {
 /** Usage report metrics as gauges at the time the report arrived, labelled with the instance. */
 export function addUsageSeries(set: SeriesSet, event: ProcessedEvent): void {
   const v = usageView(event.payload);
-  const labels = { instance: v.instance, version: v.version, edition: v.edition, os: v.os, arch: v.arch, packaging: v.packaging };
+  const labels = {
+    instance: v.instance, version: v.normalizedVersion, edition: v.edition, os: v.os, arch: v.arch,
+    packaging: v.packaging,
+  };
   for (const [metric, value] of v.numericMetrics) set.add(normalizeLabels(usageMetricName(metric), labels), value, event.receivedAt);
 }
 

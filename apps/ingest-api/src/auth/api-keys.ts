@@ -1,16 +1,28 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { RouteGroup, parseApiKeyEntry } from '@app/config';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+export interface KeyMatch {
+  id: string;
+  scopes: readonly RouteGroup[];
+}
 
 /**
  * The configured API keys, held as SHA-256 digests: a presented key is hashed and compared
  * with every digest in constant time, so neither timing nor length tells anything about a key.
  */
 export class ApiKeys {
-  private readonly keys: Array<{ digest: Buffer; id: string }>;
+  private readonly keys: Array<{ digest: Buffer } & KeyMatch>;
 
-  constructor(keys: readonly string[]) {
-    this.keys = keys.map((key) => ({ digest: sha256(key), id: ApiKeys.idOf(key) }));
+  /** `entries` as in API_KEY: `key` or `key:group+group` (validated by libs/config). */
+  constructor(entries: readonly string[]) {
+    this.keys = entries.map((raw) => {
+      const parsed = parseApiKeyEntry(raw);
+      if (!parsed.ok) throw new Error(`invalid API_KEY entry: ${parsed.reason}`);
+      const { key, scopes } = parsed.entry;
+      return { digest: sha256(key), id: ApiKeys.idOf(key), scopes };
+    });
   }
 
   /** A short, non-reversible fingerprint naming which key was used (for envelopes and logs). */
@@ -18,23 +30,40 @@ export class ApiKeys {
     return createHash('sha256').update(`api-key-id:${key}`).digest('hex').slice(0, 12);
   }
 
-  /** The id of the matching key, or undefined. Always compares against every key. */
-  identify(presented: string): string | undefined {
+  /** The matching key's id and scopes, or undefined. Always compares against every key. */
+  match(presented: string): KeyMatch | undefined {
     const digest = sha256(presented);
-    let match: string | undefined;
+    let found: KeyMatch | undefined;
     for (const key of this.keys) {
-      if (timingSafeEqual(digest, key.digest)) match = key.id;
+      if (timingSafeEqual(digest, key.digest)) found = { id: key.id, scopes: key.scopes };
     }
-    return match;
+    return found;
+  }
+
+  /** The id of the matching key, or undefined. */
+  identify(presented: string): string | undefined {
+    return this.match(presented)?.id;
   }
 }
 
-/** `Authorization: Bearer <key>`, then `X-API-Key`, then (where allowed) the `key` query parameter. */
+/**
+ * `Authorization: Basic` carries the key as the password (any user name, as Pushgateway
+ * clients send it); a key as the user name with an empty password (`curl -u KEY:`) works too.
+ */
+function basicKey(credentials: string): string | undefined {
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  return password.length > 0 ? password : user.length > 0 ? user : undefined;
+}
+
+/** `Authorization: Bearer|Basic`, then `X-API-Key`, then (where allowed) the `key` query parameter. */
 export function presentedKey(headers: Record<string, string | string[] | undefined>, query: unknown, allowQuery: boolean): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (match) return match[1];
+    const match = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(auth);
+    if (match) return match[1].toLowerCase() === 'bearer' ? match[2] : basicKey(match[2]);
   }
   const header = headers['x-api-key'];
   if (typeof header === 'string' && header.length > 0) return header.trim();

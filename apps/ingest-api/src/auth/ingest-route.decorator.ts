@@ -1,9 +1,10 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { RouteGroup } from '@app/config';
 
 /** How the access hook treats an ingest route (carried in Fastify's route config). */
 export interface IngestRoutePolicy {
-  /** The Grafana usage report route, which GRAFANA_REPORT_PUBLIC may open (Grafana cannot send credentials). */
-  grafanaReport?: boolean;
+  /** The group a key's scopes and PUBLIC_ROUTES name. */
+  group: RouteGroup;
   /** Accept the key as `?key=` (the analytics panel cannot set headers). */
   queryKey?: boolean;
 }
@@ -11,4 +12,4 @@ export interface IngestRoutePolicy {
 export const INGEST_POLICY = 'ingestPolicy';
 
 /** Marks a route as an ingest route: API key (unless public) and per-client rate limit apply. */
-export const IngestRoute = (policy: IngestRoutePolicy = {}) => RouteConfig({ [INGEST_POLICY]: policy });
+export const IngestRoute = (policy: IngestRoutePolicy) => RouteConfig({ [INGEST_POLICY]: policy });

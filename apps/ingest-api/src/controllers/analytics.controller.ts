@@ -11,7 +11,7 @@ export class AnalyticsController {
 
   @Post(['/write', '/api/v1/analytics'])
   @HttpCode(201)
-  @IngestRoute({ queryKey: true })
+  @IngestRoute({ group: 'panel', queryKey: true })
   async write(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const id = await this.analytics.accept(req.body as Buffer | undefined, contextOf(req, req.routeOptions.url ?? '/write'));
     if (id) void reply.header('x-event-id', id);

@@ -12,7 +12,7 @@ export class IngestController {
   constructor(private readonly batches: BatchService) {}
 
   @Post(ROUTE)
-  @IngestRoute()
+  @IngestRoute({ group: 'batch' })
   async ingest(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchResponse> {
     const { status, body } = await this.batches.accept(req.body as Buffer | undefined, contextOf(req, ROUTE));
     void reply.code(status);

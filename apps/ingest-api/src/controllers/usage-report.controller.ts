@@ -13,7 +13,7 @@ export class UsageReportController {
 
   @Post(ROUTE)
   @HttpCode(200)
-  @IngestRoute({ grafanaReport: true })
+  @IngestRoute({ group: 'report' })
   async report(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ message: 'ok' }> {
     const id = await this.reports.accept(req.body as Buffer | undefined, contextOf(req, ROUTE));
     void reply.header('x-event-id', id);

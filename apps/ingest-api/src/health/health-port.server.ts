@@ -4,6 +4,9 @@ import { CONFIG, Config } from '@app/config';
 import { closeServer } from '@app/observability';
 import { HealthProbes } from './health-probes.service';
 
+/** `/healthz` is the probe path of Grafana's own usage-stats receiver. */
+const LIVE_PATHS = new Set(['/health', '/healthz']);
+
 /**
  * The same terminus probes on HEALTH_CHECK_PORT (0 = off), so an orchestrator can probe
  * without going through the ingest port's limits and load.
@@ -19,7 +22,8 @@ export class HealthPortServer implements OnApplicationBootstrap, OnApplicationSh
     if (port === 0 || port === this.config.app.port) return;
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
-      const probe = req.method === 'GET' && path === '/health' ? this.health.live() : req.method === 'GET' && path === '/ready' ? this.health.ready() : undefined;
+      const get = req.method === 'GET';
+      const probe = get && LIVE_PATHS.has(path) ? this.health.live() : get && path === '/ready' ? this.health.ready() : undefined;
       if (!probe) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
         return;

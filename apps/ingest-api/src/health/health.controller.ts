@@ -7,7 +7,8 @@ import { HealthProbes } from './health-probes.service';
 export class HealthController {
   constructor(private readonly probes: HealthProbes) {}
 
-  @Get('health')
+  /** `/healthz` is the probe path of Grafana's own usage-stats receiver. */
+  @Get(['health', 'healthz'])
   @HealthCheck()
   live() {
     return this.probes.live();

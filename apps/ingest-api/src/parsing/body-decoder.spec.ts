@@ -12,6 +12,7 @@ describe('decodeContent', () => {
     [gzipSync(Buffer.alloc(1_000_000)), 'gzip', 413],
     [Buffer.from('plain'), 'gzip', 400],
     [Buffer.from('x'), 'br', 415],
+    [Buffer.from([0x05, 0xff, 0xff]), 'snappy', 400],
   ])('refuses %#', async (body, encoding, status) => {
     await expect(decodeContent(body, encoding, 1000)).rejects.toMatchObject({ name: 'BodyError', status });
   });

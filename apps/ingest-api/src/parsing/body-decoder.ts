@@ -1,18 +1,22 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { BodyError } from './body-error';
+import { decodeSnappy } from './snappy-body';
 
 const gunzipAsync = promisify(gunzip);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Undoes Content-Encoding. The compressed size is already bounded by Fastify's bodyLimit;
+ * Undoes Content-Encoding (gzip, snappy, identity). The compressed size is already bounded by Fastify's bodyLimit;
  * the decompressed size is bounded here, so a gzip bomb stops at `maxBytes` of output.
  */
 export async function decodeContent(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return body;
-  if (encoding !== 'gzip' && encoding !== 'x-gzip') throw new BodyError(415, `unsupported Content-Encoding "${encoding.slice(0, 32)}" (gzip or identity)`);
+  if (encoding === 'snappy') return decodeSnappy(body, maxBytes);
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new BodyError(415, `unsupported Content-Encoding "${encoding.slice(0, 32)}" (gzip, snappy or identity)`);
+  }
   try {
     return await gunzipAsync(body, { maxOutputLength: maxBytes });
   } catch (err) {

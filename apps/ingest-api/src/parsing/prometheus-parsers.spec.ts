@@ -60,6 +60,7 @@ describe('Prometheus push parsers', () => {
     ['1abc 2\n'],
     ['a{__name__="x"} 1\n'],
     ['a one\n'],
+    ['# TYPE a counter\na 1\n# TYPE a gauge\na 2\n'],
   ])('rejects malformed text %j with a 400', (text) => {
     expect(errorOf(() => parsePrometheusText(text)).status).toBe(400);
   });

@@ -13,7 +13,11 @@ const GROUPED = new Set(['histogram', 'summary']);
  */
 export function parsePrometheusText(text: string): Family[] {
   const declared = new Map<string, string>();
-  for (const [, name, type] of text.matchAll(TYPE_LINE)) declared.set(name, type.toLowerCase());
+  for (const [, name, type] of text.matchAll(TYPE_LINE)) {
+    // Pushgateway's parser (expfmt) refuses a family typed twice: one push, one type per family.
+    if (declared.has(name)) throw new BodyError(400, `second TYPE line for metric name "${name.slice(0, 128)}"`);
+    declared.set(name, type.toLowerCase());
+  }
   const flattened = text.replace(TYPE_LINE, (line, name: string, type: string) => (GROUPED.has(type.toLowerCase()) ? `# TYPE ${name} untyped` : line));
   let parsed: ReturnType<typeof parsePrometheusTextFormat>;
   try {

@@ -14,6 +14,10 @@ describe('parsePushPath', () => {
     expect(parsePushPath('/metrics/job/j/x@base64/YWI+').grouping.x).toBe('ab>');
     expect(parsePushPath('/metrics/job/j/x@base64/YWI').grouping.x).toBe('ab');
     expect(parsePushPath('/metrics/job/j/empty@base64/=').grouping.empty).toBe('');
+    expect(parsePushPath('/metrics/job/j/empty@base64/==').grouping.empty).toBe('');
+    expect(parsePushPath('/metrics/job@base64/bXkgam9iL3gtPz4_').job).toBe('my job/x-?>?');
+    expect(parsePushPath('/metrics/job@base64/YS9iYw==').job).toBe('a/bc');
+    expect(parsePushPath('/metrics/job@base64/YS9iYw').job).toBe('a/bc');
   });
 
   it.each([
@@ -27,6 +31,8 @@ describe('parsePushPath', () => {
     '/metrics/job/j/x@base64/***',
     '/metrics/job/%E0%A4%A',
     '/metrics/job@base64/=',
+    '/metrics/job@base64/YS9iY',
+    '/metrics/job@base64/YS9i/x@base64/Y=',
   ])('rejects %s with a 400', (path) => {
     expect(() => parsePushPath(path)).toThrow(BodyError);
   });

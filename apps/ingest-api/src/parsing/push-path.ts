@@ -10,8 +10,10 @@ const BASE64URL = /^[A-Za-z0-9_\-+/]*={0,2}$/;
 
 /** Pushgateway's `@base64` values: URL-safe alphabet, padding optional (standard alphabet tolerated). */
 function decodeBase64(value: string): string {
-  if (!BASE64URL.test(value)) throw new BodyError(400, 'invalid base64 in grouping key');
-  const bytes = Buffer.from(value.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  const unpadded = value.replace(/=+$/, '');
+  // One character left over carries no whole byte: Go's decoder (Pushgateway's) refuses it, Buffer would drop it.
+  if (!BASE64URL.test(value) || unpadded.length % 4 === 1) throw new BodyError(400, 'invalid base64 in grouping key');
+  const bytes = Buffer.from(unpadded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   return text;
 }

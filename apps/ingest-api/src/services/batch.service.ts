@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
-import { AnalyticsEvent, BatchItem, EventKind } from '@app/contracts';
+import { AnalyticsEvent, BatchItem, EventKind, normalizeAnalyticsEvent } from '@app/contracts';
 import { RequestContext } from '../http/request-context';
 import { ParsedItem, isNdjson, parseBatch } from '../parsing/batch-body';
 import { readText } from '../parsing/json-body';
@@ -51,11 +51,14 @@ export class BatchService {
     return this.judge(item.value as BatchItem, index, ctx);
   }
 
-  private judge(item: BatchItem, index: number, ctx: RequestContext): Outcome {
+  private judge(given: BatchItem, index: number, ctx: RequestContext): Outcome {
+    const item = given.kind === 'analytics'
+      ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
+      : given;
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
     const prepared = this.ingest.prepare({ kind: item.kind, payload: item.payload, index, clientId: item.id }, ctx);
-    if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard.uid === 'new') {
+    if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard?.uid === 'new') {
       this.ingest.countSkipped(item.kind);
       return { result: { index, id: prepared.id, status: 'skipped', reason: 'unsaved dashboard (uid "new")' } };
     }

@@ -28,4 +28,5 @@ export const SECTIONS = {
 export { AnonymizerConfig, AppConfig, AuthConfig, KafkaConfig, PostgresConfig, RedisConfig, WorkerConfig };
 export * from './worker.config';
 export * from './ingest.config';
+export * from './api-key-entry';
 export { BigQueryConfig, InfluxDbConfig, RemoteWriteConfig };

@@ -14,6 +14,16 @@ describe('worker, redis and postgres settings of the worker', () => {
     expect(c.postgres).toMatchObject({ migrateOnStart: true, connectTimeoutMs: 5000 });
   });
 
+  it.each([[3, 3], [1000, 256]])('defaults WORKERS to the usable CPUs (%i), capped at 256', (cpus, expected) => {
+    jest.isolateModules(() => {
+      jest.doMock('../cpu-quota', () => ({ usableCpus: () => cpus }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { loadConfig: load } = require('../load-config') as typeof import('../load-config');
+      expect(load(valid).worker.workers).toBe(expected);
+    });
+    jest.dontMock('../cpu-quota');
+  });
+
   it('reads overrides', () => {
     const c = loadConfig({ ...valid, WORKER_DLQ_MAX_RATIO: '0.9', REDIS_DEDUPE_ENABLED: 'false', POSTGRES_MIGRATE_ON_START: 'no', WORKER_SESSION_TIMEOUT_MS: '6000' });
     expect(c.worker.dlqMaxRatio).toBe(0.9);

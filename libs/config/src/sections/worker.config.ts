@@ -1,12 +1,13 @@
-import { cpus } from 'node:os';
 import { ArrayNotEmpty, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
+import { usableCpus } from '../cpu-quota';
 import { Env } from '../env.decorator';
 
 export const STORAGE_TYPES = ['postgres', 'bigquery', 'influxdb', 'remote_write'] as const;
 export type StorageType = (typeof STORAGE_TYPES)[number];
 
 export class WorkerConfig {
-  @Env('WORKERS', { default: Math.max(1, cpus().length) }) @IsInt() @Min(1) @Max(256)
+  /** Consumer processes; by default the CPUs the process may use (cgroup quota), not the host's cores. */
+  @Env('WORKERS', { default: Math.min(256, usableCpus()) }) @IsInt() @Min(1) @Max(256)
   workers!: number;
 
   /** YAML transform/filter rules; see docs/rules.md. */

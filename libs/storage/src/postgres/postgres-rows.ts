@@ -1,4 +1,4 @@
-import { sampleIdFor } from '@app/contracts';
+import { normalizeGrafanaVersion, sampleIdFor } from '@app/contracts';
 import type { EventKind } from '@app/contracts';
 import type { ProcessedEvent } from '../store';
 
@@ -17,7 +17,7 @@ export const TABLES: Record<EventKind, TableSpec> = {
   usage_report: {
     table: 'usage_reports', key: 'event_id',
     columns: ['event_id', 'received_at', 'instance_id', 'version', 'edition', 'os', 'arch', 'packaging', 'has_valid_license',
-      'install_version', 'database_created_at', 'metrics', ...COMMON_TAIL],
+      'install_version', 'database_created_at', 'metrics', 'version_normalized', ...COMMON_TAIL],
   },
   analytics: {
     table: 'analytics_events', key: 'event_id',
@@ -51,7 +51,8 @@ const tail = (e: ProcessedEvent) => [e.source, e.correlationId] as const;
 function usageReportRow(e: ProcessedEvent): Row {
   const p = e.payload;
   return [e.id, new Date(e.receivedAt), str(p.usageStatsId), str(p.version), str(p.edition), str(p.os), str(p.arch), str(p.packaging),
-    bool(p.hasValidLicense), str(p.installVersion), time(p.databaseCreated, 'ms'), obj(p.metrics), ...tail(e)];
+    bool(p.hasValidLicense), str(p.installVersion), time(p.databaseCreated, 'ms'), obj(p.metrics),
+    normalizeGrafanaVersion(p.version), ...tail(e)];
 }
 
 function analyticsRow(e: ProcessedEvent): Row {
