@@ -189,20 +189,30 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(results[0].durationMs).toBeLessThan(20_000);
   });
 
-  it('keeps collecting every --every until SIGTERM, then exits 0', async () => {
+  it('keeps collecting every --every, re-reading the targets file each round, until SIGTERM (exit 0)', async () => {
     const entry = `  - { name: first, url: "${grafana.url}", token: glsa_first }`;
-    const targets = targetsFile('one.yaml', ['targets:', entry]);
+    const targets = targetsFile('rounds.yaml', ['targets:', entry]);
     const cli = startCli(['collect', '--targets', targets, '--every', '2s', '--json'], env);
-    const rounds = await waitFor(() => {
+    const roundsSoFar = (n: number) => waitFor(() => {
       const lines = cli.output().split('\n').filter((l) => l.startsWith('['));
-      return lines.length >= 2 ? lines.map((l) => JSON.parse(l) as TargetResult[]) : undefined;
-    }, 60_000, 100, 'two collect rounds');
+      return lines.length >= n ? lines.map((l) => JSON.parse(l) as TargetResult[]) : undefined;
+    }, 60_000, 100, `${n} collect rounds`);
+    await roundsSoFar(1);
+    targetsFile('rounds.yaml', ['targets: [']);
+    await roundsSoFar(2);
+    const second = `  - { name: second, url: "${grafana.url}/second", username: usage-collector, token: pw-second }`;
+    targetsFile('rounds.yaml', ['targets:', entry, second]);
+    const rounds = await roundsSoFar(3);
     cli.child.kill('SIGTERM');
     const done = await cli.done;
     expect(done.code).toBe(0);
-    expect(rounds.map((r) => r.map((t) => t.outcome))).toEqual([['ok'], ['ok']]);
+    // A broken edit keeps the last good list; a good one applies at the next round.
+    expect(rounds.map((r) => r.map((t) => `${t.target}:${t.outcome}`))).toEqual([
+      ['first:ok'], ['first:ok'], ['first:ok', 'second:ok'],
+    ]);
+    expect(done.stderr).toContain('targets file invalid; keeping the previous targets');
     // Same instance, same day: the same event id each round, deduplicated downstream.
-    expect(rounds[1][0].eventId).toBe(rounds[0][0].eventId);
+    expect(new Set(rounds.map((r) => r[0].eventId)).size).toBe(1);
     const firstPull = reader.landed.find((l) => l.envelope.source.route === 'collect:first')!;
     expect(rounds[0][0].eventId).toBe(firstPull.envelope.id);
   });
