@@ -1,4 +1,4 @@
-import { IsBoolean, MinLength, ValidateIf } from 'class-validator';
+import { ArrayNotEmpty, IsBoolean, IsIn, MinLength, ValidateIf } from 'class-validator';
 import { Env } from '../env.decorator';
 
 export class AnonymizerConfig {
@@ -6,11 +6,27 @@ export class AnonymizerConfig {
   enabled!: boolean;
 
   /**
-   * HMAC key for pseudonyms. Required when anonymization is on: a built-in default would let
-   * anyone with the code reverse pseudonyms of guessable identifiers by dictionary.
+   * HMAC keys for pseudonyms, current first; older keys stay listed through a rotation so
+   * operators can map an identifier to its pseudonym under each (see docs/privacy.md).
+   * Required when anonymization is on: a built-in default would let anyone with the code
+   * reverse pseudonyms of guessable identifiers by dictionary.
    */
-  @Env('ANONYMIZATION_KEY', { secret: true })
+  @Env('ANONYMIZATION_KEY', { secret: true, list: true, default: [] })
   @ValidateIf((o: AnonymizerConfig) => o.enabled === true)
-  @MinLength(16, { message: 'is required when ANONYMIZATION_ENABLED=true (at least 16 characters)' })
-  key?: string;
+  @ArrayNotEmpty({ message: 'is required when ANONYMIZATION_ENABLED=true (comma-separated keys, current first)' })
+  @MinLength(16, { each: true, message: 'each key must be at least 16 characters' })
+  keys!: string[];
+
+  /**
+   * Where personal data is removed: `worker` (default) keeps raw events on the events topic
+   * so a replay can re-anonymize under new rules; `ingest` anonymizes in the API, so raw
+   * personal data never reaches the broker.
+   */
+  @Env('ANONYMIZE_AT', { default: 'worker' }) @IsIn(['worker', 'ingest'])
+  at!: 'worker' | 'ingest';
+
+  /** The current key (the first listed). */
+  get key(): string | undefined {
+    return this.keys[0];
+  }
 }
