@@ -1,4 +1,4 @@
-import { ArrayNotEmpty, IsBoolean, IsIn, MinLength, ValidateIf } from 'class-validator';
+import { ArrayNotEmpty, IsBoolean, IsIn, Matches, MinLength, ValidateIf } from 'class-validator';
 import { Env } from '../env.decorator';
 
 export class AnonymizerConfig {
@@ -24,6 +24,14 @@ export class AnonymizerConfig {
    */
   @Env('ANONYMIZE_AT', { default: 'worker' }) @IsIn(['worker', 'ingest'])
   at!: 'worker' | 'ingest';
+
+  /**
+   * AES-256-GCM keys (64 hex characters or 44 base64), current first, sealing the raw bytes of
+   * dead letters that cannot be anonymized. Unset: such letters keep no raw bytes at all.
+   */
+  @Env('DLQ_ENCRYPTION_KEY', { secret: true, list: true, default: [] })
+  @Matches(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { each: true, message: 'each key must be 32 bytes as 64 hex or 44 base64 characters' })
+  dlqEncryptionKeys!: string[];
 
   /** The current key (the first listed). */
   get key(): string | undefined {
