@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ENVELOPE_VERSION, Envelope, EventKind, HEADERS, encodeEnvelope, eventIdFor, instanceKeyFor } from '@app/contracts';
+import { ENVELOPE_VERSION, Envelope, EnvelopeSource, EventKind, HEADERS, encodeEnvelope, eventIdFor, instanceKeyFor } from '@app/contracts';
 import { OutgoingMessage } from '@app/kafka';
 import { RequestContext } from '../http/request-context';
 import { EventPublisher } from '../kafka/event-publisher.service';
 import { IngestMetrics } from '../metrics/ingest.metrics';
+import { EdgeAnonymizer } from './edge-anonymizer';
 
 export interface IngestItem {
   kind: EventKind;
@@ -26,7 +27,7 @@ export interface PreparedItem {
 /** Wraps accepted items in their envelope (once, here) and hands them to Kafka. */
 @Injectable()
 export class IngestService {
-  constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics) {}
+  constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics, private readonly edge: EdgeAnonymizer) {}
 
   prepare(item: IngestItem, ctx: RequestContext): PreparedItem {
     const id = eventIdFor(item.kind, item.payload, {
@@ -37,17 +38,21 @@ export class IngestService {
       clientId: item.clientId,
       contentDigest: item.contentDigest,
     });
-    const envelope = {
-      v: ENVELOPE_VERSION,
-      id,
-      kind: item.kind,
-      receivedAt: ctx.receivedAt,
-      correlationId: ctx.correlationId,
-      source: { route: ctx.route, apiKeyId: ctx.apiKeyId, ip: ctx.ip, userAgent: ctx.userAgent },
-      payload: item.payload,
-    } as Envelope;
+    // The id comes from the raw item, so a retry dedupes the same way wherever anonymization runs.
+    const { payload, source } = this.anonymized(item, { route: ctx.route, apiKeyId: ctx.apiKeyId, ip: ctx.ip, userAgent: ctx.userAgent });
+    const envelope = { v: ENVELOPE_VERSION, id, kind: item.kind, receivedAt: ctx.receivedAt, correlationId: ctx.correlationId, source, payload } as Envelope;
     const headers = { [HEADERS.correlationId]: ctx.correlationId, [HEADERS.kind]: item.kind, [HEADERS.eventId]: id, [HEADERS.version]: String(ENVELOPE_VERSION) };
-    return { id, kind: item.kind, message: { key: instanceKeyFor(item.kind, item.payload, id), value: encodeEnvelope(envelope), headers } };
+    return { id, kind: item.kind, message: { key: instanceKeyFor(item.kind, payload, id), value: encodeEnvelope(envelope), headers } };
+  }
+
+  /**
+   * ANONYMIZE_AT=ingest: the worker's rules applied here, so no raw personal data reaches the
+   * broker (the Kafka key included); source.keyId tells the worker not to anonymize again.
+   */
+  private anonymized(item: IngestItem, source: EnvelopeSource): { payload: unknown; source: EnvelopeSource } {
+    const anonymizer = this.edge.anonymizer;
+    if (!anonymizer) return { payload: item.payload, source };
+    return anonymizer.anonymize(item.kind, item.payload as Record<string, unknown>, source);
   }
 
   /** Resolves once Kafka acknowledged every item; rejects (KafkaUnavailableError) with none of them acknowledged to the client. */
