@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { getFreePort, RunningApp, randomName, startApp, TEST_API_KEY, waitFor } from '../support/apps';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { getFreePort, RunningApp, randomName, startApp, TEST_ANONYMIZATION_KEY, TEST_API_KEY, waitFor } from '../support/apps';
 import {
   createTestDatabase, deleteTopics, kafkaClient, metricSum, produce, TestDatabase, waitForStored, workerEnv, workerPorts,
 } from '../support/pipeline-harness';
@@ -139,6 +139,15 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
       ...(mode === 'ingest' ? [`topic ${topic} (${STORED + LETTERS} messages)`] : []),
     ]));
   });
+
+  if (mode !== 'off') {
+    it('stores the same pseudonyms wherever it anonymizes, each hashed once, with the key id beside them', async () => {
+      // Computed here with node:crypto directly (HMAC-SHA256, 32 hex), not with the code under test.
+      const expected = m.usageStatsIds.map((id) => createHmac('sha256', TEST_ANONYMIZATION_KEY).update(id).digest('hex').slice(0, 32)).sort();
+      const { rows } = await db.pool.query('SELECT instance_id, source->>\'keyId\' AS key_id FROM usage_reports ORDER BY instance_id');
+      expect(rows).toEqual(expected.map((instance_id) => ({ instance_id, key_id: '5b6eafc2' })));
+    });
+  }
 
   if (mode === 'off') {
     it('finds the markers in the store, the dead letters and the logs (the scan can see)', () => {
