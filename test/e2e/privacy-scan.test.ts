@@ -3,7 +3,9 @@ import { getFreePort, RunningApp, randomName, startApp, TEST_ANONYMIZATION_KEY, 
 import {
   createTestDatabase, deleteTopics, kafkaClient, metricSum, produce, TestDatabase, waitForStored, workerEnv, workerPorts,
 } from '../support/pipeline-harness';
+import { influxQuery, Peer, startInfluxDb, startPrometheus } from '../support/peers';
 import { dumpDatabase, dumpTopic, findMarkers, Haystack, Hit } from '../support/privacy-scan';
+import { groupLag } from '../support/store-e2e';
 
 /**
  * The privacy scan (docs/privacy.md): payloads of every kind, carrying unique markers in
@@ -12,10 +14,14 @@ import { dumpDatabase, dumpTopic, findMarkers, Haystack, Hit } from '../support/
  * every table, the dead-letter topic's bytes (and the events topic's when the API
  * anonymizes), every log line and every /metrics page is searched for the markers.
  * `npm run test:privacy` (PRIVACY_SCAN=full) adds ANONYMIZE_AT=worker to the short form's
- * ANONYMIZE_AT=ingest and the control run with anonymization off, which must find them.
+ * ANONYMIZE_AT=ingest and the control run with anonymization off (which must find them), and
+ * InfluxDB and Prometheus remote write beside PostgreSQL.
  */
 type Mode = 'ingest' | 'worker' | 'off';
-const MODES: Mode[] = process.env.PRIVACY_SCAN === 'full' ? ['ingest', 'worker', 'off'] : ['ingest', 'off'];
+const FULL = process.env.PRIVACY_SCAN === 'full';
+const MODES: Mode[] = FULL ? ['ingest', 'worker', 'off'] : ['ingest', 'off'];
+/** The full scan writes to every store with a local peer too (BigQuery's is a cloud service: its row mapping is unit-tested). */
+const STORES = FULL ? ['postgres', 'influxdb', 'remote_write'] : ['postgres'];
 
 /** Every personal value of one run, each unique to it. */
 function markersOf() {
@@ -78,7 +84,11 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
   const kafka = kafkaClient();
   const topic = randomName('privacy');
   const m = markersOf();
+  const group = randomName('privacy-group');
+  const influxDb = `privacy_${randomBytes(4).toString('hex')}`;
   let db: TestDatabase;
+  let influx: Peer | undefined;
+  let prometheus: Peer | undefined;
   let api: RunningApp;
   let worker: RunningApp;
   const metricsUrls: string[] = [];
@@ -87,11 +97,18 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    if (FULL) {
+      [influx, prometheus] = await Promise.all([startInfluxDb(), startPrometheus()]);
+      await influxQuery(influx, `CREATE DATABASE ${influxDb}`);
+    }
     const ports = await workerPorts();
     const apiPort = await getFreePort();
     const apiMetricsPort = await getFreePort();
-    const env = workerEnv({ topic, database: db.name, ports }, {
-      LOG_LEVEL: 'debug', KAFKA_TOPIC_PARTITIONS: '1', TRUST_PROXY: 'true',
+    const env = workerEnv({ topic, database: db.name, ports, group }, {
+      LOG_LEVEL: 'debug', KAFKA_TOPIC_PARTITIONS: '1', TRUST_PROXY: 'true', STORAGE_TYPE: STORES.join(','),
+      ...(influx && prometheus ? {
+        INFLUXDB_URL: influx.url, INFLUXDB_API_VERSION: '1', INFLUXDB_DATABASE: influxDb, REMOTE_WRITE_URL: `${prometheus.url}/api/v1/write`,
+      } : {}),
       ...(mode === 'off' ? { ANONYMIZATION_ENABLED: 'false' } : { ANONYMIZE_AT: mode }),
     });
     worker = await startApp('worker', env, ports.readyUrl, 60_000);
@@ -104,6 +121,9 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     const garbage = `{"user":{"login":"gl-${m.garbageTag}","email":"g.${m.garbageTag}@example.org"`;
     await produce(kafka, topic, [{ key: `gk-${m.garbageTag}`, value: garbage, headers: { 'x-user': `gh-${m.garbageTag}` } }]);
     await waitForStored(db.pool, STORED, 90_000);
+    for (const store of STORES) {
+      await waitFor(async () => (await groupLag(kafka, `${group}-${store}`, topic)) === 0, 90_000, 250, `${store} caught up`);
+    }
     await waitFor(async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_dead_lettered_total') >= LETTERS,
       60_000, 250, `${LETTERS} dead letters`).catch((err: Error) => {
       throw new Error(`${err.message}\nworker:\n${worker.output().slice(-6000)}`);
@@ -112,6 +132,8 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     const pages = await Promise.all(metricsUrls.map(async (url) => ({ where: url, text: await (await fetch(url)).text() })));
     const haystacks: Haystack[] = [
       ...(await dumpDatabase(db.pool)),
+      ...(influx ? [{ where: 'influxdb', text: JSON.stringify(await influxQuery(influx, 'SELECT * FROM /.*/; SHOW SERIES', influxDb)) }] : []),
+      ...(prometheus ? [{ where: 'prometheus', text: await (await fetch(`${prometheus.url}/api/v1/series?match[]={__name__=~".%2B"}`)).text() }] : []),
       await dumpTopic(kafka, `${topic}-dlq`),
       ...(mode === 'ingest' ? [await dumpTopic(kafka, topic)] : []),
       ...pages,
@@ -129,13 +151,16 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     await api?.stop();
     await worker?.stop();
     await db?.drop();
+    await influx?.stop();
+    await prometheus?.stop();
     await deleteTopics(kafka, [topic, `${topic}-dlq`]);
   });
 
   it('scanned every table with rows, both topics\' messages, both logs and both /metrics pages', () => {
     expect(scanned).toEqual(expect.arrayContaining([
       'postgres table usage_reports', 'postgres table analytics_events', 'postgres table metric_samples',
-      `topic ${topic}-dlq (${LETTERS} messages)`, ...metricsUrls, 'ingest-api log', 'worker log',
+      expect.stringMatching(new RegExp(`^topic ${topic}-dlq \\(\\d+ messages\\)$`)), ...metricsUrls, 'ingest-api log', 'worker log',
+      ...(FULL ? ['influxdb', 'prometheus'] : []),
       ...(mode === 'ingest' ? [`topic ${topic} (${STORED + LETTERS} messages)`] : []),
     ]));
   });
@@ -152,7 +177,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
   if (mode === 'off') {
     it('finds the markers in the store, the dead letters and the logs (the scan can see)', () => {
       const where = new Set(hits.map((h) => h.where.replace(/ \(.*$/, '').replace(/ table .*/, ' table')));
-      expect([...where]).toEqual(expect.arrayContaining(['postgres table', `topic ${topic}-dlq`]));
+      expect([...where]).toEqual(expect.arrayContaining(['postgres table', `topic ${topic}-dlq`, ...(FULL ? ['influxdb', 'prometheus'] : [])]));
       expect(hits.filter((h) => h.marker === m.tag).length).toBeGreaterThan(0);
       expect(hits.some((h) => h.marker === m.clientIp)).toBe(true);
     });
