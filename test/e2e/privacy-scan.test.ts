@@ -3,6 +3,7 @@ import { getFreePort, RunningApp, randomName, startApp, TEST_ANONYMIZATION_KEY, 
 import {
   createTestDatabase, deleteTopics, kafkaClient, metricSum, produce, TestDatabase, waitForStored, workerEnv, workerPorts,
 } from '../support/pipeline-harness';
+import { BigQueryEmulator } from '../support/bigquery-emulator';
 import { influxQuery, Peer, startInfluxDb, startPrometheus } from '../support/peers';
 import { dumpDatabase, dumpTopic, findMarkers, Haystack, Hit } from '../support/privacy-scan';
 import { groupLag } from '../support/store-e2e';
@@ -20,8 +21,8 @@ import { groupLag } from '../support/store-e2e';
 type Mode = 'ingest' | 'worker' | 'off';
 const FULL = process.env.PRIVACY_SCAN === 'full';
 const MODES: Mode[] = FULL ? ['ingest', 'worker', 'off'] : ['ingest', 'off'];
-/** The full scan writes to every store with a local peer too (BigQuery's is a cloud service: its row mapping is unit-tested). */
-const STORES = FULL ? ['postgres', 'influxdb', 'remote_write'] : ['postgres'];
+/** The full scan writes to every store (BigQuery through its local REST emulator). */
+const STORES = FULL ? ['postgres', 'influxdb', 'remote_write', 'bigquery'] : ['postgres'];
 
 /** Every personal value of one run, each unique to it. */
 function markersOf() {
@@ -89,6 +90,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
   let db: TestDatabase;
   let influx: Peer | undefined;
   let prometheus: Peer | undefined;
+  let bigquery: BigQueryEmulator | undefined;
   let api: RunningApp;
   let worker: RunningApp;
   const metricsUrls: string[] = [];
@@ -98,7 +100,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
   beforeAll(async () => {
     db = await createTestDatabase();
     if (FULL) {
-      [influx, prometheus] = await Promise.all([startInfluxDb(), startPrometheus()]);
+      [influx, prometheus, bigquery] = await Promise.all([startInfluxDb(), startPrometheus(), new BigQueryEmulator().start()]);
       await influxQuery(influx, `CREATE DATABASE ${influxDb}`);
     }
     const ports = await workerPorts();
@@ -106,8 +108,9 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     const apiMetricsPort = await getFreePort();
     const env = workerEnv({ topic, database: db.name, ports, group }, {
       LOG_LEVEL: 'debug', KAFKA_TOPIC_PARTITIONS: '1', TRUST_PROXY: 'true', STORAGE_TYPE: STORES.join(','),
-      ...(influx && prometheus ? {
+      ...(influx && prometheus && bigquery ? {
         INFLUXDB_URL: influx.url, INFLUXDB_API_VERSION: '1', INFLUXDB_DATABASE: influxDb, REMOTE_WRITE_URL: `${prometheus.url}/api/v1/write`,
+        BIGQUERY_PROJECT_ID: 'privacy-scan', BIGQUERY_DATASET: influxDb, BIGQUERY_API_ENDPOINT: bigquery.url, BIGQUERY_CREDENTIALS_FILE: '/nonexistent/key.json',
       } : {}),
       ...(mode === 'off' ? { ANONYMIZATION_ENABLED: 'false' } : { ANONYMIZE_AT: mode }),
     });
@@ -133,6 +136,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     const haystacks: Haystack[] = [
       ...(await dumpDatabase(db.pool)),
       ...(influx ? [{ where: 'influxdb', text: JSON.stringify(await influxQuery(influx, 'SELECT * FROM /.*/; SHOW SERIES', influxDb)) }] : []),
+      ...(bigquery ? [{ where: 'bigquery', text: JSON.stringify(bigquery.rows(influxDb, 'events')) }] : []),
       ...(prometheus ? [{ where: 'prometheus', text: await (await fetch(`${prometheus.url}/api/v1/series?match[]={__name__=~".%2B"}`)).text() }] : []),
       await dumpTopic(kafka, `${topic}-dlq`),
       ...(mode === 'ingest' ? [await dumpTopic(kafka, topic)] : []),
@@ -153,6 +157,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     await db?.drop();
     await influx?.stop();
     await prometheus?.stop();
+    await bigquery?.stop();
     await deleteTopics(kafka, [topic, `${topic}-dlq`]);
   });
 
@@ -160,7 +165,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
     expect(scanned).toEqual(expect.arrayContaining([
       'postgres table usage_reports', 'postgres table analytics_events', 'postgres table metric_samples',
       expect.stringMatching(new RegExp(`^topic ${topic}-dlq \\(\\d+ messages\\)$`)), ...metricsUrls, 'ingest-api log', 'worker log',
-      ...(FULL ? ['influxdb', 'prometheus'] : []),
+      ...(FULL ? ['influxdb', 'prometheus', 'bigquery'] : []),
       ...(mode === 'ingest' ? [`topic ${topic} (${STORED + LETTERS} messages)`] : []),
     ]));
   });
@@ -177,7 +182,7 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
   if (mode === 'off') {
     it('finds the markers in the store, the dead letters and the logs (the scan can see)', () => {
       const where = new Set(hits.map((h) => h.where.replace(/ \(.*$/, '').replace(/ table .*/, ' table')));
-      expect([...where]).toEqual(expect.arrayContaining(['postgres table', `topic ${topic}-dlq`, ...(FULL ? ['influxdb', 'prometheus'] : [])]));
+      expect([...where]).toEqual(expect.arrayContaining(['postgres table', `topic ${topic}-dlq`, ...(FULL ? ['influxdb', 'prometheus', 'bigquery'] : [])]));
       expect(hits.filter((h) => h.marker === m.tag).length).toBeGreaterThan(0);
       expect(hits.some((h) => h.marker === m.clientIp)).toBe(true);
     });
