@@ -57,10 +57,18 @@ describe('usage-stats dlq (dead-letter recovery)', () => {
     expect(shown.stdout).toMatch(/reason: +store_rejected \(stage write\), attempt 1/);
     expect(shown.stdout).toContain('"kind": "analytics"');
     expect(shown.stdout).not.toContain('hunter2');
-    const garbage = await runCli(['dlq', 'show', listing.entries.find((e) => e.reason === 'invalid_json')!.position], env);
+    // Anonymized by default: the poison's payload is the anonymized envelope, the garbage's raw bytes are sealed.
+    expect(shown.stdout).not.toContain('dlqtest');
+    const garbagePosition = listing.entries.find((e) => e.reason === 'invalid_json')!.position;
+    const sealed = await runCli(['dlq', 'show', garbagePosition], env);
+    expect(sealed.stdout).toContain('dlq-privacy: sealed');
+    expect(sealed.stdout).not.toContain('not json');
+    const garbage = await runCli(['dlq', 'show', garbagePosition, '--raw'], env);
     expect(garbage.stdout).toMatch(/payload \(10 bytes, not JSON\):\n\{"not json/);
     expect(garbage.stdout).not.toContain('secret-token-123');
     expect(garbage.stdout).toContain('authorization: [redacted]');
+    const { DLQ_ENCRYPTION_KEY: _key, ...keyless } = env;
+    expect((await runCli(['dlq', 'show', garbagePosition, '--raw'], keyless)).code).toBe(2);
     expect((await runCli(['dlq', 'show', '0:999999'], env)).code).toBe(1);
   });
 

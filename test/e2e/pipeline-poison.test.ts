@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
+import { DeadLetterSeal, openLetter } from '@app/pipeline';
+import { RunningApp, randomName, startApp, TEST_DLQ_ENCRYPTION_KEY, waitFor } from '../support/apps';
 import {
   createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readTopic, TestDatabase,
   waitForStored, workerEnv, workerPorts, WorkerPorts,
@@ -47,12 +48,18 @@ describe('pipeline: poison messages and rules', () => {
     await produce(kafka, topic, [...envelopes.slice(0, 30), poison, ...envelopes.slice(30)]);
 
     const [letter] = await readTopic(kafka, `${topic}-dlq`, 1, 60_000);
-    expect(letter.value?.equals(poison.value)).toBe(true);
-    expect(letter.key).toBe('poison');
+    // Undecodable, so not anonymizable: the raw key and bytes are only kept sealed with DLQ_ENCRYPTION_KEY.
+    expect(letter.value).toBeNull();
+    expect(letter.key).toMatch(/^[0-9a-f]{32}$/);
     expect(letter.headers).toMatchObject({
       'dlq-reason': 'invalid_json', 'dlq-stage': 'decode', 'dlq-source-topic': topic, 'dlq-source-partition': '0', 'dlq-source-offset': '30',
-      'dlq-consumer-group': expect.stringMatching(/-postgres$/), 'correlation-id': 'c-poison',
+      'dlq-consumer-group': expect.stringMatching(/-postgres$/), 'correlation-id': 'c-poison', 'dlq-privacy': 'sealed',
     });
+    expect(letter.headers['dlq-detail']).toBeUndefined();
+    const opened = openLetter({ headers: letter.rawHeaders }, new DeadLetterSeal([TEST_DLQ_ENCRYPTION_KEY]))!;
+    expect(opened.value?.equals(poison.value)).toBe(true);
+    expect(opened.key?.toString()).toBe('poison');
+    expect(opened.detail).toMatch(/^invalid JSON/);
 
     // Everything after the poison is written; the rule dropped exactly the viewer's event.
     await waitForStored(db.pool, 59, 60_000);

@@ -46,20 +46,20 @@ describe('POST /grafana-usage-report', () => {
   it('lands a realistic report (non-numeric metric values) exactly once, in its envelope, keyed by usageStatsId', async () => {
     const realistic = { ...JSON.parse(report.toString()), metrics: { ...JSON.parse(report.toString()).metrics, 'stats.features.enabled': 'publicDashboards,alerting', 'stats.sso.enabled': true, 'stats.db.type': { name: 'sqlite3' } } };
     const before = await messagesOnTopic();
-    const res = await post('/grafana-usage-report', JSON.stringify(realistic, null, 2), { 'content-type': 'application/json', 'x-request-id': 'req-123' });
+    const res = await post('/grafana-usage-report', JSON.stringify(realistic, null, 2), { 'content-type': 'application/json', 'x-request-id': '4bf92f3577b34da6a3ce929d0e0e4736' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ message: 'ok' });
-    expect(res.headers.get('x-correlation-id')).toBe('req-123');
+    expect(res.headers.get('x-correlation-id')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     const id = res.headers.get('x-event-id')!;
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === id);
     expect(landed.key).toBe(realistic.usageStatsId);
     expect(landed.envelope).toMatchObject({
-      v: 1, kind: 'usage_report', correlationId: 'req-123',
+      v: 1, kind: 'usage_report', correlationId: '4bf92f3577b34da6a3ce929d0e0e4736',
       source: { route: '/grafana-usage-report', ip: '127.0.0.1', apiKeyId: expect.stringMatching(/^[0-9a-f]{12}$/) },
       payload: realistic,
     });
     expect(JSON.stringify(landed.envelope)).not.toContain(TEST_API_KEY);
-    expect(landed.headers).toMatchObject({ 'correlation-id': 'req-123', 'event-id': id, 'event-kind': 'usage_report', 'envelope-version': '1' });
+    expect(landed.headers).toMatchObject({ 'correlation-id': '4bf92f3577b34da6a3ce929d0e0e4736', 'event-id': id, 'event-kind': 'usage_report', 'envelope-version': '1' });
     expect(Math.abs(landed.envelope.receivedAt - Date.now())).toBeLessThan(60_000);
     expect(await messagesOnTopic()).toBe(before + 1);
   });

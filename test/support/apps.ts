@@ -7,6 +7,8 @@ const ROOT = join(__dirname, '../..');
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 export const TEST_ANONYMIZATION_KEY = 'test-anonymization-key-0123456789';
+/** Seals the raw bytes of dead letters that cannot be anonymized (32 bytes, hex). */
+export const TEST_DLQ_ENCRYPTION_KEY = '5e'.repeat(32);
 
 export function randomName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -31,6 +33,7 @@ export function baseEnv(overrides: Record<string, string> = {}): Record<string, 
     LOG_LEVEL: 'warn',
     API_KEY: TEST_API_KEY,
     ANONYMIZATION_KEY: TEST_ANONYMIZATION_KEY,
+    DLQ_ENCRYPTION_KEY: TEST_DLQ_ENCRYPTION_KEY,
     KAFKA_BROKERS: 'localhost:9092',
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_USER: 'stats_user',

@@ -158,6 +158,8 @@ export interface ReadMessage {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** Header values as Kafka delivered them (binary ones, such as dlq-sealed, intact). */
+  rawHeaders: Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 }
 
 /** Reads a whole topic from the start until `count` messages arrived. */
@@ -169,7 +171,7 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   await consumer.run({
     eachMessage: async ({ message }) => {
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      out.push({ key: message.key?.toString() ?? null, value: message.value, headers });
+      out.push({ key: message.key?.toString() ?? null, value: message.value, headers, rawHeaders: message.headers ?? {} });
     },
   });
   try {

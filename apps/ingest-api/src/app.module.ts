@@ -13,6 +13,7 @@ import { MetricsServer } from './metrics/metrics-server.service';
 import { PayloadValidator } from './parsing/payload-validator';
 import { AnalyticsService } from './services/analytics.service';
 import { BatchService } from './services/batch.service';
+import { EdgeAnonymizer } from './services/edge-anonymizer';
 import { IngestService } from './services/ingest.service';
 import { PushService } from './services/push.service';
 import { UsageReportService } from './services/usage-report.service';
@@ -31,6 +32,7 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         { provide: IngestMetrics, useValue: new IngestMetrics() },
         { provide: PayloadValidator, useValue: new PayloadValidator() },
+        { provide: EdgeAnonymizer, useValue: EdgeAnonymizer.from(config) },
         EventPublisher,
         IngestService,
         UsageReportService,

@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Config } from '@app/config';
 import { Logger, NestLogger } from '@app/observability';
 import { AppModule } from './app.module';
-import { correlationIdOf } from './http/correlation-id';
+import { correlationIdGenerator } from './http/correlation-id';
 import { configureHttp, trustProxyOption } from './http/fastify-setup';
 import { IngestMetrics } from './metrics/ingest.metrics';
 
@@ -12,7 +12,7 @@ export async function createIngestApi(config: Config, logger: Logger): Promise<N
   const adapter = new FastifyAdapter({
     bodyLimit: config.app.maxPayloadBytes,
     trustProxy: trustProxyOption(config.ingest.trustProxy),
-    genReqId: correlationIdOf,
+    genReqId: correlationIdGenerator(config.anonymizer.enabled ? config.anonymizer.key : undefined),
     requestIdHeader: false,
     // Requests arriving while we shut down get 503 (Fastify's default, stated here on purpose).
     return503OnClosing: true,

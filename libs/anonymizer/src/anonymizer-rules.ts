@@ -13,24 +13,31 @@ export interface KindFieldLists {
   scrub: string[];
 }
 
-const IDENTITY_LABELS = ['instance', 'host', 'hostname', 'id'];
+/**
+ * Labels that identify a machine or a person by an id: pseudonymized, so series stay apart and
+ * joinable without naming anyone. `instance` and `pod` name a host (often with its address).
+ */
+const IDENTITY_LABELS = ['instance', 'host', 'hostname', 'id', 'pod', 'user', 'username', 'login', 'user_id', 'uid', 'ip', 'client_ip'];
+/** Labels that spell a person out (a full name, an address): removed. */
+const PERSON_LABELS = ['user_login', 'user_name', 'user_email', 'email'];
+const labelPaths = (labels: string[]) => labels.flatMap((l) => [`grouping.${l}`, `families.*.samples.*.labels.${l}`]);
 
 /**
- * Safe defaults: every identifier the clients are known to send is pseudonymized, every
- * direct identifier removed, and every string of every payload scrubbed.
+ * Safe defaults (docs/privacy.md lists every field): every identifier the clients are known to
+ * send is pseudonymized, every direct identifier removed, and every string of every payload
+ * scrubbed of e-mail and IP addresses.
  */
 export const DEFAULT_FIELD_LISTS: Record<EventKind, KindFieldLists> = {
   usage_report: { hash: ['usageStatsId'], remove: [], scrub: ['*'] },
   analytics: {
     hash: ['user.id', 'host.hostname'],
-    remove: ['user.login', 'user.email', 'user.name', 'user.avatarUrl', 'user.gravatarUrl', 'user_login', 'user_name'],
+    remove: [
+      'user.login', 'user.email', 'user.name', 'user.avatarUrl', 'user.gravatarUrl', 'user.orgName',
+      'user_login', 'user_name',
+    ],
     scrub: ['*'],
   },
-  metrics: {
-    hash: [...IDENTITY_LABELS.map((l) => `grouping.${l}`), ...IDENTITY_LABELS.map((l) => `families.*.samples.*.labels.${l}`)],
-    remove: [...['user_login', 'user_name', 'user_email'].flatMap((l) => [`grouping.${l}`, `families.*.samples.*.labels.${l}`])],
-    scrub: ['*'],
-  },
+  metrics: { hash: labelPaths(IDENTITY_LABELS), remove: labelPaths(PERSON_LABELS), scrub: ['*'] },
 };
 
 /** One kind's lists in CONFIG_FILE; a list given replaces that list's default. */

@@ -2,7 +2,7 @@ import type { EnvelopeSource, EventKind } from '@app/contracts';
 import { KindFieldLists } from './anonymizer-rules';
 import { forEachFieldPath, mapFields, removeFields, setExisting } from './field-paths';
 import { truncateIp } from './ip';
-import { pseudonym, pseudonymOf } from './pseudonym';
+import { keyIdOf, pseudonym, pseudonymOf } from './pseudonym';
 import { scrubDeep, scrubText } from './scrub';
 
 export interface Anonymized {
@@ -16,11 +16,22 @@ export interface Anonymized {
  * Inputs are never mutated.
  */
 export class Anonymizer {
+  private readonly key: string;
+  /** Fingerprint of the current key, stored beside the pseudonyms it made (source.keyId). */
+  readonly keyId: string;
+  /** Every configured key by its id, current first (older ones serve joins across a rotation). */
+  readonly keysById: ReadonlyMap<string, string>;
+
+  /** `keys`: one key, or the ANONYMIZATION_KEY list with the current key first. */
   constructor(
-    private readonly key: string,
+    keys: string | readonly string[],
     private readonly lists: Record<EventKind, KindFieldLists>,
   ) {
-    if (key.length < 16) throw new Error('anonymizer key must be at least 16 characters');
+    const all = typeof keys === 'string' ? [keys] : [...keys];
+    if (all.length === 0 || all.some((k) => k.length < 16)) throw new Error('anonymizer key must be at least 16 characters');
+    this.key = all[0];
+    this.keyId = keyIdOf(this.key);
+    this.keysById = new Map(all.map((k) => [keyIdOf(k), k]));
   }
 
   anonymize(kind: EventKind, payload: Record<string, unknown>, source: EnvelopeSource): Anonymized {
@@ -39,7 +50,7 @@ export class Anonymizer {
 
   /** The client address is truncated to its network, then hashed; free text is scrubbed. */
   anonymizeSource(source: EnvelopeSource): EnvelopeSource {
-    const out: EnvelopeSource = { ...source };
+    const out: EnvelopeSource = { ...source, keyId: this.keyId };
     if (source.ip !== undefined) out.ip = pseudonym(this.key, truncateIp(source.ip) ?? source.ip);
     if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent);
     return out;
@@ -47,5 +58,10 @@ export class Anonymizer {
 
   hash(value: unknown): unknown {
     return pseudonymOf(this.key, value);
+  }
+
+  /** The pseudonym of a value under each configured key, by key id: joins rows across a rotation. */
+  hashUnderEveryKey(value: string): Record<string, string> {
+    return Object.fromEntries([...this.keysById].map(([id, key]) => [id, pseudonym(key, value)]));
   }
 }

@@ -14,3 +14,12 @@ export function pseudonymOf(key: string, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return value;
   return pseudonym(key, typeof value === 'string' ? value : JSON.stringify(value));
 }
+
+/**
+ * A short public fingerprint of a key (8 hex characters), stored beside pseudonyms so a key
+ * rotation is visible in the data. Derived by HMAC under the key itself: it tells keys apart
+ * without helping anyone who lacks the key.
+ */
+export function keyIdOf(key: string): string {
+  return pseudonym(key, 'usage-stats-handler key id').slice(0, 8);
+}

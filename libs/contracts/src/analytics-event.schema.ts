@@ -34,7 +34,8 @@ export const AnalyticsEventSchema = Type.Object(
     user: Opt(
       Type.Object(
         {
-          id: Opt(Type.Number()),
+          // A string once pseudonymized: anonymized envelopes (ANONYMIZE_AT=ingest, dead letters) still decode.
+          id: Opt(Type.Union([Type.Number(), Text(64)])),
           login: Opt(Text()),
           email: Opt(Text()),
           name: Opt(Text()),

@@ -1,4 +1,4 @@
-import { ENVELOPE_VERSION, Envelope, EventKind, HEADERS } from './envelope';
+import { ENVELOPE_VERSION, Envelope, EnvelopeSource, EventKind, HEADERS } from './envelope';
 import { encodeEnvelope } from './envelope.codec';
 import { eventIdFor, instanceKeyFor } from './event-id';
 
@@ -36,10 +36,20 @@ export interface EnvelopeMessage {
 }
 
 /**
+ * Rewrites payload and source before they reach the broker (ANONYMIZE_AT=ingest); the event
+ * id is computed from the raw item first, so a retry dedupes wherever anonymization runs.
+ */
+export type EdgeTransform = (
+  kind: EventKind,
+  payload: unknown,
+  source: EnvelopeSource,
+) => { payload: unknown; source: EnvelopeSource };
+
+/**
  * The one place an item becomes an envelope, its event id, Kafka key and headers: the API's
  * routes and the collector both come through here, so a pushed and a pulled report agree.
  */
-export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin): EnvelopeMessage {
+export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin, edge?: EdgeTransform): EnvelopeMessage {
   const id = eventIdFor(item.kind, item.payload, {
     receivedAt: origin.receivedAt,
     idempotencyKey: origin.idempotencyKey,
@@ -48,14 +58,16 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin): Env
     clientId: item.clientId,
     contentDigest: item.contentDigest,
   });
+  const raw = { route: origin.route, apiKeyId: origin.apiKeyId, ip: origin.ip, userAgent: origin.userAgent };
+  const { payload, source } = edge ? edge(item.kind, item.payload, raw) : { payload: item.payload, source: raw };
   const envelope = {
     v: ENVELOPE_VERSION,
     id,
     kind: item.kind,
     receivedAt: origin.receivedAt,
     correlationId: origin.correlationId,
-    source: { route: origin.route, apiKeyId: origin.apiKeyId, ip: origin.ip, userAgent: origin.userAgent },
-    payload: item.payload,
+    source,
+    payload,
   } as Envelope;
   const headers = {
     [HEADERS.correlationId]: origin.correlationId,
@@ -63,5 +75,5 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin): Env
     [HEADERS.eventId]: id,
     [HEADERS.version]: String(ENVELOPE_VERSION),
   };
-  return { id, key: instanceKeyFor(item.kind, item.payload, id), value: encodeEnvelope(envelope), headers };
+  return { id, key: instanceKeyFor(item.kind, payload, id), value: encodeEnvelope(envelope), headers };
 }

@@ -16,6 +16,11 @@ const SourceSchema = Type.Object({
   /** Client address; personal data, so the worker truncates and hashes it before storage. */
   ip: Type.Optional(Type.String()),
   userAgent: Type.Optional(Type.String()),
+  /**
+   * Id of the anonymization key whose pseudonyms the payload carries. Set by the anonymizer;
+   * on the events topic it marks an envelope already anonymized by the API (ANONYMIZE_AT=ingest).
+   */
+  keyId: Type.Optional(Type.String({ maxLength: 16 })),
 });
 
 const envelopeOf = <K extends EventKind, P extends TSchema>(kind: K, payload: P) =>

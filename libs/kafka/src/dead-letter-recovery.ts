@@ -32,7 +32,7 @@ export function recoveryTopicOf(deadLetterTopic: string): string {
   return `${deadLetterTopic}-recovered`;
 }
 
-/** One partition, compacted (the latest record per letter) and expiring with the letters themselves. */
+/** One partition, compacted (the latest record per letter) and expiring with the letters themselves (events retention). */
 export function recoveryTopicPlan(config: KafkaConfig): TopicPlan {
   return {
     topic: recoveryTopicOf(config.deadLetterTopic),
@@ -40,7 +40,7 @@ export function recoveryTopicPlan(config: KafkaConfig): TopicPlan {
     replicationFactor: config.replicationFactor,
     configEntries: [
       { name: 'cleanup.policy', value: 'compact,delete' },
-      { name: 'retention.ms', value: String(Math.max(config.retentionHours, 24 * 30) * HOUR_MS) },
+      { name: 'retention.ms', value: String(config.retentionHours * HOUR_MS) },
     ],
   };
 }

@@ -12,7 +12,8 @@ export interface TopicPlan {
 
 /**
  * The events topic's retention is the product's replay window; the dead-letter topic keeps
- * its messages at least as long so nothing is lost before an operator looks.
+ * its messages exactly as long: as long as an operator needs to look, and no longer than the
+ * raw events themselves are kept (letters may hold sealed personal data, docs/privacy.md).
  */
 export function topicPlan(config: KafkaConfig): TopicPlan[] {
   const retention = String(config.retentionHours * HOUR_MS);
@@ -27,7 +28,7 @@ export function topicPlan(config: KafkaConfig): TopicPlan[] {
       topic: config.deadLetterTopic,
       numPartitions: Math.min(config.partitions, 3),
       replicationFactor: config.replicationFactor,
-      configEntries: [{ name: 'retention.ms', value: String(Math.max(config.retentionHours, 24 * 30) * HOUR_MS) }, entries[1]],
+      configEntries: [{ name: 'retention.ms', value: String(config.retentionHours * HOUR_MS) }, entries[1]],
     },
   ];
 }

@@ -8,7 +8,8 @@ export function anonymizeStep(anonymizer: Anonymizer | undefined): (envelope: En
   return (envelope) => {
     const base = { id: envelope.id, kind: envelope.kind, receivedAt: envelope.receivedAt, correlationId: envelope.correlationId };
     const payload = envelope.payload as Record<string, unknown>;
-    if (!anonymizer) return ok({ ...base, source: envelope.source, payload });
+    // source.keyId: the API (ANONYMIZE_AT=ingest) or a dead letter already anonymized it; twice would re-hash pseudonyms.
+    if (!anonymizer || envelope.source.keyId !== undefined) return ok({ ...base, source: envelope.source, payload });
     try {
       return ok({ ...base, ...anonymizer.anonymize(envelope.kind, payload, envelope.source) });
     } catch (err) {

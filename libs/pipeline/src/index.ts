@@ -1,6 +1,8 @@
 export * from './anonymize.step';
 export * from './batch-processor';
 export * from './dead-letter';
+export * from './dead-letter-privacy';
+export * from './dead-letter-seal';
 export * from './decode.step';
 export * from './dedupe.step';
 export * from './pipeline-message';
@@ -10,3 +12,4 @@ export * from './results';
 export * from './rules.step';
 export * from './write.step';
 export * from './pipeline-settings';
+export * from './edge-transform';

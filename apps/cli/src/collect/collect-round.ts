@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EnvelopeMessage, envelopeMessage, PayloadValidator } from '@app/contracts';
+import { EdgeTransform, EnvelopeMessage, envelopeMessage, PayloadValidator } from '@app/contracts';
 import type { Logger } from '@app/observability';
 import { mapBounded } from './bounded-map';
 import { authorizationFor, FetchOptions } from './grafana-client';
@@ -23,6 +23,8 @@ export interface RoundDeps {
   publish(message: EnvelopeMessage): Promise<void>;
   token(source: TokenSource): Promise<TokenResolution>;
   validator: PayloadValidator;
+  /** ANONYMIZE_AT=ingest: applied before Kafka, as the API does. */
+  edge?: EdgeTransform;
   limits: { maxBytes: number; maxDepth: number };
   logger: Logger;
   now?: () => number;
@@ -72,7 +74,7 @@ async function pullAndPublish(target: CollectTarget, deps: RoundDeps, now: () =>
     correlationId: randomUUID(),
     ip: target.address ?? (fetched.kind === 'response' ? fetched.remoteAddress : undefined),
     userAgent: COLLECTOR_USER_AGENT,
-  });
+  }, deps.edge);
   try {
     await deps.publish(message);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { PayloadValidator } from '@app/contracts';
+import { EdgeTransform, PayloadValidator } from '@app/contracts';
+import { edgeTransformFor } from '@app/pipeline';
 import { createLogger, Logger } from '@app/observability';
 import { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
@@ -23,11 +24,13 @@ export class Collector {
   readonly logger: Logger;
   private publisher?: ReportPublisher;
   private readonly validator = new PayloadValidator();
+  private readonly edge: EdgeTransform | undefined;
 
   constructor(private readonly ctx: CliContext, private readonly args: CollectArgs) {
     const { app } = ctx.config;
     const options = { level: app.logLevel, format: app.logFormat, name: 'usage-stats-collect' };
     this.logger = createLogger(options, process.stderr);
+    this.edge = edgeTransformFor(ctx.config);
   }
 
   /** Reads and checks the targets file; every problem in one UsageError (exit 2). */
@@ -52,6 +55,7 @@ export class Collector {
       publish: (message) => (this.publisher ??= new ReportPublisher(this.ctx, this.logger)).publish(message),
       token: (source) => resolveToken(source, this.ctx.env),
       validator: this.validator,
+      edge: this.edge,
       limits: { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth },
       logger: this.logger,
     });

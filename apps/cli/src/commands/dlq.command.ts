@@ -10,6 +10,7 @@ import { statusOf } from '../dlq/dead-letter-view';
 import { groupLetters, renderGroups } from '../dlq/dlq-list';
 import { DlqReplayService, DlqReplaySummary } from '../dlq/dlq-replay.service';
 import { readDeadLetter, readDeadLetters, readRecoveries } from '../dlq/dlq-reader';
+import { sealOf, withRawContent } from '../dlq/dlq-raw';
 import { letterDetails, renderLetter } from '../dlq/dlq-show';
 import { count, table } from '../output/format';
 import { loadPipelineSettings } from '@app/pipeline';
@@ -41,16 +42,20 @@ function listCommand(): Command {
 
 function showCommand(): Command {
   return new Command('show')
-    .description('one dead letter: reason, stage, detail, every header and the payload pretty-printed (secrets redacted)')
+    .description('one dead letter: reason, stage, detail, every header and the payload pretty-printed (secrets redacted; anonymized unless --raw)')
     .argument('<partition:offset>', 'its position in the dead-letter topic, as `dlq list --entries` shows it')
     .option('--max-attempts <n>', 'attempts after which a letter counts as exhausted', DEFAULT_MAX_ATTEMPTS)
+    .option('--raw', 'open the sealed raw bytes, key and detail with DLQ_ENCRYPTION_KEY (personal data: handle with care)')
     .option('--json', 'print JSON')
-    .action((position: string, o: { maxAttempts: string; json?: boolean }) => runAction(() => ({ ...parsePosition(position), maxAttempts: maxAttemptsOf(o.maxAttempts) }), async (args, ctx) => {
-      const letter = await readDeadLetter(ctx, args.partition, args.offset);
-      if (!letter) {
+    .action((position: string, o: { maxAttempts: string; json?: boolean; raw?: boolean }) => runAction(() => ({ ...parsePosition(position), maxAttempts: maxAttemptsOf(o.maxAttempts) }), async (args, ctx) => {
+      const seal = sealOf(ctx.config.anonymizer.dlqEncryptionKeys);
+      if (o.raw && !seal) throw new UsageError('--raw needs DLQ_ENCRYPTION_KEY (the key that sealed the letters)');
+      const stored = await readDeadLetter(ctx, args.partition, args.offset);
+      if (!stored) {
         process.stderr.write(`error: no dead letter at ${position} in ${ctx.config.kafka.deadLetterTopic}\n`);
         return 1;
       }
+      const letter = o.raw ? withRawContent(stored, seal) : stored;
       const recoveries = await readRecoveries(ctx);
       const details = letterDetails(letter, statusOf(letter, recoveries, args.maxAttempts), recoveries.get(letterKey(letter.partition, letter.offset)));
       process.stdout.write(`${o.json ? JSON.stringify(details) : renderLetter(details)}\n`);

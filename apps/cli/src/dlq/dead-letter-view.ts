@@ -1,5 +1,5 @@
 import { ConsumedMessage, DEAD_LETTER_HEADERS, letterKey, RECOVERY_HEADERS, RecoveryRecord } from '@app/kafka';
-import type { PipelineMessage } from '@app/pipeline';
+import { DLQ_PRIVACY_HEADERS, PipelineMessage } from '@app/pipeline';
 import { headerText } from '../kafka/message-kind';
 
 /** One message of the dead-letter topic, its dlq-* headers read. */
@@ -44,7 +44,7 @@ export function statusOf(letter: DeadLetterView, recoveries: Map<string, Recover
   return letter.attempts >= maxAttempts ? 'exhausted' : 'pending';
 }
 
-const DLQ_HEADER_NAMES = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(RECOVERY_HEADERS)]);
+const DLQ_HEADER_NAMES = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(RECOVERY_HEADERS), ...Object.values(DLQ_PRIVACY_HEADERS)]);
 
 /**
  * The event as it was on the events topic (same key, bytes, headers, position), plus the

@@ -1,11 +1,12 @@
 import type { StorageType } from '@app/config';
 import { backoffDelay, DeadLetterProducer, ensureRecoveryTopic, recoveryTopicOf, RecoveryLogProducer, RecoveryRecord } from '@app/kafka';
-import { BatchCounts, BatchProcessor, DeadLetter, DeadLetterSink } from '@app/pipeline';
+import { BatchCounts, BatchProcessor, DeadLetter, DeadLetterSeal, DeadLetterSink, deadLetterSinkFor } from '@app/pipeline';
 import { createStore, Store } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { InterruptedError } from '../cli-errors';
 import type { PipelineSettings } from '@app/pipeline';
 import { DeadLetterView, originalMessage } from './dead-letter-view';
+import { sealOf, withRawContent } from './dlq-raw';
 import { readDeadLetters, readRecoveries } from './dlq-reader';
 import { storeOfGroup } from './letter-store';
 
@@ -53,8 +54,10 @@ export class DlqReplayService {
   private readonly producer: DeadLetterProducer;
   private readonly sink: RecordingSink;
   private readonly recoveryLog: RecoveryLogProducer;
+  private readonly seal?: DeadLetterSeal;
 
   constructor(private readonly ctx: CliContext, private readonly settings: PipelineSettings, private readonly signal: AbortSignal) {
+    this.seal = sealOf(ctx.config.anonymizer.dlqEncryptionKeys);
     this.producer = new DeadLetterProducer(ctx.kafka, ctx.config.kafka.deadLetterTopic);
     this.sink = new RecordingSink(this.producer);
     this.recoveryLog = new RecoveryLogProducer(ctx.kafka, recoveryTopicOf(ctx.config.kafka.deadLetterTopic));
@@ -109,7 +112,7 @@ export class DlqReplayService {
     for (let attempt = 0; ; attempt++) {
       this.sink.lastReason = undefined;
       try {
-        return (await processor.process([originalMessage(letter)])).counts;
+        return (await processor.process([originalMessage(withRawContent(letter, this.seal))])).counts;
       } catch (err) {
         if (attempt >= 5 || this.signal.aborted) throw err;
         this.ctx.logger.warn({ attempt, error: (err as Error).name, message: (err as Error).message }, 'dead letter replay failed; retrying');
@@ -129,7 +132,7 @@ export class DlqReplayService {
       this.stores.set(type, store);
     }
     const processor = new BatchProcessor({
-      store, deadLetters: this.sink, logger: this.ctx.logger, rules: this.settings.rules, anonymizer: this.settings.anonymizer,
+      store, deadLetters: deadLetterSinkFor(this.sink, this.settings.anonymizer, this.ctx.config.anonymizer.dlqEncryptionKeys), logger: this.ctx.logger, rules: this.settings.rules, anonymizer: this.settings.anonymizer,
       mode: 'insert', consumerGroup: group,
     });
     this.processors.set(group, processor);

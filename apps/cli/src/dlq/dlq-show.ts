@@ -1,4 +1,5 @@
 import type { RecoveryRecord } from '@app/kafka';
+import { DLQ_PRIVACY_HEADERS } from '@app/pipeline';
 import type { DeadLetterView, LetterStatus } from './dead-letter-view';
 import { isSecretName, REDACTED, redactJson, redactText } from './redact';
 
@@ -45,7 +46,8 @@ export function letterDetails(l: DeadLetterView, status: LetterStatus, recovery?
   const headers: Record<string, string> = {};
   for (const [name, raw] of Object.entries(l.message.headers)) {
     const value = Array.isArray(raw) ? raw.map(String).join(', ') : raw === undefined ? '' : raw.toString();
-    headers[name] = isSecretName(name) ? REDACTED : printable(redactText(value));
+    if (name === DLQ_PRIVACY_HEADERS.sealed) headers[name] = `(${Buffer.byteLength(value)} bytes sealed; \`dlq show --raw\` opens them)`;
+    else headers[name] = isSecretName(name) ? REDACTED : printable(redactText(value));
   }
   return {
     position: `${l.partition}:${l.offset}`, status, recovery, reason: l.reason, stage: l.stage, detail: l.detail === undefined ? undefined : redactText(l.detail),

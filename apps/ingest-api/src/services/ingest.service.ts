@@ -4,6 +4,7 @@ import { OutgoingMessage } from '@app/kafka';
 import { RequestContext } from '../http/request-context';
 import { EventPublisher } from '../kafka/event-publisher.service';
 import { IngestMetrics } from '../metrics/ingest.metrics';
+import { EdgeAnonymizer } from './edge-anonymizer';
 
 export type IngestItem = EnvelopeItem;
 
@@ -16,10 +17,11 @@ export interface PreparedItem {
 /** Wraps accepted items in their envelope (libs/contracts envelopeMessage) and hands them to Kafka. */
 @Injectable()
 export class IngestService {
-  constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics) {}
+  constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics, private readonly edge: EdgeAnonymizer) {}
 
   prepare(item: IngestItem, ctx: RequestContext): PreparedItem {
-    const { id, key, value, headers } = envelopeMessage(item, ctx);
+    // ANONYMIZE_AT=ingest: no raw personal data reaches the broker (docs/privacy.md).
+    const { id, key, value, headers } = envelopeMessage(item, ctx, this.edge.transform);
     return { id, kind: item.kind, message: { key, value, headers } };
   }
 

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Config, StorageType } from '@app/config';
 import { backoffDelay, BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import { BatchProcessor, DeadLetterSink, PipelineMetrics, RedisDedupeRepository } from '@app/pipeline';
+import { BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, RedisDedupeRepository } from '@app/pipeline';
 import { createStore, Store } from '@app/storage';
 import type { StoreStatus } from '../worker-messages';
 import type { PipelineSettings } from '@app/pipeline';
@@ -40,7 +40,8 @@ export class StoreConsumer {
     this.logger = deps.logger.child({ store: type, group: this.group });
     this.store = createStore(type, config, this.logger);
     const processor = new BatchProcessor({
-      store: this.store, deadLetters: deps.deadLetters, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
+      store: this.store, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
+      deadLetters: deadLetterSinkFor(deps.deadLetters, settings.anonymizer, config.anonymizer.dlqEncryptionKeys),
       dedupe: deps.redis ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds) : undefined,
       guard: { maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch }, consumerGroup: this.group, metrics, mode: 'insert',
     });
