@@ -4,6 +4,7 @@ import type { Logger } from '@app/observability';
 import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from './http-outcome';
 import { SessionCounters } from './remote-write.counters';
 import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
+import { PushGroupTracker } from './remote-write.push-groups';
 import { encodeWriteRequest, Series } from './remote-write.proto';
 import { requireSetting } from './required-setting';
 import { PermanentStoreError, ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
@@ -36,6 +37,7 @@ export class RemoteWriteStore implements Store {
   private readonly what: string;
   private readonly headers: Record<string, string>;
   private readonly counters: SessionCounters;
+  private readonly pushGroups = new PushGroupTracker();
   private readonly now: () => number;
   /** Batches are written one after another so counter samples reach the receiver in time order. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -72,6 +74,8 @@ export class RemoteWriteStore implements Store {
       if (event.kind === 'usage_report') addUsageSeries(set, event);
       else if (event.kind === 'metrics') addPushedSeries(set, event);
     }
+    const groups = this.pushGroups.prepare(events);
+    groups.addTo(set);
     const counters = this.counters.prepare(events, this.now());
     const all: Array<{ key?: string; series: Series }> = [...set.list().map((series) => ({ series })), ...counters.series];
     const chunks: Array<typeof all> = [];
@@ -87,6 +91,7 @@ export class RemoteWriteStore implements Store {
     }
     if (failures.length > 0) throw failures[0];
     counters.commit();
+    groups.commit();
     return { written: events.length, duplicates: 0, rejected: [] };
   }
 

@@ -1,0 +1,91 @@
+import {
+  applyGroupEvent, GroupEvent, groupEventOf, groupSamples, GroupSample, GroupState, inReceiveOrder, PUSH_FAILURE_TIME, PUSH_TIME,
+  removedSeries, seriesKeyOf,
+} from './push-group.state';
+import { normalizeLabels, SeriesSet } from './remote-write.mapping';
+import type { ProcessedEvent } from './store';
+
+/**
+ * Prometheus' staleness marker: a NaN with this exact bit pattern (value.StaleNaN) ends a
+ * series at once instead of after the 5-minute lookback. Built from its bits because the
+ * NaN literal has another payload.
+ */
+const STALE_NAN_BITS = 0x7ff0000000000002n;
+const bits = new DataView(new ArrayBuffer(8));
+bits.setBigUint64(0, STALE_NAN_BITS);
+export const STALE_NAN = bits.getFloat64(0);
+
+export function isStaleNaN(value: number): boolean {
+  bits.setFloat64(0, value);
+  return bits.getBigUint64(0) === STALE_NAN_BITS;
+}
+
+const isGatewayGauge = (s: GroupSample) => s.family === PUSH_TIME || s.family === PUSH_FAILURE_TIME;
+
+export interface PreparedPushGroups {
+  /** Adds the gateway gauges and staleness markers of the batch to the series to send. */
+  addTo(set: SeriesSet): void;
+  /** The batch reached the receiver: its group states become the base of the next batch. */
+  commit(): void;
+}
+
+/**
+ * What remote write adds for Pushgateway group semantics: push_time_seconds and
+ * push_failure_time_seconds with every push, and a staleness marker for every series a PUT,
+ * POST (same-name family) or DELETE removed from its group.
+ *
+ * Knowing what a push removed needs the group's previous series, kept here in memory. A
+ * group's events share a Kafka key, so one process sees them in order; after a restart or a
+ * rebalance a group's first push sends no markers (its removed series then end after the
+ * lookback, as before). Memory is bounded: beyond `maxGroups` the least recently pushed
+ * groups are forgotten, with the same effect.
+ */
+export class PushGroupTracker {
+  private readonly groups = new Map<string, GroupState>();
+
+  constructor(private readonly maxGroups = 50_000) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  prepare(events: ProcessedEvent[]): PreparedPushGroups {
+    const next = new Map<string, GroupState>();
+    const gauges: Array<{ sample: GroupSample; at: number }> = [];
+    const markers = new Map<string, { sample: GroupSample; at: number }>();
+    const groupEvents = events.map(groupEventOf).filter((e): e is GroupEvent => e !== undefined);
+    for (const event of inReceiveOrder(groupEvents)) {
+      const before = next.get(event.key) ?? this.groups.get(event.key);
+      const { state, applied } = applyGroupEvent(before, event);
+      if (!applied) continue;
+      next.set(event.key, state);
+      const at = event.receivedAt;
+      const own = groupSamples(state).filter(isGatewayGauge);
+      // A series this event writes at the same instant as an earlier event removed it is not stale.
+      for (const sample of [...[...event.families.values()].flat(), ...own]) markers.delete(`${seriesKeyOf(sample)}\u0000${at}`);
+      for (const sample of removedSeries(before ? groupSamples(before) : [], groupSamples(state))) {
+        markers.set(`${seriesKeyOf(sample)}\u0000${at}`, { sample, at });
+      }
+      gauges.push(...own.map((sample) => ({ sample, at })));
+    }
+    return {
+      addTo: (set) => {
+        for (const { sample, at } of gauges) set.add(normalizeLabels(sample.name, sample.labels), sample.value, at);
+        for (const { sample, at } of markers.values()) set.add(normalizeLabels(sample.name, sample.labels), STALE_NAN, at);
+      },
+      commit: () => this.commit(next),
+    };
+  }
+
+  private commit(next: Map<string, GroupState>): void {
+    // delete-then-set keeps the map in last-pushed order, oldest first, for the eviction below.
+    for (const [key, state] of next) {
+      this.groups.delete(key);
+      this.groups.set(key, state);
+    }
+    for (const key of this.groups.keys()) {
+      if (this.groups.size <= this.maxGroups) break;
+      this.groups.delete(key);
+    }
+  }
+}
