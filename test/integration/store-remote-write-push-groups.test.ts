@@ -5,7 +5,8 @@
  */
 import { loadConfig } from '@app/config';
 import { RemoteWriteStore } from '@app/storage';
-import { baseEnv, waitFor } from '../support/apps';
+import { RedisPushGroupMemory } from '@app/storage/remote-write.group-memory';
+import { baseEnv, randomName, waitFor } from '../support/apps';
 import { Peer, startPrometheus } from '../support/peers';
 import { FamilySpec, metricsEvent } from '../support/store-events';
 
@@ -85,6 +86,29 @@ describe('remote write store -> Prometheus: push groups', () => {
       'push_failure_time_seconds{instance="host-2",job="hourly"} 0',
       `push_time_seconds{instance="host-2",job="hourly"} ${t2 / 1000}`,
       'queue_depth{instance="host-2",job="hourly",queue="q3"} 1',
+    ]);
+  });
+
+  it('a restarted store recalls the group from Redis and still ends what the next PUT removed', async () => {
+    const env = baseEnv({ STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write`, REDIS_KEY_PREFIX: randomName('push-groups') });
+    const config = loadConfig(env);
+    const t1 = Date.now() - 20_000;
+    const t2 = t1 + 10_000;
+    const grouping = { instance: 'host-3' };
+    const before = new RemoteWriteStore(config.remoteWrite, undefined, { groupMemory: new RedisPushGroupMemory(config.redis) });
+    await before.writeBatch([metricsEvent('restarted', [A, B], { op: 'put', receivedAt: t1, grouping })]);
+    await before.close();
+    const after = new RemoteWriteStore(config.remoteWrite, undefined, { groupMemory: new RedisPushGroupMemory(config.redis) });
+    try {
+      await after.writeBatch([metricsEvent('restarted', [C], { op: 'put', receivedAt: t2, grouping })]);
+    } finally {
+      await after.close();
+    }
+    expect(await at('{job="restarted"}', t2 - 1)).toHaveLength(5);
+    expect(await at('{job="restarted"}', t2 + 1)).toEqual([
+      'last_run_seconds{instance="host-3",job="restarted"} 42.5',
+      'push_failure_time_seconds{instance="host-3",job="restarted"} 0',
+      `push_time_seconds{instance="host-3",job="restarted"} ${t2 / 1000}`,
     ]);
   });
 

@@ -26,7 +26,17 @@ export interface PreparedPushGroups {
   /** Adds the gateway gauges and staleness markers of the batch to the series to send. */
   addTo(set: SeriesSet): void;
   /** The batch reached the receiver: its group states become the base of the next batch. */
-  commit(): void;
+  commit(): Promise<void>;
+}
+
+/**
+ * Where group states outlive the process (restarts, partitions moving to another process).
+ * Best effort: a failing memory only costs markers, never the batch.
+ */
+export interface PushGroupMemory {
+  load(keys: string[]): Promise<Map<string, GroupState>>;
+  save(states: GroupState[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
@@ -34,30 +44,38 @@ export interface PreparedPushGroups {
  * push_failure_time_seconds with every push, and a staleness marker for every series a PUT,
  * POST (same-name family) or DELETE removed from its group.
  *
- * Knowing what a push removed needs the group's previous series, kept here in memory. A
- * group's events share a Kafka key, so one process sees them in order; after a restart or a
- * rebalance a group's first push sends no markers (its removed series then end after the
- * lookback, as before). Memory is bounded: beyond `maxGroups` the least recently pushed
- * groups are forgotten, with the same effect.
+ * Knowing what a push removed needs the group's previous series, kept here in memory and, when
+ * a `PushGroupMemory` is given, in it (Redis), so a restart or a partition moving to another
+ * process does not lose them. A group's events share a Kafka key, so one process sees them in
+ * order. Without the memory (or with it unreachable) a group's first push after a restart sends
+ * no markers: its removed series then end after the lookback, as before. Memory is bounded:
+ * beyond `maxGroups` the least recently pushed groups are forgotten here (the memory still has them).
  */
 export class PushGroupTracker {
   private readonly groups = new Map<string, GroupState>();
 
-  constructor(private readonly maxGroups = 50_000) {}
+  constructor(private readonly maxGroups = 50_000, private readonly memory?: PushGroupMemory) {}
 
   get size(): number {
     return this.groups.size;
   }
 
-  prepare(events: ProcessedEvent[]): PreparedPushGroups {
+  async prepare(events: ProcessedEvent[]): Promise<PreparedPushGroups> {
+    const groupEvents = events.map(groupEventOf).filter((e): e is GroupEvent => e !== undefined);
+    const known = await this.recall(groupEvents.map((e) => e.key));
     const next = new Map<string, GroupState>();
     const gauges: Array<{ sample: GroupSample; at: number }> = [];
     const markers = new Map<string, { sample: GroupSample; at: number }>();
-    const groupEvents = events.map(groupEventOf).filter((e): e is GroupEvent => e !== undefined);
     for (const event of inReceiveOrder(groupEvents)) {
-      const before = next.get(event.key) ?? this.groups.get(event.key);
+      const before = next.get(event.key) ?? known.get(event.key);
       const { state, applied } = applyGroupEvent(before, event);
       if (!applied) continue;
+      if (!before && event.op === 'fail') {
+        // Unknown group: its last push time is unknown too, and writing 0 would be a false "never pushed".
+        const failure = groupSamples(state).filter((s) => s.family === PUSH_FAILURE_TIME);
+        gauges.push(...failure.map((sample) => ({ sample, at: event.receivedAt })));
+        continue;
+      }
       next.set(event.key, state);
       const at = event.receivedAt;
       const own = groupSamples(state).filter(isGatewayGauge);
@@ -77,7 +95,27 @@ export class PushGroupTracker {
     };
   }
 
-  private commit(next: Map<string, GroupState>): void {
+  /** The states of these groups: this process' own, else the memory's. */
+  private async recall(keys: string[]): Promise<Map<string, GroupState>> {
+    const known = new Map<string, GroupState>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const state = this.groups.get(key);
+      if (state) known.set(key, state);
+      else missing.push(key);
+    }
+    if (!this.memory || missing.length === 0) return known;
+    const loaded = await this.memory.load(missing).catch(() => new Map<string, GroupState>());
+    for (const [key, state] of loaded) known.set(key, state);
+    return known;
+  }
+
+  private async commit(next: Map<string, GroupState>): Promise<void> {
+    this.remember(next);
+    await this.memory?.save([...next.values()]).catch(() => undefined);
+  }
+
+  private remember(next: Map<string, GroupState>): void {
     // delete-then-set keeps the map in last-pushed order, oldest first, for the eviction below.
     for (const [key, state] of next) {
       this.groups.delete(key);
