@@ -56,9 +56,23 @@ export function groupKeyOf(job: string, grouping: Record<string, string>): strin
   return canonicalJson({ job, grouping });
 }
 
-/** The series identity inside a group: name and labels. */
+const seriesKeys = new WeakMap<object, string>();
+
+/** A sample read back with its stored series key: spares recomputing it from the labels. */
+export function withSeriesKey<T extends object>(sample: T, key: string): T {
+  seriesKeys.set(sample, key);
+  return sample;
+}
+
+/** The series identity inside a group: name and labels (computed once per sample object). */
 export function seriesKeyOf(sample: Pick<GroupSample, 'name' | 'labels'>): string {
-  return `${sample.name}\u0000${canonicalJson(sample.labels)}`;
+  let key = seriesKeys.get(sample);
+  if (key === undefined) {
+    // JSON escapes every control character, so the key survives storage unchanged (no raw NUL).
+    key = canonicalJson([sample.name, sample.labels]);
+    seriesKeys.set(sample, key);
+  }
+  return key;
 }
 
 /** Reads a `metrics` event defensively (rules may reshape it); undefined when it names no job or op. */

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import {
   applyGroupEvent, GroupEvent, groupEventOf, groupSamples, GroupSample, GroupState, inReceiveOrder, PUSH_FAILURE_TIME, PUSH_TIME,
-  seriesKeyOf,
+  seriesKeyOf, withSeriesKey,
 } from '../push-group.state';
 import type { ProcessedEvent } from '../store';
 
@@ -23,6 +23,7 @@ interface GroupRow {
 
 interface SampleRow {
   group_key: string;
+  series_key: string;
   family: string;
   metric_type: string;
   name: string;
@@ -39,7 +40,7 @@ async function loadGroups(client: PoolClient, keys: string[]): Promise<Map<strin
   await client.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 727)) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) ORDER BY i`, [keys]);
   const groups = await client.query<GroupRow>(`SELECT group_key, job, grouping_key, deleted, last_received_at, push_time, push_failure_time
     FROM push_groups WHERE group_key = ANY($1::text[])`, [keys]);
-  const samples = await client.query<SampleRow>(`SELECT group_key, family, metric_type, name, labels, value, pushed_at
+  const samples = await client.query<SampleRow>(`SELECT group_key, series_key, family, metric_type, name, labels, value, pushed_at
     FROM push_group_samples WHERE group_key = ANY($1::text[]) AND family <> ALL($2::text[])`, [keys, [PUSH_TIME, PUSH_FAILURE_TIME]]);
   const states = new Map<string, GroupState>();
   for (const g of groups.rows) {
@@ -50,44 +51,93 @@ async function loadGroups(client: PoolClient, keys: string[]): Promise<Map<strin
   }
   for (const s of samples.rows) {
     const families = states.get(s.group_key)?.families;
-    const sample: GroupSample = { family: s.family, type: s.metric_type, name: s.name, labels: s.labels, value: s.value, pushedAt: s.pushed_at.getTime() };
+    const sample: GroupSample = withSeriesKey(
+      { family: s.family, type: s.metric_type, name: s.name, labels: s.labels, value: s.value, pushedAt: s.pushed_at.getTime() }, s.series_key);
     families?.set(s.family, [...(families.get(s.family) ?? []), sample]);
   }
   return states;
 }
 
+interface Change {
+  /** The group as stored before this batch (undefined: not stored yet). */
+  before?: GroupState;
+  state: GroupState;
+  eventId: string;
+}
+
 /** Folds the batch's events into each group's state; returns the groups that changed, with their last event. */
-function fold(states: Map<string, GroupState>, events: GroupEvent[]): Map<string, { state: GroupState; eventId: string }> {
-  const changed = new Map<string, { state: GroupState; eventId: string }>();
+function fold(stored: Map<string, GroupState>, events: GroupEvent[]): Map<string, Change> {
+  const changed = new Map<string, Change>();
   for (const event of inReceiveOrder(events)) {
-    const { state, applied } = applyGroupEvent(states.get(event.key), event);
-    if (!applied) continue;
-    states.set(event.key, state);
-    changed.set(event.key, { state, eventId: event.id });
+    const current = changed.get(event.key)?.state ?? stored.get(event.key);
+    const { state, applied } = applyGroupEvent(current, event);
+    if (applied) changed.set(event.key, { before: stored.get(event.key), state, eventId: event.id });
   }
   return changed;
 }
 
-async function saveGroups(client: PoolClient, changed: Map<string, { state: GroupState; eventId: string }>): Promise<void> {
-  const groups = [...changed.values()];
-  const keys = groups.map((g) => g.state.key);
+const sameRow = (a: GroupSample, b: GroupSample) =>
+  a.family === b.family && a.type === b.type && Object.is(a.value, b.value) && a.pushedAt === b.pushedAt;
+
+interface Diff {
+  removed: Array<[string, string]>;
+  /** Series stored already: only value, time, family and type change. */
+  updated: Array<{ key: string; s: GroupSample }>;
+  added: Array<{ key: string; s: GroupSample }>;
+}
+
+/** What differs from the stored state (a POST rewrites its families only, an unchanged series nothing). */
+function diff(changes: Change[]): Diff {
+  const out: Diff = { removed: [], updated: [], added: [] };
+  for (const { before, state } of changes) {
+    const old = new Map((before ? groupSamples(before) : []).map((s) => [seriesKeyOf(s), s]));
+    for (const s of groupSamples(state)) {
+      const key = seriesKeyOf(s);
+      const prev = old.get(key);
+      old.delete(key);
+      if (!prev) out.added.push({ key: state.key, s });
+      else if (!sameRow(prev, s)) out.updated.push({ key: state.key, s });
+    }
+    for (const key of old.keys()) out.removed.push([state.key, key]);
+  }
+  return out;
+}
+
+async function saveGroupRows(client: PoolClient, groups: Change[]): Promise<void> {
   await client.query(`INSERT INTO push_groups (group_key, job, grouping_key, deleted, last_received_at, last_event_id, push_time, push_failure_time)
     SELECT k, j, g::jsonb, d, r, e, p, f FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::text[],
       $7::timestamptz[], $8::timestamptz[]) AS t(k, j, g, d, r, e, p, f)
     ON CONFLICT (group_key) DO UPDATE SET deleted = EXCLUDED.deleted, last_received_at = EXCLUDED.last_received_at,
       last_event_id = EXCLUDED.last_event_id, push_time = EXCLUDED.push_time, push_failure_time = EXCLUDED.push_failure_time, updated_at = now()`, [
-    keys.map(clean), groups.map((g) => clean(g.state.job)), groups.map((g) => json(g.state.grouping)), groups.map((g) => !g.state.exists),
-    groups.map((g) => new Date(g.state.lastReceivedAt)), groups.map((g) => g.eventId), groups.map((g) => dateOf(g.state.pushTime)),
-    groups.map((g) => dateOf(g.state.pushFailureTime)),
+    groups.map((g) => clean(g.state.key)), groups.map((g) => clean(g.state.job)), groups.map((g) => json(g.state.grouping)),
+    groups.map((g) => !g.state.exists), groups.map((g) => new Date(g.state.lastReceivedAt)), groups.map((g) => g.eventId),
+    groups.map((g) => dateOf(g.state.pushTime)), groups.map((g) => dateOf(g.state.pushFailureTime)),
   ]);
-  await client.query('DELETE FROM push_group_samples WHERE group_key = ANY($1::text[])', [keys.map(clean)]);
-  const rows = groups.flatMap((g) => groupSamples(g.state).map((s) => ({ key: g.state.key, s })));
-  if (rows.length === 0) return;
+}
+
+async function saveSamples(client: PoolClient, { removed, updated, added }: Diff): Promise<void> {
+  if (removed.length > 0) {
+    await client.query(`DELETE FROM push_group_samples WHERE (group_key, series_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [removed.map(([k]) => clean(k)), removed.map(([, sk]) => clean(sk))]);
+  }
+  // An UPDATE of the non-indexed columns can stay on the page (HOT): cheaper than an upsert of the whole row.
+  if (updated.length > 0) {
+    await client.query(`UPDATE push_group_samples s SET family = x.f, metric_type = x.t, value = x.v, pushed_at = x.p
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::timestamptz[]) AS x(k, sk, f, t, v, p)
+      WHERE s.group_key = x.k AND s.series_key = x.sk`, [
+      updated.map((r) => clean(r.key)), updated.map((r) => clean(seriesKeyOf(r.s))), updated.map((r) => clean(r.s.family)),
+      updated.map((r) => clean(r.s.type)), updated.map((r) => r.s.value), updated.map((r) => new Date(r.s.pushedAt)),
+    ]);
+  }
+  if (added.length === 0) return;
   await client.query(`INSERT INTO push_group_samples (group_key, series_key, family, metric_type, name, labels, value, pushed_at)
     SELECT k, sk, f, t, n, l::jsonb, v, p FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-      $7::float8[], $8::timestamptz[]) AS x(k, sk, f, t, n, l, v, p)`, [
-    rows.map((r) => clean(r.key)), rows.map((r) => clean(seriesKeyOf(r.s))), rows.map((r) => clean(r.s.family)), rows.map((r) => clean(r.s.type)),
-    rows.map((r) => clean(r.s.name)), rows.map((r) => json(r.s.labels)), rows.map((r) => r.s.value), rows.map((r) => new Date(r.s.pushedAt)),
+      $7::float8[], $8::timestamptz[]) AS x(k, sk, f, t, n, l, v, p)
+    ON CONFLICT (group_key, series_key) DO UPDATE SET family = EXCLUDED.family, metric_type = EXCLUDED.metric_type,
+      value = EXCLUDED.value, pushed_at = EXCLUDED.pushed_at`, [
+    added.map((r) => clean(r.key)), added.map((r) => clean(seriesKeyOf(r.s))), added.map((r) => clean(r.s.family)),
+    added.map((r) => clean(r.s.type)), added.map((r) => clean(r.s.name)), added.map((r) => json(r.s.labels)),
+    added.map((r) => r.s.value), added.map((r) => new Date(r.s.pushedAt)),
   ]);
 }
 
@@ -101,5 +151,7 @@ export async function applyPushGroups(client: PoolClient, events: ProcessedEvent
   if (groupEvents.length === 0) return;
   const keys = [...new Set(groupEvents.map((e) => e.key))].sort();
   const changed = fold(await loadGroups(client, keys), groupEvents);
-  if (changed.size > 0) await saveGroups(client, changed);
+  if (changed.size === 0) return;
+  await saveGroupRows(client, [...changed.values()]);
+  await saveSamples(client, diff([...changed.values()]));
 }

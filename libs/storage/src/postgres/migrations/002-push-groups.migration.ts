@@ -5,7 +5,8 @@ import type { Migration } from '../postgres-migrations';
  * push_groups has one row per group (kept after a DELETE as a tombstone, so an older replayed
  * push cannot bring the group back), push_group_samples the series the group exposes now,
  * push_time_seconds and push_failure_time_seconds included. Both are rewritten in the write
- * transaction of the pushes, in receive order (see docs/stores.md).
+ * transaction of the pushes, in receive order (see docs/stores.md). No foreign key: both tables
+ * are only written together, and a per-row check would double the cost of a large group's push.
  */
 export const pushGroups: Migration = {
   version: 2,
@@ -25,7 +26,7 @@ CREATE TABLE push_groups (
 CREATE INDEX push_groups_job_idx ON push_groups (job);
 
 CREATE TABLE push_group_samples (
-  group_key           text NOT NULL REFERENCES push_groups (group_key) ON DELETE CASCADE,
+  group_key           text NOT NULL,
   series_key          text NOT NULL,
   family              text NOT NULL,
   metric_type         text NOT NULL,
@@ -34,7 +35,7 @@ CREATE TABLE push_group_samples (
   value               double precision NOT NULL,
   pushed_at           timestamptz NOT NULL,
   PRIMARY KEY (group_key, series_key)
-);
+) WITH (fillfactor = 80);
 CREATE INDEX push_group_samples_name_idx ON push_group_samples (name);
 
 CREATE VIEW push_group_state AS
