@@ -111,10 +111,16 @@ describe('PushGroupTracker', () => {
       'push_failure_time_seconds{instance=i,job=j}@2000=1.5',
       'push_time_seconds{instance=i,job=j}@2000=2',
     ]);
+    // A partition moving away and back: the memory's newer state wins over this process' own.
+    const first = new PushGroupTracker(10, memory);
+    await added(first, [push('put', 3000, [A, B])]);
+    await added(new PushGroupTracker(10, memory), [push('put', 4000, [A])]);
+    const c = { name: 'c', samples: [{ value: 9 }] };
+    expect((await added(first, [push('put', 5000, [c])])).filter((x) => x.endsWith('STALE'))).toEqual(['a{instance=i,job=j}@5000=STALE']);
     const failing: PushGroupMemory = { load: () => Promise.reject(new Error('down')), save: () => Promise.reject(new Error('down')), close: async () => undefined };
     const tracker = new PushGroupTracker(10, failing);
-    expect(await added(tracker, [push('put', 3000, [A])])).toHaveLength(2);
-    expect(await added(tracker, [push('put', 4000, [B])])).toContain('a{instance=i,job=j}@4000=STALE');
+    expect(await added(tracker, [push('put', 6000, [A])])).toHaveLength(2);
+    expect(await added(tracker, [push('put', 7000, [B])])).toContain('a{instance=i,job=j}@7000=STALE');
   });
 
   it('the stored form keeps the series and times, not the values', () => {

@@ -95,18 +95,22 @@ export class PushGroupTracker {
     };
   }
 
-  /** The states of these groups: this process' own, else the memory's. */
+  /**
+   * The states of these groups: the newer of this process' own and the memory's (after a
+   * partition moved away and back, another process may have pushed the group meanwhile).
+   */
   private async recall(keys: string[]): Promise<Map<string, GroupState>> {
+    const unique = [...new Set(keys)];
     const known = new Map<string, GroupState>();
-    const missing: string[] = [];
-    for (const key of new Set(keys)) {
+    for (const key of unique) {
       const state = this.groups.get(key);
       if (state) known.set(key, state);
-      else missing.push(key);
     }
-    if (!this.memory || missing.length === 0) return known;
-    const loaded = await this.memory.load(missing).catch(() => new Map<string, GroupState>());
-    for (const [key, state] of loaded) known.set(key, state);
+    if (!this.memory || unique.length === 0) return known;
+    const loaded = await this.memory.load(unique).catch(() => new Map<string, GroupState>());
+    for (const [key, state] of loaded) {
+      if (state.lastReceivedAt > (known.get(key)?.lastReceivedAt ?? -Infinity)) known.set(key, state);
+    }
     return known;
   }
 

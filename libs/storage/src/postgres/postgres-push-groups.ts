@@ -53,7 +53,9 @@ async function loadGroups(client: PoolClient, keys: string[]): Promise<Map<strin
     const families = states.get(s.group_key)?.families;
     const sample: GroupSample = withSeriesKey(
       { family: s.family, type: s.metric_type, name: s.name, labels: s.labels, value: s.value, pushedAt: s.pushed_at.getTime() }, s.series_key);
-    families?.set(s.family, [...(families.get(s.family) ?? []), sample]);
+    const family = families?.get(s.family);
+    if (family) family.push(sample);
+    else families?.set(s.family, [sample]);
   }
   return states;
 }
