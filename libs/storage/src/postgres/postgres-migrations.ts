@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { initial } from './migrations/001-initial.migration';
-import { pushGroups } from './migrations/002-push-groups.migration';
+import { pushGroups } from './migrations/003-push-groups.migration';
 
 export interface Migration {
   version: number;

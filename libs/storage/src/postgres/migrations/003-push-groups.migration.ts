@@ -7,9 +7,10 @@ import type { Migration } from '../postgres-migrations';
  * push_time_seconds and push_failure_time_seconds included. Both are rewritten in the write
  * transaction of the pushes, in receive order (see docs/stores.md). No foreign key: both tables
  * are only written together, and a per-row check would double the cost of a large group's push.
+ * Numbered 3: other branches add migrations 2 and 4.
  */
 export const pushGroups: Migration = {
-  version: 2,
+  version: 3,
   name: 'push group state',
   sql: `
 CREATE TABLE push_groups (
