@@ -64,8 +64,9 @@ export class PushGroupTracker {
     const groupEvents = events.map(groupEventOf).filter((e): e is GroupEvent => e !== undefined);
     const known = await this.recall(groupEvents.map((e) => e.key));
     const next = new Map<string, GroupState>();
-    const gauges: Array<{ sample: GroupSample; at: number }> = [];
-    const markers = new Map<string, { sample: GroupSample; at: number }>();
+    // Each sample remembers its event, so a series the receiver refuses can be traced back to it.
+    const gauges: Array<{ sample: GroupSample; at: number; eventId: string }> = [];
+    const markers = new Map<string, { sample: GroupSample; at: number; eventId: string }>();
     for (const event of inReceiveOrder(groupEvents)) {
       const before = next.get(event.key) ?? known.get(event.key);
       const { state, applied } = applyGroupEvent(before, event);
@@ -73,7 +74,7 @@ export class PushGroupTracker {
       if (!before && event.op === 'fail') {
         // Unknown group: its last push time is unknown too, and writing 0 would be a false "never pushed".
         const failure = groupSamples(state).filter((s) => s.family === PUSH_FAILURE_TIME);
-        gauges.push(...failure.map((sample) => ({ sample, at: event.receivedAt })));
+        gauges.push(...failure.map((sample) => ({ sample, at: event.receivedAt, eventId: event.id })));
         continue;
       }
       next.set(event.key, state);
@@ -82,9 +83,9 @@ export class PushGroupTracker {
       // A series this event writes at the same instant as an earlier event removed it is not stale.
       for (const sample of [...[...event.families.values()].flat(), ...own]) markers.delete(`${seriesKeyOf(sample)}\u0000${at}`);
       for (const sample of removedSeries(before ? groupSamples(before) : [], groupSamples(state))) {
-        markers.set(`${seriesKeyOf(sample)}\u0000${at}`, { sample, at });
+        markers.set(`${seriesKeyOf(sample)}\u0000${at}`, { sample, at, eventId: event.id });
       }
-      gauges.push(...own.map((sample) => ({ sample, at })));
+      gauges.push(...own.map((sample) => ({ sample, at, eventId: event.id })));
     }
     return {
       addTo: (set) => {
