@@ -105,6 +105,19 @@ describe('PostgresStore push group state (real PostgreSQL)', () => {
     ]);
   });
 
+  it('keeps label values PostgreSQL cannot hold (NUL) and empty grouping values, push after push', async () => {
+    const odd = (value: number): FamilySpec => ({ name: 'odd_labels', type: 'gauge', samples: [{ labels: { path: 'a\u0000b' }, value }] });
+    for (const [i, op] of (['put', 'post', 'put'] as const).entries()) {
+      expect(await store.writeBatch([metricsEvent('odd', [odd(i + 1)], { op, receivedAt: T0 + i * 1000, grouping: { shard: '' } })]))
+        .toEqual({ written: 1, duplicates: 0, rejected: [] });
+    }
+    expect(await state('odd')).toEqual([
+      'odd_labels{"job": "odd", "path": "ab", "shard": ""} 3',
+      'push_failure_time_seconds{"job": "odd", "shard": ""} 0',
+      'push_time_seconds{"job": "odd", "shard": ""} 1795953602',
+    ]);
+  });
+
   it('push_time_seconds answers "which groups have not pushed for a day"', async () => {
     await store.writeBatch([metricsEvent('stale', [A], { op: 'put', receivedAt: T0 - 2 * 86_400_000, grouping: { instance: 'old' } })]);
     const { rows } = await db.pool.query(`SELECT job, grouping_key FROM push_group_state
