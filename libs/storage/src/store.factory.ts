@@ -15,8 +15,9 @@ export const STORE_FACTORIES: Partial<Record<StorageType, StoreFactory>> = {
   postgres: (config, logger) => new PostgresStore(config.postgres, logger.child({ store: 'postgres' }), `usage-stats-${process.pid}`),
   bigquery: (config, logger) => new BigQueryStore(config.bigquery, logger.child({ store: 'bigquery' })),
   influxdb: (config, logger) => new InfluxDbStore(config.influxdb, logger.child({ store: 'influxdb' })),
+  // Redis, when the deployment uses it, keeps push group states across restarts (staleness markers).
   remote_write: (config, logger) => new RemoteWriteStore(config.remoteWrite, logger.child({ store: 'remote_write' }), {
-    groupMemory: new RedisPushGroupMemory(config.redis),
+    groupMemory: config.redis.dedupeEnabled ? new RedisPushGroupMemory(config.redis) : undefined,
   }),
 };
 
