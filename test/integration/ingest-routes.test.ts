@@ -151,13 +151,25 @@ describe('Pushgateway API', () => {
     ]);
   });
 
-  it('rejects pushes with timestamps (text and protobuf) with 400', async () => {
+  it('rejects pushes with timestamps (text and protobuf) with 400, recording each as a failed push of its group', async () => {
     const text = await post('/metrics/job/j', 'some_metric 1 1700000000000\n', {}, 'PUT');
     expect([text.status, await text.json()]).toEqual([400, { message: 'pushed metrics must not have timestamps' }]);
     const proto = await post('/metrics/job/j', fixture('prometheus-push/push-with-timestamp.pb'), {
       'content-type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
     });
     expect([proto.status, await proto.json()]).toEqual([400, { message: 'pushed metrics must not have timestamps' }]);
+    const failed = await reader.waitFor(2, (l) => l.envelope.kind === 'metrics' && l.envelope.payload.op === 'fail');
+    expect(failed.map((l) => [l.key, l.envelope.payload])).toEqual([
+      ['{"grouping":{},"job":"j"}', { op: 'fail', job: 'j', grouping: {}, families: [] }],
+      ['{"grouping":{},"job":"j"}', { op: 'fail', job: 'j', grouping: {}, families: [] }],
+    ]);
+    // A body that does not parse is not a failed push (as in the Pushgateway).
+    const garbled = await post('/metrics/job/garbled', 'some_metric{ 1\n', {}, 'PUT');
+    expect(garbled.status).toBe(400);
+    const ok = await post('/metrics/job/garbled', 'some_metric 1\n', {}, 'PUT');
+    await reader.waitFor(1, (l) => l.envelope.id === ok.headers.get('x-event-id'));
+    const garbledOps = reader.landed.map((l) => (l.envelope.kind === 'metrics' && l.envelope.payload.job === 'garbled' ? l.envelope.payload.op : undefined));
+    expect(garbledOps.filter((op) => op !== undefined)).toEqual(['put']);
   });
 
   it('deletes a group (202) as a delete event', async () => {

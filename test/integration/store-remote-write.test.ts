@@ -182,13 +182,20 @@ describe('remote write store on the wire (local HTTP server)', () => {
     expect(seen[0].series).toEqual([{
       labels: [{ name: '__name__', value: 'm' }, { name: 'bad_name', value: 'x' }, { name: 'job', value: 'job1' }, { name: 'zeta', value: '1' }],
       samples: [{ value: 1, timestamp: push.receivedAt }],
+    }, {
+      labels: [{ name: '__name__', value: 'push_time_seconds' }, { name: 'job', value: 'job1' }],
+      samples: [{ value: push.receivedAt / 1000, timestamp: push.receivedAt }],
+    }, {
+      labels: [{ name: '__name__', value: 'push_failure_time_seconds' }, { name: 'job', value: 'job1' }],
+      samples: [{ value: 0, timestamp: push.receivedAt }],
     }]);
   });
 
   it('caps series per request and keeps at most REMOTE_WRITE_CONCURRENCY requests in flight', async () => {
     delayMs = 100;
     const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url, REMOTE_WRITE_BEARER_TOKEN: 'tok', REMOTE_WRITE_SERIES_LIMIT: '3', REMOTE_WRITE_CONCURRENCY: '2' }));
-    const samples = Array.from({ length: 20 }, (_, i) => ({ labels: { i: String(i) }, value: i }));
+    // 18 pushed series + push_time_seconds + push_failure_time_seconds = 20.
+    const samples = Array.from({ length: 18 }, (_, i) => ({ labels: { i: String(i) }, value: i }));
     await store.writeBatch([metricsEvent('cap', [{ name: 'g', type: 'gauge', samples }])]);
     expect(seen.map((s) => s.series.length)).toEqual([3, 3, 3, 3, 3, 3, 2]);
     expect(maxInFlight).toBe(2);

@@ -198,9 +198,9 @@ export async function storedCounts(pool: Pool): Promise<StoredCounts> {
   return { usageReports: rows[0].u, analyticsEvents: rows[0].a, metricSamples: rows[0].m, logicalEvents: rows[0].l };
 }
 
-/** Every stored row of the three tables as JSON text, for PII scans. */
+/** Every stored row of the three tables and the push group state as JSON text, for PII scans. */
 export async function dumpRows(pool: Pool): Promise<string[]> {
-  const tables = ['usage_reports', 'analytics_events', 'metric_samples'];
+  const tables = ['usage_reports', 'analytics_events', 'metric_samples', 'push_groups', 'push_group_samples'];
   const out: string[] = [];
   for (const t of tables) {
     const { rows } = await pool.query(`SELECT row_to_json(x)::text AS j FROM ${t} x`);

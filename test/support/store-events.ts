@@ -44,9 +44,11 @@ export interface FamilySpec {
 }
 
 /** A Pushgateway-style push (job + grouping) as the API decodes it. */
-export function metricsEvent(job: string, families: FamilySpec[], opts: { receivedAt?: number; grouping?: Record<string, string> } = {}): ProcessedEvent {
+export function metricsEvent(
+  job: string, families: FamilySpec[], opts: { receivedAt?: number; grouping?: Record<string, string>; op?: 'put' | 'post' | 'delete' | 'fail' } = {},
+): ProcessedEvent {
   const payload = {
-    op: 'post',
+    op: opts.op ?? 'post',
     job,
     grouping: opts.grouping ?? {},
     families: families.map((f) => ({ name: f.name, type: f.type, samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels ?? {}, value: s.value })) })),

@@ -21,8 +21,12 @@ const Labels = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLen
  */
 export const MetricsPushSchema = Type.Object(
   {
-    /** POST merges by metric name, PUT replaces the group, DELETE removes the group. */
-    op: Type.Union([Type.Literal('post'), Type.Literal('put'), Type.Literal('delete')]),
+    /**
+     * POST merges by metric name, PUT replaces the group, DELETE removes the group. `fail`
+     * records a push the API refused for its content (no families): the stores set the group's
+     * push_failure_time_seconds, as the Pushgateway does for a push it refuses.
+     */
+    op: Type.Union([Type.Literal('post'), Type.Literal('put'), Type.Literal('delete'), Type.Literal('fail')]),
     job: Type.String({ minLength: 1, maxLength: 256 }),
     grouping: Labels,
     families: Type.Array(

@@ -43,7 +43,7 @@ export const TABLE_SCHEMA: ColumnSpec[] = [
   { name: 'user_timezone', type: 'STRING' },
   { name: 'user_locale', type: 'STRING' },
   { name: 'job', type: 'STRING', description: 'Pushgateway job (metrics)' },
-  { name: 'push_op', type: 'STRING', description: 'post | put | delete (metrics)' },
+  { name: 'push_op', type: 'STRING', description: 'post | put | delete | fail (metrics)' },
   { name: 'grouping', type: 'JSON', description: 'Pushgateway grouping labels (metrics)' },
   { name: 'metric_names', type: 'STRING', mode: 'REPEATED', description: 'Metric family names in the push (metrics)' },
   { name: 'sample_count', type: 'INT64', description: 'Samples in the push (metrics)' },

@@ -5,6 +5,7 @@ import type { Logger } from '@app/observability';
 import { copyIntoStaging, createStagingSql, mergeSql } from './postgres/postgres-copy';
 import { describePgError, isDataError } from './postgres/postgres-errors';
 import { migrate } from './postgres/postgres-migrations';
+import { applyPushGroups } from './postgres/postgres-push-groups';
 import { Row, TABLES, rowsOf } from './postgres/postgres-rows';
 import { sslOptions } from './postgres/postgres-ssl';
 import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from './store';
@@ -103,6 +104,7 @@ export class PostgresStore implements Store {
         const ofKind = events.filter((e) => e.kind === kind);
         if (ofKind.length > 0) for (const id of await this.writeKind(client, kind, ofKind, mode)) stored.add(id);
       }
+      await applyPushGroups(client, events);
       await client.query('COMMIT');
       // An event that maps to no row (a push without samples) has nothing left to write.
       const written = events.filter((e) => stored.has(e.id) || rowsOf(e).length === 0).length;

@@ -4,6 +4,7 @@ import type { Logger } from '@app/observability';
 import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from './http-outcome';
 import { SessionCounters } from './remote-write.counters';
 import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
+import { PushGroupMemory, PushGroupTracker } from './remote-write.push-groups';
 import { encodeWriteRequest, Series } from './remote-write.proto';
 import { requireSetting } from './required-setting';
 import { PermanentStoreError, ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
@@ -22,6 +23,8 @@ export interface RemoteWriteStoreOptions {
   /** The `writer` label of this process' session counters; unique per process by default. */
   writerId?: string;
   now?: () => number;
+  /** Where push group states outlive this process (Redis in the worker); in memory only without. */
+  groupMemory?: PushGroupMemory;
 }
 
 /**
@@ -36,7 +39,9 @@ export class RemoteWriteStore implements Store {
   private readonly what: string;
   private readonly headers: Record<string, string>;
   private readonly counters: SessionCounters;
+  private readonly pushGroups: PushGroupTracker;
   private readonly now: () => number;
+  private readonly groupMemory?: PushGroupMemory;
   /** Batches are written one after another so counter samples reach the receiver in time order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -46,6 +51,8 @@ export class RemoteWriteStore implements Store {
     this.headers = { ...config.extraHeaders, ...this.authHeader(), ...PROTOCOL_HEADERS };
     this.counters = new SessionCounters(options.writerId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`, config.userLabels);
     this.now = options.now ?? Date.now;
+    this.groupMemory = options.groupMemory;
+    this.pushGroups = new PushGroupTracker(undefined, options.groupMemory);
   }
 
   private authHeader(): Record<string, string> {
@@ -72,6 +79,8 @@ export class RemoteWriteStore implements Store {
       if (event.kind === 'usage_report') addUsageSeries(set, event);
       else if (event.kind === 'metrics') addPushedSeries(set, event);
     }
+    const groups = await this.pushGroups.prepare(events);
+    groups.addTo(set);
     const counters = this.counters.prepare(events, this.now());
     const all: Array<{ key?: string; series: Series }> = [...set.list().map((series) => ({ series })), ...counters.series];
     const chunks: Array<typeof all> = [];
@@ -87,6 +96,7 @@ export class RemoteWriteStore implements Store {
     }
     if (failures.length > 0) throw failures[0];
     counters.commit();
+    await groups.commit();
     return { written: events.length, duplicates: 0, rejected: [] };
   }
 
@@ -130,5 +140,6 @@ export class RemoteWriteStore implements Store {
 
   async close(): Promise<void> {
     await this.queue;
+    await this.groupMemory?.close();
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '@app/observability';
 import { BigQueryStore } from './bigquery.store';
 import { InfluxDbStore } from './influxdb.store';
 import { PostgresStore } from './postgres.store';
+import { RedisPushGroupMemory } from './remote-write.group-memory';
 import { RemoteWriteStore } from './remote-write.store';
 import type { Store } from './store';
 
@@ -14,7 +15,10 @@ export const STORE_FACTORIES: Partial<Record<StorageType, StoreFactory>> = {
   postgres: (config, logger) => new PostgresStore(config.postgres, logger.child({ store: 'postgres' }), `usage-stats-${process.pid}`),
   bigquery: (config, logger) => new BigQueryStore(config.bigquery, logger.child({ store: 'bigquery' })),
   influxdb: (config, logger) => new InfluxDbStore(config.influxdb, logger.child({ store: 'influxdb' })),
-  remote_write: (config, logger) => new RemoteWriteStore(config.remoteWrite, logger.child({ store: 'remote_write' })),
+  // Redis, when the deployment uses it, keeps push group states across restarts (staleness markers).
+  remote_write: (config, logger) => new RemoteWriteStore(config.remoteWrite, logger.child({ store: 'remote_write' }), {
+    groupMemory: config.redis.dedupeEnabled ? new RedisPushGroupMemory(config.redis) : undefined,
+  }),
 };
 
 export class UnknownStoreError extends Error {

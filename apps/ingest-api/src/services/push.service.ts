@@ -11,6 +11,7 @@ import { isDelimitedProtobuf, parsePrometheusProtobuf } from '../parsing/prometh
 import { parsePrometheusText } from '../parsing/prometheus-text.parser';
 import { parsePushPath } from '../parsing/push-path';
 import { IngestService } from './ingest.service';
+import { isGroupFailure } from './push-failure';
 
 export type PushOp = MetricsPush['op'];
 
@@ -21,7 +22,10 @@ export class PushService {
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
-    const decoded = op === 'delete' ? undefined : await this.families(body, ctx);
+    const decoded = op === 'delete' ? undefined : await this.families(body, ctx).catch(async (err: unknown) => {
+      if (isGroupFailure(err)) await this.recordFailure(job, grouping, body, ctx);
+      throw err;
+    });
     const families = decoded?.families ?? [];
     const push: MetricsPush = { op, job, grouping, families };
     const check = this.validator.payload('metrics', push);
@@ -30,6 +34,19 @@ export class PushService {
       throw new BodyError(400, `invalid push: ${check.reason}`);
     }
     return this.ingest.publishOne({ kind: 'metrics', payload: push, contentDigest: decoded?.digest }, ctx);
+  }
+
+  /**
+   * Publishes a `fail` event for a push refused for its content, so the stores set the group's
+   * push_failure_time_seconds as the Pushgateway does. Best effort: the client gets its 400
+   * either way (an unavailable broker is counted in the ingest metrics).
+   */
+  private async recordFailure(job: string, grouping: Record<string, string>, body: Buffer | undefined, ctx: RequestContext): Promise<void> {
+    const push: MetricsPush = { op: 'fail', job, grouping, families: [] };
+    if (!this.validator.payload('metrics', push).ok) return;
+    // A retry of the same refused body within the minute is the same failure (same event id).
+    const digest = createHash('sha256').update('refused\0').update(body ?? Buffer.alloc(0)).digest('hex');
+    await this.ingest.publishOne({ kind: 'metrics', payload: push, contentDigest: digest }, ctx).catch(() => undefined);
   }
 
   private async families(body: Buffer | undefined, ctx: RequestContext): Promise<{ families: Family[]; digest?: string }> {

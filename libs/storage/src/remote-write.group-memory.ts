@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import type { RedisConfig } from '@app/config';
+import type { GroupSample, GroupState } from './push-group.state';
+import type { PushGroupMemory } from './remote-write.push-groups';
+
+/**
+ * How long a group's series are remembered after its last push. Markers only matter while a
+ * removed series is still within the 5-minute lookback, but a refused push needs the last
+ * successful push time, which a daily job pushes once a day.
+ */
+export const GROUP_MEMORY_TTL_SECONDS = 8 * 86_400;
+
+interface Stored {
+  job: string;
+  grouping: Record<string, string>;
+  lastReceivedAt: number;
+  exists: boolean;
+  pushTime: number;
+  pushFailureTime: number;
+  /** family -> [type, [name, labels]...]: only what markers need (series identity), not values. */
+  families: Record<string, [string, Array<[string, Record<string, string>]>]>;
+}
+
+export function serializeGroup(state: GroupState): string {
+  const families: Stored['families'] = {};
+  for (const [name, samples] of state.families) families[name] = [samples[0]?.type ?? 'untyped', samples.map((s) => [s.name, s.labels])];
+  const { job, grouping, lastReceivedAt, exists, pushTime, pushFailureTime } = state;
+  return JSON.stringify({ job, grouping, lastReceivedAt, exists, pushTime, pushFailureTime, families } satisfies Stored);
+}
+
+/** The inverse; sample values are not kept (0), nor when a family was pushed (the group's last event). */
+export function deserializeGroup(key: string, text: string): GroupState | undefined {
+  try {
+    const s = JSON.parse(text) as Stored;
+    const families = new Map<string, GroupSample[]>();
+    for (const [family, [type, series]] of Object.entries(s.families)) {
+      families.set(family, series.map(([name, labels]) => ({ family, type, name, labels, value: 0, pushedAt: s.lastReceivedAt })));
+    }
+    return { key, job: s.job, grouping: s.grouping, lastReceivedAt: s.lastReceivedAt, exists: s.exists, pushTime: s.pushTime, pushFailureTime: s.pushFailureTime, families };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Group states in Redis: `<REDIS_KEY_PREFIX>:remote_write:push-group:<sha256 of the group key>`,
+ * one JSON string per group with a TTL. Fails fast (no offline queue): an unreachable Redis
+ * costs markers, never a batch.
+ */
+export class RedisPushGroupMemory implements PushGroupMemory {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private connecting?: Promise<void>;
+
+  constructor(config: RedisConfig, private readonly ttlSeconds = GROUP_MEMORY_TTL_SECONDS) {
+    this.prefix = `${config.keyPrefix}:remote_write:push-group:`;
+    this.redis = new Redis({
+      host: config.host, port: config.port, password: config.password, db: config.db, lazyConnect: true,
+      enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, commandTimeout: config.commandTimeoutMs,
+      retryStrategy: (times) => Math.min(200 * times, 2000),
+    });
+    // Errors surface as rejected commands; without a listener they would crash the process.
+    this.redis.on('error', () => undefined);
+  }
+
+  private key(groupKey: string): string {
+    return this.prefix + createHash('sha256').update(groupKey).digest('hex');
+  }
+
+  private async ready(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    this.connecting ??= this.redis.connect().catch(() => undefined).finally(() => (this.connecting = undefined));
+    await this.connecting;
+  }
+
+  async load(keys: string[]): Promise<Map<string, GroupState>> {
+    await this.ready();
+    const values = await this.redis.mget(keys.map((k) => this.key(k)));
+    const out = new Map<string, GroupState>();
+    keys.forEach((k, i) => {
+      const state = values[i] === null ? undefined : deserializeGroup(k, values[i] as string);
+      if (state) out.set(k, state);
+    });
+    return out;
+  }
+
+  async save(states: GroupState[]): Promise<void> {
+    if (states.length === 0) return;
+    await this.ready();
+    const pipeline = this.redis.pipeline();
+    for (const state of states) pipeline.set(this.key(state.key), serializeGroup(state), 'EX', this.ttlSeconds);
+    await pipeline.exec();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
