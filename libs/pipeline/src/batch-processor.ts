@@ -5,6 +5,7 @@ import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
 import type { DeadLetter, DeadLetterSink, PipelineStage } from './dead-letter';
+import type { GuardHolds } from './guard-hold.repository';
 import { decodeStep } from './decode.step';
 import { DedupeIndex, DedupeStep } from './dedupe.step';
 import { CommitOffset, nextOffsets, PipelineMessage } from './pipeline-message';
@@ -22,8 +23,12 @@ export interface BatchProcessorOptions {
   /** Absent to skip the Redis window (a replay in replace mode must rewrite what is stored). */
   dedupe?: DedupeIndex;
   mode?: WriteOptions['mode'];
-  /** Fail the batch rather than dead-letter more than maxRatio of it (when it has at least minBatch messages). */
-  guard?: { maxRatio: number; minBatch: number };
+  /**
+   * Fail the batch rather than dead-letter more than maxRatio of it (when it has at least
+   * minBatch messages), until an operator releases it through `holds`. Armed only until this
+   * processor has stored its first event: see guard().
+   */
+  guard?: { maxRatio: number; minBatch: number; holds?: GuardHolds };
   consumerGroup?: string;
   metrics?: PipelineMetrics;
 }
@@ -64,6 +69,10 @@ export class BatchProcessor {
   private readonly rules: ReturnType<typeof rulesStep>;
   private readonly anonymize: ReturnType<typeof anonymizeStep>;
   private readonly label: string;
+  /** Set once a batch stored an event: the deployment (rules, anonymizer, store schema) works. */
+  private proven = false;
+  /** First refusal time of each held partition, for the hold record. */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly o: BatchProcessorOptions) {
     this.dedupe = new DedupeStep(o.dedupe, o.logger);
@@ -78,7 +87,8 @@ export class BatchProcessor {
     const prepared = this.prepare(messages);
     const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
-    this.guard(messages.length, prepared.letters.length);
+    // A release is taken once per attempt: the check after the write must not ask for another.
+    const released = await this.guard(messages, prepared.letters.length, false);
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
@@ -88,11 +98,13 @@ export class BatchProcessor {
       message: byId.get(eventId)!, stage: 'write', reason: 'store_rejected', detail, eventId, consumerGroup: this.o.consumerGroup,
     }));
     const letters = [...prepared.letters, ...rejected];
-    this.guard(messages.length, letters.length);
+    await this.guard(messages, letters.length, released);
 
     await this.o.deadLetters.publish(letters);
     const stored = fresh.filter((e) => !written.rejected.has(e.id));
     await this.dedupe.mark(stored.map((e) => e.id));
+    if (stored.length > 0) this.proven = true;
+    await this.unhold(messages);
 
     this.record(prepared, stored, duplicates, written.written, written.duplicates, letters);
     return {
@@ -125,10 +137,39 @@ export class BatchProcessor {
     return out;
   }
 
-  private guard(size: number, letters: number): void {
+  /**
+   * The mass dead-letter guard: that much poison in one batch, before this consumer has stored
+   * anything, more likely means a broken deployment (a rule that throws, a store schema that
+   * refuses every row) than bad data, so the batch is held (thrown, retried with backoff, its
+   * partition paused) until the deployment is fixed or an operator releases it with `usage-stats
+   * dlq release`. Once the consumer has stored an event the deployment is proven to work, and
+   * refusals are the data's fault: they are dead-lettered, so a hostile burst cannot stall a
+   * partition. Dead letters can be replayed (`usage-stats dlq replay`), so nothing is lost.
+   */
+  private async guard(messages: PipelineMessage[], letters: number, released: boolean): Promise<boolean> {
     const g = this.o.guard;
-    if (!g || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
-    throw new SuspiciousBatchError(`${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%); failing the batch instead`);
+    const size = messages.length;
+    if (released) return true;
+    if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return false;
+    const { topic, partition, offset } = messages[0];
+    const group = this.o.consumerGroup ?? '';
+    if (await g.holds?.takeRelease(group, topic, partition)) {
+      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator; dead-lettering it');
+      return true;
+    }
+    const key = `${topic}\u0000${partition}`;
+    const since = this.heldSince.get(key) ?? Date.now();
+    this.heldSince.set(key, since);
+    await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
+    throw new SuspiciousBatchError(`${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%); `
+      + `holding the partition until the deployment is fixed or \`usage-stats dlq release --group ${group} --partition ${partition}\``);
+  }
+
+  private async unhold(messages: PipelineMessage[]): Promise<void> {
+    const first = messages[0];
+    const key = first && `${first.topic}\u0000${first.partition}`;
+    if (!key || !this.heldSince.delete(key)) return;
+    await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
   }
 
   private record(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, written: number, storeDups: number, letters: DeadLetter[]): void {

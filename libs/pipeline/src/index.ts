@@ -10,3 +10,4 @@ export * from './results';
 export * from './rules.step';
 export * from './write.step';
 export * from './pipeline-settings';
+export * from './guard-hold.repository';
