@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readTopic, TestDatabase,
+  createTestDatabase, deleteTopics, envelopeOf, generateEvents, GeneratedEvent, kafkaClient, metricSum, produce, readTopic, TestDatabase,
   waitForStored, workerEnv, workerPorts, WorkerPorts,
 } from '../support/pipeline-harness';
+import { runCli } from './cli-harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'wk-rules-'));
 const ruleFile = (name: string, text: string) => {
@@ -63,6 +64,134 @@ describe('pipeline: poison messages and rules', () => {
     const metrics = await (await fetch(ports.metricsUrl)).text();
     expect(metricSum(metrics, 'usage_stats_worker_events_dropped_total', { reason: 'rule:drop-viewers' })).toBe(1);
     await waitFor(async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_dead_lettered_total', { reason: 'invalid_json' }) === 1, 10_000);
+  });
+});
+
+/** The issue's poison: panel events with a lone UTF-16 surrogate in `variables` (PostgreSQL's jsonb refuses them). */
+function poisonBatch(n: number, seed: string): GeneratedEvent[] {
+  return generateEvents(n * 3, seed).events.filter((e) => e.kind === 'analytics').slice(0, n).map((e) => {
+    e.payload.variables = [{ name: 'region', values: [`eu-\ud800-${e.clientId}`] }];
+    return e;
+  });
+}
+
+const oneNormal = (seed: string) => envelopeOf(generateEvents(1, seed).events[0]);
+const isStored = async (db: TestDatabase, id: string) =>
+  (await db.pool.query('SELECT 1 FROM usage_reports WHERE event_id = $1', [id])).rowCount === 1;
+
+interface Waiting { partition: number; reason: string; message: string; attempts: number }
+const waitingOf = async (readyUrl: string): Promise<Waiting[]> => {
+  const body = (await (await fetch(readyUrl)).json()) as { processes: Array<{ stores: Array<{ waiting?: Waiting[] }> }> };
+  return body.processes.flatMap((p) => p.stores.flatMap((s) => s.waiting ?? []));
+};
+
+describe('pipeline: a poison batch the store refuses (lone surrogates, already in Kafka)', () => {
+  const kafka = kafkaClient();
+  const topic = randomName('wk-surrogate');
+  const group = randomName('wk-sgroup');
+  let db: TestDatabase;
+  let worker: RunningApp;
+  let ports: WorkerPorts;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
+    env = workerEnv({ topic, database: db.name, ports, group }, { KAFKA_TOPIC_PARTITIONS: '2' });
+    worker = await startApp('worker', env, ports.readyUrl, 60_000);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await db?.drop();
+    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+  });
+
+  it('holds the first batch (nothing stored yet) until `dlq release`, then dead-letters its rows with the store\'s reason', async () => {
+    const poison = poisonBatch(20, 'held').map((e) => envelopeOf(e));
+    await produce(kafka, topic, poison, 500, 0);
+    const [held] = await waitFor(async () => {
+      const w = await waitingOf(ports.readyUrl);
+      return w.length > 0 && w[0].reason === 'suspicious_batch' ? w : undefined;
+    }, 30_000, 200, 'partition 0 held by the guard');
+    expect(held).toMatchObject({ partition: 0, reason: 'suspicious_batch' });
+    expect(held.message).toContain(`usage-stats dlq release --group ${group}-postgres --partition 0`);
+    const metrics = await (await fetch(ports.metricsUrl)).text();
+    expect(metricSum(metrics, 'usage_stats_worker_partition_waiting', { reason: 'suspicious_batch', partition: '0' })).toBe(1);
+    const status = await runCli(['status'], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`${group}-postgres partition 0: 20 of 20 messages at offset 0 would be dead-lettered`);
+
+    const releasedAt = Date.now();
+    const release = await runCli(['dlq', 'release', '--group', `${group}-postgres`, '--partition', '0'], env);
+    expect(release.code).toBe(0);
+    expect(release.stdout).toContain(`released ${topic} partition 0 of ${group}-postgres (batch at offset 0: 20 of 20 to dead-letter)`);
+    const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
+    // eslint-disable-next-line no-console
+    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command started`);
+    expect(letters).toHaveLength(20);
+    for (const l of letters) {
+      expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write', 'dlq-source-partition': '0' });
+      expect(l.headers['dlq-detail']).toMatch(/^refused by postgres: invalid input syntax for type json/);
+    }
+    expect(new Set(letters.map((l) => l.headers['dlq-event-id']))).toEqual(new Set(poison.map((e) => e.id)));
+
+    const normal = oneNormal('after-release');
+    const sentAt = Date.now();
+    await produce(kafka, topic, [normal], 500, 0);
+    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the release');
+    // eslint-disable-next-line no-console
+    console.log(`report after the released batch stored ${Date.now() - sentAt} ms after it was sent`);
+    await waitFor(async () => (await waitingOf(ports.readyUrl)).length === 0, 10_000, 200, 'no partition waiting');
+    expect((await runCli(['dlq', 'release', '--group', `${group}-postgres`], env)).code).toBe(1);
+  });
+
+  it('once the consumer has stored events, dead-letters the same poison at once and a later report lands within seconds', async () => {
+    const poison = poisonBatch(20, 'burst').map((e) => envelopeOf(e));
+    const normal = oneNormal('after-burst');
+    const sentAt = Date.now();
+    await produce(kafka, topic, poison, 500, 0);
+    await produce(kafka, topic, [normal], 500, 0);
+    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the poison batch');
+    const took = Date.now() - sentAt;
+    // eslint-disable-next-line no-console
+    console.log(`report after a 20-event poison batch stored ${took} ms after the batch was sent`);
+    expect(took).toBeLessThan(10_000);
+    const letters = await readTopic(kafka, `${topic}-dlq`, 40, 30_000);
+    expect(letters.filter((l) => poison.some((p) => p.id === l.headers['dlq-event-id']))).toHaveLength(20);
+    const metrics = await (await fetch(ports.metricsUrl)).text();
+    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { stage: 'write', reason: 'store_rejected' })).toBe(40);
+  });
+});
+
+describe('pipeline: a held partition does not hold the others', () => {
+  const kafka = kafkaClient();
+  const topic = randomName('wk-hostage');
+  let db: TestDatabase;
+  let worker: RunningApp;
+  let ports: WorkerPorts;
+
+  beforeAll(async () => {
+    [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
+    worker = await startApp('worker', workerEnv({ topic, database: db.name, ports }, { KAFKA_TOPIC_PARTITIONS: '2' }), ports.readyUrl, 60_000);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await db?.drop();
+    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+  });
+
+  it('stores an event of partition 1 within seconds while partition 0 is held; the proven consumer then lets the poison go', async () => {
+    await produce(kafka, topic, poisonBatch(20, 'hostage').map((e) => envelopeOf(e)), 500, 0);
+    await waitFor(async () => (await waitingOf(ports.readyUrl)).some((w) => w.reason === 'suspicious_batch'), 30_000, 200, 'partition 0 held');
+    const normal = oneNormal('other-partition');
+    const sentAt = Date.now();
+    await produce(kafka, topic, [normal], 500, 1);
+    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the event on partition 1');
+    const took = Date.now() - sentAt;
+    // eslint-disable-next-line no-console
+    console.log(`event on partition 1 stored ${took} ms after it was sent, partition 0 held`);
+    expect(took).toBeLessThan(10_000);
+    const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
+    expect(letters.every((l) => l.headers['dlq-reason'] === 'store_rejected')).toBe(true);
   });
 });
 
