@@ -125,7 +125,6 @@ describe('pipeline: a poison batch the store refuses (lone surrogates, already i
     expect(release.code).toBe(0);
     expect(release.stdout).toContain(`released ${topic} partition 0 of ${group}-postgres (batch at offset 0: 20 of 20 to dead-letter)`);
     const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
-    // eslint-disable-next-line no-console
     console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command started`);
     expect(letters).toHaveLength(20);
     for (const l of letters) {
@@ -138,7 +137,6 @@ describe('pipeline: a poison batch the store refuses (lone surrogates, already i
     const sentAt = Date.now();
     await produce(kafka, topic, [normal], 500, 0);
     await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the release');
-    // eslint-disable-next-line no-console
     console.log(`report after the released batch stored ${Date.now() - sentAt} ms after it was sent`);
     await waitFor(async () => (await waitingOf(ports.readyUrl)).length === 0, 10_000, 200, 'no partition waiting');
     expect((await runCli(['dlq', 'release', '--group', `${group}-postgres`], env)).code).toBe(1);
@@ -152,7 +150,6 @@ describe('pipeline: a poison batch the store refuses (lone surrogates, already i
     await produce(kafka, topic, [normal], 500, 0);
     await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the poison batch');
     const took = Date.now() - sentAt;
-    // eslint-disable-next-line no-console
     console.log(`report after a 20-event poison batch stored ${took} ms after the batch was sent`);
     expect(took).toBeLessThan(10_000);
     const letters = await readTopic(kafka, `${topic}-dlq`, 40, 30_000);
@@ -187,7 +184,6 @@ describe('pipeline: a held partition does not hold the others', () => {
     await produce(kafka, topic, [normal], 500, 1);
     await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the event on partition 1');
     const took = Date.now() - sentAt;
-    // eslint-disable-next-line no-console
     console.log(`event on partition 1 stored ${took} ms after it was sent, partition 0 held`);
     expect(took).toBeLessThan(10_000);
     const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
