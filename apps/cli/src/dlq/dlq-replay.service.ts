@@ -55,7 +55,7 @@ export class DlqReplayService {
   private readonly recoveryLog: RecoveryLogProducer;
 
   constructor(private readonly ctx: CliContext, private readonly settings: PipelineSettings, private readonly signal: AbortSignal) {
-    this.producer = new DeadLetterProducer(ctx.kafka, ctx.config.kafka.deadLetterTopic);
+    this.producer = new DeadLetterProducer(ctx.kafka, ctx.config.kafka.deadLetterTopic, ctx.config.kafka.deadLetterMaxBytes);
     this.sink = new RecordingSink(this.producer);
     this.recoveryLog = new RecoveryLogProducer(ctx.kafka, recoveryTopicOf(ctx.config.kafka.deadLetterTopic));
   }
