@@ -34,7 +34,9 @@ export class Anonymizer {
     const scrub = (v: unknown) => scrubDeep(v, this.key);
     const out = (scrubAll ? scrub(payload) : structuredClone(payload)) as Record<string, unknown>;
     for (const path of lists.remove) removeFields(out, path);
-    for (const { path, value } of hashed) setExisting(out, scrubAll ? path.map((p) => scrubText(p, this.key)) : path, value);
+    for (const { path, value } of hashed) {
+      setExisting(out, scrubAll ? path.map((p) => scrubText(p, this.key)) : path, value);
+    }
     if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, scrub);
     return { payload: out, source: this.anonymizeSource(source) };
   }

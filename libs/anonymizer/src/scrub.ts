@@ -38,7 +38,8 @@ export function scrubText(text: string, key?: string): string {
   let out = text.includes('@') ? text.replace(EMAIL, (m) => placeholder('email', m, key)) : text;
   if (out.includes('.')) out = out.replace(IPV4, (m) => placeholder('ip', m, key));
   if (out.includes(':')) {
-    out = out.replace(IPV6_CANDIDATE, (m) => ((m.includes('::') || m.split(':').length === 8) && ipaddr.IPv6.isValid(m) ? placeholder('ip', m, key) : m));
+    const isIpv6 = (m: string) => (m.includes('::') || m.split(':').length === 8) && ipaddr.IPv6.isValid(m);
+    out = out.replace(IPV6_CANDIDATE, (m) => (isIpv6(m) ? placeholder('ip', m, key) : m));
   }
   return out;
 }

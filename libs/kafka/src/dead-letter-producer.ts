@@ -40,7 +40,10 @@ const HEADER_OVERHEAD = 8;
 /** The record batch header and the produce request around it. */
 const REQUEST_OVERHEAD = 512;
 
-const byteLength = (v: unknown): number => (v == null ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v)));
+const byteLength = (v: unknown): number => {
+  if (v === null || v === undefined) return 0;
+  return Buffer.isBuffer(v) ? v.length : Buffer.byteLength(String(v));
+};
 
 /** Bytes a letter takes in a record batch, estimated from above. */
 export function letterSize(m: Letter): number {
@@ -61,13 +64,13 @@ export function fitLetter(m: Letter, maxBytes: number): Letter {
   if (letterSize(m) <= limit) return m;
   const h = DEAD_LETTER_HEADERS;
   const sha = m.value ? createHash('sha256').update(m.value).digest('hex') : '';
-  const summary = {
-    [h.payloadDropped]: `${byteLength(m.value)} bytes dropped: the letter exceeded KAFKA_DEAD_LETTER_MAX_BYTES (${maxBytes})`, [h.payloadSha256]: sha,
-  };
+  const dropped = `${byteLength(m.value)} bytes dropped: the letter exceeded KAFKA_DEAD_LETTER_MAX_BYTES (${maxBytes})`;
+  const summary = { [h.payloadDropped]: dropped, [h.payloadSha256]: sha };
   let out: Letter = { key: m.key, value: null, headers: { ...m.headers, ...summary } };
   if (letterSize(out) <= limit) return out;
   const own = Object.fromEntries(Object.entries(out.headers).filter(([k]) => k.startsWith('dlq-')));
-  out = { key: m.key, value: null, headers: { ...own, [h.payloadDropped]: `${summary[h.payloadDropped]}; original headers dropped too` } };
+  const note = `${dropped}; original headers dropped too`;
+  out = { key: m.key, value: null, headers: { ...own, [h.payloadDropped]: note } };
   return letterSize(out) <= limit ? out : { ...out, key: null };
 }
 
@@ -123,7 +126,9 @@ export class DeadLetterProducer {
   async publish(records: DeadLetterRecord[]): Promise<void> {
     if (records.length === 0) return;
     const letters = records.map((r) => fitLetter(deadLetterMessage(r), this.maxBytes));
-    for (const messages of chunkLetters(letters, this.maxBytes)) await this.producer.send({ topic: this.topic, acks: -1, messages });
+    for (const messages of chunkLetters(letters, this.maxBytes)) {
+      await this.producer.send({ topic: this.topic, acks: -1, messages });
+    }
   }
 
   disconnect(): Promise<void> {

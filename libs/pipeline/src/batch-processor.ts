@@ -154,15 +154,16 @@ export class BatchProcessor {
     const { topic, partition, offset } = messages[0];
     const group = this.o.consumerGroup ?? '';
     if (await g.holds?.takeRelease(group, topic, partition)) {
-      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator; dead-lettering it');
+      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
       return true;
     }
     const key = `${topic}\u0000${partition}`;
     const since = this.heldSince.get(key) ?? Date.now();
     this.heldSince.set(key, since);
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
-    throw new SuspiciousBatchError(`${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%); `
-      + `holding the partition until the deployment is fixed or \`usage-stats dlq release --group ${group} --partition ${partition}\``);
+    const over = `${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%)`;
+    const release = `usage-stats dlq release --group ${group} --partition ${partition}`;
+    throw new SuspiciousBatchError(`${over}; holding the partition until the deployment is fixed or \`${release}\``);
   }
 
   private async unhold(messages: PipelineMessage[]): Promise<void> {

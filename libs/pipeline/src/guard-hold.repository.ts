@@ -42,7 +42,8 @@ export class GuardHoldRepository implements GuardHolds {
   }
 
   async hold(h: HeldPartition): Promise<void> {
-    await this.redis.set(this.key('held', h.group, h.topic, h.partition), JSON.stringify(h), 'EX', HOLD_TTL_SECONDS).catch(() => undefined);
+    const key = this.key('held', h.group, h.topic, h.partition);
+    await this.redis.set(key, JSON.stringify(h), 'EX', HOLD_TTL_SECONDS).catch(() => undefined);
   }
 
   async takeRelease(group: string, topic: string, partition: number): Promise<boolean> {

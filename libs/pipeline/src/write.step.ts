@@ -24,10 +24,16 @@ export async function writeStep(store: Store, events: ProcessedEvent[], mode: Wr
     return { written: result.written, duplicates: result.duplicates, rejected: new Map(result.rejected.map((r) => [r.eventId, r.reason])) };
   } catch (err) {
     if (!(err instanceof PermanentStoreError)) throw err;
-    if (events.length === 1) return { written: 0, duplicates: 0, rejected: new Map([[events[0].id, `store refused the event: ${err.message}`]]) };
+    if (events.length === 1) {
+      const reason = `store refused the event: ${err.message}`;
+      return { written: 0, duplicates: 0, rejected: new Map([[events[0].id, reason]]) };
+    }
     const mid = Math.ceil(events.length / 2);
     const first = await writeStep(store, events.slice(0, mid), mode);
     const second = await writeStep(store, events.slice(mid), mode);
-    return { written: first.written + second.written, duplicates: first.duplicates + second.duplicates, rejected: new Map([...first.rejected, ...second.rejected]) };
+    return {
+      written: first.written + second.written, duplicates: first.duplicates + second.duplicates,
+      rejected: new Map([...first.rejected, ...second.rejected]),
+    };
   }
 }

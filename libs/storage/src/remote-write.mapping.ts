@@ -40,8 +40,14 @@ export function normalizeLabels(name: string, labels: Record<string, string | un
  * in time order and one sample per timestamp, because receivers refuse out-of-order and
  * conflicting samples (Prometheus rejects the whole request for one).
  */
+interface SeriesEntry {
+  labels: Series['labels'];
+  samples: Map<number, number>;
+  events: Set<string>;
+}
+
 export class SeriesSet {
-  private readonly series = new Map<string, { labels: Series['labels']; samples: Map<number, number>; events: Set<string> }>();
+  private readonly series = new Map<string, SeriesEntry>();
 
   /** `eventId`: the event the sample came from, so a series the receiver refuses can be traced back. */
   add(labels: Series['labels'], value: number, timestamp: number, eventId?: string): void {
@@ -63,7 +69,10 @@ export class SeriesSet {
   /** Each series with the ids of the events that contributed samples to it. */
   entries(): Array<{ series: Series; events: string[] }> {
     return [...this.series.values()].map((s) => ({
-      series: { labels: s.labels, samples: [...s.samples].sort(([a], [b]) => a - b).map(([timestamp, value]) => ({ value, timestamp })) },
+      series: {
+        labels: s.labels,
+        samples: [...s.samples].sort(([a], [b]) => a - b).map(([timestamp, value]) => ({ value, timestamp })),
+      },
       events: [...s.events],
     }));
   }
@@ -73,13 +82,17 @@ export class SeriesSet {
 export function addUsageSeries(set: SeriesSet, event: ProcessedEvent): void {
   const v = usageView(event.payload);
   const labels = { instance: v.instance, version: v.version, edition: v.edition, os: v.os, arch: v.arch, packaging: v.packaging };
-  for (const [metric, value] of v.numericMetrics) set.add(normalizeLabels(usageMetricName(metric), labels), value, event.receivedAt, event.id);
+  for (const [metric, value] of v.numericMetrics) {
+    set.add(normalizeLabels(usageMetricName(metric), labels), value, event.receivedAt, event.id);
+  }
 }
 
 /** Pushed samples pass through (name, labels, value), stamped with the receive time. */
 export function addPushedSeries(set: SeriesSet, event: ProcessedEvent): void {
   const view = metricsView(event.payload);
   for (const family of view.families) {
-    for (const sample of family.samples) set.add(normalizeLabels(sample.name, pushedLabels(view, sample)), sample.value, event.receivedAt, event.id);
+    for (const sample of family.samples) {
+      set.add(normalizeLabels(sample.name, pushedLabels(view, sample)), sample.value, event.receivedAt, event.id);
+    }
   }
 }

@@ -6,7 +6,9 @@ import { SessionCounters } from './remote-write.counters';
 import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
 import { encodeWriteRequest, Series } from './remote-write.proto';
 import { requireSetting } from './required-setting';
-import { PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
+import {
+  PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult,
+} from './store';
 
 /** The headers the remote write 1.0 spec requires (DESIGN.md). */
 const PROTOCOL_HEADERS = {
@@ -97,7 +99,8 @@ export class RemoteWriteStore implements Store {
     const outcomes = await this.sendAll(chunks);
     const refused = outcomes.flatMap((o) => (o.ok ? o.refused : []));
     const refusedItems = new Set(refused.map((r) => r.item));
-    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? chunk.filter((c) => c.key && !refusedItems.has(c)).map((c) => c.key!) : [])));
+    const reached = (chunk: Item[]) => chunk.filter((c) => c.key && !refusedItems.has(c)).map((c) => c.key!);
+    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? reached(chunk) : [])));
     // An outage wins over a refusal: after the retry only the refusals remain.
     const retriable = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
     if (retriable.length > 0) {
@@ -117,7 +120,10 @@ export class RemoteWriteStore implements Store {
       if (item.events.length === 0) counters++;
       for (const id of item.events) if (!byEvent.has(id)) byEvent.set(id, reason);
     }
-    if (counters > 0) this.logger?.warn({ store: this.type, series: counters }, 'receiver refused session-counter series; dropped (the next total replaces them)');
+    if (counters > 0) {
+      const why = 'receiver refused session-counter series; dropped (the next total replaces them)';
+      this.logger?.warn({ store: this.type, series: counters }, why);
+    }
     return [...byEvent].map(([eventId, reason]) => ({ eventId, reason }));
   }
 

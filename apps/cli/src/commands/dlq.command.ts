@@ -99,8 +99,8 @@ again becomes a new letter with header dlq-attempts + 1; at --max-attempts it is
 
 function releaseCommand(): Command {
   return new Command('release')
-    .description('release partitions held by the mass dead-letter guard: their held batch is dead-lettered and consumption goes on')
-    .requiredOption('--group <group>', 'the consumer group the worker logs and `status` show (e.g. usage-stats-worker-postgres)')
+    .description('release partitions held by the mass dead-letter guard: their batch is dead-lettered, work goes on')
+    .requiredOption('--group <group>', 'the group the worker logs and `status` show (usage-stats-worker-postgres)')
     .option('--partition <n>', 'only this partition (default: every held partition of the group)')
     .option('--json', 'print JSON')
     .addHelpText('after', `
@@ -118,7 +118,9 @@ if that is the cause; release when the data really is bad. Needs the workers' Re
 }
 
 function parsePartition(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--partition ${JSON.stringify(value)}: must be a partition number (0 or more)`);
+  if (!/^\d+$/.test(value.trim())) {
+    throw new UsageError(`--partition ${JSON.stringify(value)}: must be a partition number (0 or more)`);
+  }
   return Number(value);
 }
 

@@ -22,7 +22,9 @@ export function renderStatus(s: StatusReport, now = Date.now()): string {
     `events topic ${s.topic}: ${s.partitions} partitions, ${count(r.messages)} messages retained, retention ${retention}`,
     `oldest retained event: ${isoTime(r.oldestRetainedMs)}${ago(r.oldestRetainedMs)}; a replay can reach back to ${r.reachBackMs === undefined ? 'the oldest event' : `${isoTime(r.reachBackMs)}${ago(r.reachBackMs)}`}`,
     `dead letters: ${count(s.deadLetters)} (see \`usage-stats dlq list\`)`,
-    s.held === undefined ? 'held by the dead-letter guard: unknown (Redis not reachable or off)' : renderHeld(s.held, now),
+    s.held === undefined
+      ? 'held by the dead-letter guard: unknown (Redis not reachable or off)'
+      : renderHeld(s.held, now),
     '',
     table(['group', 'role', 'state', 'lag (messages)', 'lag (time)', 'note'], s.groups.map(groupRow)),
   ].join('\n');

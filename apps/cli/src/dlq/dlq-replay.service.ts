@@ -55,7 +55,8 @@ export class DlqReplayService {
   private readonly recoveryLog: RecoveryLogProducer;
 
   constructor(private readonly ctx: CliContext, private readonly settings: PipelineSettings, private readonly signal: AbortSignal) {
-    this.producer = new DeadLetterProducer(ctx.kafka, ctx.config.kafka.deadLetterTopic, ctx.config.kafka.deadLetterMaxBytes);
+    const { deadLetterTopic, deadLetterMaxBytes } = ctx.config.kafka;
+    this.producer = new DeadLetterProducer(ctx.kafka, deadLetterTopic, deadLetterMaxBytes);
     this.sink = new RecordingSink(this.producer);
     this.recoveryLog = new RecoveryLogProducer(ctx.kafka, recoveryTopicOf(ctx.config.kafka.deadLetterTopic));
   }

@@ -54,7 +54,8 @@ export class StatusService {
       }
       const { partitions, topic: _t, ...retention } = info;
       const held = await this.held();
-      return { topic, retention, partitions: partitions.length, deadLetters: await this.size(admin, deadLetterTopic), groups, held };
+      const deadLetters = await this.size(admin, deadLetterTopic);
+      return { topic, retention, partitions: partitions.length, deadLetters, groups, held };
     } finally {
       await peeker.close();
     }
@@ -94,8 +95,9 @@ export class StatusService {
   private async held(): Promise<HeldPartition[] | undefined> {
     if (!this.ctx.config.redis.dedupeEnabled) return undefined;
     try {
-      const prefix = `${this.ctx.config.kafka.consumerGroup}-`;
-      return (await (await guardHolds(this.ctx)).held()).filter((h) => h.group.startsWith(prefix) && h.topic === this.ctx.config.kafka.topic);
+      const { consumerGroup, topic } = this.ctx.config.kafka;
+      const all = await (await guardHolds(this.ctx)).held();
+      return all.filter((h) => h.group.startsWith(`${consumerGroup}-`) && h.topic === topic);
     } catch {
       return undefined;
     }

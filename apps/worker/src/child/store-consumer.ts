@@ -3,7 +3,9 @@ import type Redis from 'ioredis';
 import type { Config, StorageType } from '@app/config';
 import { backoffDelay, BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import { BatchProcessor, DeadLetterSink, GuardHoldRepository, PipelineMetrics, RedisDedupeRepository, SuspiciousBatchError } from '@app/pipeline';
+import {
+  BatchProcessor, DeadLetterSink, GuardHoldRepository, PipelineMetrics, RedisDedupeRepository, SuspiciousBatchError,
+} from '@app/pipeline';
 import { createStore, RetriableStoreError, Store } from '@app/storage';
 import type { PartitionWait, StoreStatus } from '../worker-messages';
 import type { PipelineSettings } from '@app/pipeline';
@@ -44,7 +46,8 @@ export class StoreConsumer {
       store: this.store, deadLetters: deps.deadLetters, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
       dedupe: deps.redis ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds) : undefined,
       guard: {
-        maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch, holds: deps.redis ? new GuardHoldRepository(deps.redis) : undefined,
+        maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch,
+        holds: deps.redis ? new GuardHoldRepository(deps.redis) : undefined,
       }, consumerGroup: this.group, metrics, mode: 'insert',
     });
     const w = config.worker;
@@ -74,10 +77,11 @@ export class StoreConsumer {
         const since = this.waiting.get(partition)?.since ?? new Date().toISOString();
         this.stopWaiting(partition);
         metrics.waiting.set({ store: this.type, partition: String(partition), reason }, 1);
-        this.waiting.set(partition, { partition, reason, message: String(e?.message ?? e).slice(0, 500), attempts: attempt + 1, since });
+        const message = String(e?.message ?? e).slice(0, 500);
+        this.waiting.set(partition, { partition, reason, message, attempts: attempt + 1, since });
         const log = { partition, attempt, delayMs, reason, error: e?.name, message: e?.message };
-        if (reason === 'suspicious_batch') this.logger.error(log, 'partition held by the mass dead-letter guard; an operator must fix the deployment or release it');
-        else this.logger.warn(log, 'batch failed; partition waits and retries');
+        if (reason !== 'suspicious_batch') return this.logger.warn(log, 'batch failed; partition waits and retries');
+        this.logger.error(log, 'partition held by the mass dead-letter guard; fix the deployment or release it');
       },
       onAssignment: (partitions: number[]) => {
         for (const p of assigned.filter((p) => !partitions.includes(p))) {
@@ -121,7 +125,8 @@ export class StoreConsumer {
     this.lastHealth = await this.store.health();
     return {
       store: this.type, group: this.group, joined: this.consumer.joined, partitions: this.consumer.partitions,
-      storeOk: this.lastHealth.ok, storeDetail: this.lastHealth.detail, written: this.written, waiting: [...this.waiting.values()],
+      storeOk: this.lastHealth.ok, storeDetail: this.lastHealth.detail, written: this.written,
+      waiting: [...this.waiting.values()],
     };
   }
 
