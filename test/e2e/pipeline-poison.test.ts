@@ -120,12 +120,14 @@ describe('pipeline: a poison batch the store refuses (lone surrogates, already i
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`${group}-postgres partition 0: 20 of 20 messages at offset 0 would be dead-lettered`);
 
-    const releasedAt = Date.now();
     const release = await runCli(['dlq', 'release', '--group', `${group}-postgres`, '--partition', '0'], env);
+    const releasedAt = Date.now();
     expect(release.code).toBe(0);
     expect(release.stdout).toContain(`released ${topic} partition 0 of ${group}-postgres (batch at offset 0: 20 of 20 to dead-letter)`);
+    await waitFor(async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_dead_lettered_total') === 20,
+      10_000, 50, 'the held batch dead-lettered');
+    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command returned (retry max 2 s)`);
     const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
-    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command started`);
     expect(letters).toHaveLength(20);
     for (const l of letters) {
       expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write', 'dlq-source-partition': '0' });
