@@ -95,6 +95,7 @@ describe('BatchConsumer (real Kafka)', () => {
     const group = randomName('g');
     const done = new Map<string, number>();
     let poisonAttempts = 0;
+    let assignments = 0;
     const consumer = new BatchConsumer(kafka, { ...options(group), topic: two, partitionsConcurrency: 1, retryMaxMs: 2000 }, async (ms) => {
       if (ms[0].partition === 0) {
         poisonAttempts++;
@@ -102,7 +103,7 @@ describe('BatchConsumer (real Kafka)', () => {
       }
       for (const m of ms) done.set(String(m.value), Date.now());
       return [{ topic: two, partition: ms[0].partition, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
-    }, logger);
+    }, logger, { onAssignment: () => assignments++ });
     try {
       await producer.send({ topic: two, acks: -1, messages: [{ partition: 0, value: 'poison' }] });
       await consumer.start();
@@ -115,6 +116,11 @@ describe('BatchConsumer (real Kafka)', () => {
       expect((await committed(kafka, group, two))[0]).toBe('-1');
       const before = poisonAttempts;
       await waitFor(() => poisonAttempts > before, 10_000, 50, 'poison batch still retried');
+      // Paused, the partition still heartbeats through kafkajs' fetch loop: past the session
+      // timeout (6 s) the member keeps its assignment, no rebalance.
+      await waitFor(() => Date.now() - sentAt > 7_000, 10_000, 200, 'longer than the session timeout');
+      expect(assignments).toBe(1);
+      expect(poisonAttempts).toBeGreaterThan(before + 3);
     } finally {
       await consumer.stop();
       await producer.disconnect();
