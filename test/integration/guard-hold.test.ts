@@ -18,22 +18,23 @@ describe('GuardHoldRepository and `dlq release` (real Redis)', () => {
     redis.disconnect();
   });
 
-  it('lists holds per group, releases only held partitions, and a release is taken once', async () => {
+  it('lists holds per group, releases only held partitions, and clears hold and release together', async () => {
     await Promise.all([holds.hold(held('g-postgres', 0)), holds.hold(held('g-postgres', 3)), holds.hold(held('other-postgres', 0))]);
     expect((await holds.held('g-postgres')).map((h) => h.partition)).toEqual([0, 3]);
     expect(await redis.ttl(`${prefix}:held:g-postgres:events:3`)).toBeGreaterThan(200);
 
     expect(await releaseHeld(holds, 'g-postgres', 5)).toEqual({ group: 'g-postgres', released: [] });
-    expect(await holds.takeRelease('g-postgres', 'events', 5)).toBe(false);
+    expect(await holds.isReleased('g-postgres', 'events', 5)).toBe(false);
 
     const all = await releaseHeld(holds, 'g-postgres');
     expect(all.released.map((h) => h.partition)).toEqual([0, 3]);
     expect(await redis.ttl(`${prefix}:release:g-postgres:events:0`)).toBeGreaterThan(3500);
-    expect(await holds.takeRelease('g-postgres', 'events', 0)).toBe(true);
-    expect(await holds.takeRelease('g-postgres', 'events', 0)).toBe(false);
-    expect(await holds.takeRelease('other-postgres', 'events', 0)).toBe(false);
+    expect(await holds.isReleased('g-postgres', 'events', 0)).toBe(true);
+    expect(await holds.isReleased('other-postgres', 'events', 0)).toBe(false);
 
+    // The released batch is done: hold and release go together.
     await holds.clear('g-postgres', 'events', 0);
+    expect(await holds.isReleased('g-postgres', 'events', 0)).toBe(false);
     expect((await holds.held()).map((h) => `${h.group}/${h.partition}`)).toEqual(['g-postgres/3', 'other-postgres/0']);
   });
 });

@@ -15,11 +15,12 @@ class MemoryHolds implements GuardHolds {
   async hold(h: HeldPartition) {
     this.held.set(`${h.group}/${h.topic}/${h.partition}`, h);
   }
-  async takeRelease(group: string, topic: string, partition: number) {
-    return this.releases.delete(`${group}/${topic}/${partition}`);
+  async isReleased(group: string, topic: string, partition: number) {
+    return this.releases.has(`${group}/${topic}/${partition}`);
   }
   async clear(group: string, topic: string, partition: number) {
     this.held.delete(`${group}/${topic}/${partition}`);
+    this.releases.delete(`${group}/${topic}/${partition}`);
   }
 }
 
@@ -93,6 +94,23 @@ describe('BatchProcessor', () => {
     expect(store.rows.size).toBe(1);
     expect(holds.held.size).toBe(0);
     expect(holds.releases.size).toBe(0);
+  });
+
+  it('keeps a release until the released batch is done (the dead-letter topic failing once in between)', async () => {
+    const holds = new MemoryHolds();
+    const { sink, processor } = setup({ guard: { maxRatio: 0.5, minBatch: 4, holds }, consumerGroup: 'g-postgres' });
+    const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(18)];
+    await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
+    holds.releases.add('g-postgres/t/0');
+    const publish = sink.publish.bind(sink);
+    sink.publish = async () => {
+      sink.publish = publish;
+      throw new Error('dead-letter topic unavailable');
+    };
+    await expect(processor.process(batch)).rejects.toThrow('dead-letter topic unavailable');
+    expect(holds.releases.size).toBe(1);
+    await expect(processor.process(batch)).resolves.toMatchObject({ counts: { deadLettered: 3 } });
+    expect([holds.held.size, holds.releases.size]).toEqual([0, 0]);
   });
 
   it('dead-letters a mostly poison batch once the consumer has stored an event (data, not deployment, at fault)', async () => {

@@ -153,13 +153,14 @@ export class BatchProcessor {
     if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return false;
     const { topic, partition, offset } = messages[0];
     const group = this.o.consumerGroup ?? '';
-    if (await g.holds?.takeRelease(group, topic, partition)) {
+    const key = `${topic}\u0000${partition}`;
+    const since = this.heldSince.get(key) ?? Date.now();
+    // Remembered before the release check too: unhold() clears the release once the batch is done.
+    this.heldSince.set(key, since);
+    if (await g.holds?.isReleased(group, topic, partition)) {
       this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
       return true;
     }
-    const key = `${topic}\u0000${partition}`;
-    const since = this.heldSince.get(key) ?? Date.now();
-    this.heldSince.set(key, since);
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
     const over = `${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%)`;
     const release = `usage-stats dlq release --group ${group} --partition ${partition}`;

@@ -17,8 +17,12 @@ export interface HeldPartition {
 export interface GuardHolds {
   /** Records (or refreshes) a hold; best effort, never throws. */
   hold(held: HeldPartition): Promise<void>;
-  /** True once if an operator released this partition; false when not released or unknown. */
-  takeRelease(group: string, topic: string, partition: number): Promise<boolean>;
+  /** True if an operator released this partition; false when not released or unknown (Redis down). */
+  isReleased(group: string, topic: string, partition: number): Promise<boolean>;
+  /**
+   * The held batch is done: its hold and release go. The release is removed only here, not when
+   * read, so a released batch that fails on its way (the dead-letter topic down) stays released.
+   */
   clear(group: string, topic: string, partition: number): Promise<void>;
 }
 
@@ -31,7 +35,7 @@ export const RELEASE_TTL_SECONDS = 3600;
 /**
  * Holds and releases in Redis: `<prefix>:held:<group>:<topic>:<partition>` (JSON, written by the
  * worker) and `<prefix>:release:<group>:<topic>:<partition>` (written by `usage-stats dlq
- * release`, taken by the worker). Redis down: nothing is released (the hold stays), never the
+ * release`, removed with the hold once the released batch is done). Redis down: nothing is released (the hold stays), never the
  * reverse.
  */
 export class GuardHoldRepository implements GuardHolds {
@@ -46,12 +50,13 @@ export class GuardHoldRepository implements GuardHolds {
     await this.redis.set(key, JSON.stringify(h), 'EX', HOLD_TTL_SECONDS).catch(() => undefined);
   }
 
-  async takeRelease(group: string, topic: string, partition: number): Promise<boolean> {
-    return this.redis.del(this.key('release', group, topic, partition)).then((n) => n > 0, () => false);
+  async isReleased(group: string, topic: string, partition: number): Promise<boolean> {
+    return this.redis.exists(this.key('release', group, topic, partition)).then((n) => n > 0, () => false);
   }
 
   async clear(group: string, topic: string, partition: number): Promise<void> {
-    await this.redis.del(this.key('held', group, topic, partition)).catch(() => undefined);
+    const keys = [this.key('held', group, topic, partition), this.key('release', group, topic, partition)];
+    await this.redis.del(...keys).catch(() => undefined);
   }
 
   async release(group: string, topic: string, partition: number): Promise<void> {
