@@ -85,111 +85,111 @@ const waitingOf = async (readyUrl: string): Promise<Waiting[]> => {
   return body.processes.flatMap((p) => p.stores.flatMap((s) => s.waiting ?? []));
 };
 
-describe('pipeline: a poison batch the store refuses (lone surrogates, already in Kafka)', () => {
+/** Messages no envelope decoder can read (a foreign producer on the topic): the guard's case. */
+const garbage = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `g${i}`, value: Buffer.from(`{"not json ${i}`) }));
+
+async function workerFixture(prefix: string) {
   const kafka = kafkaClient();
-  const topic = randomName('wk-surrogate');
-  const group = randomName('wk-sgroup');
-  let db: TestDatabase;
-  let worker: RunningApp;
-  let ports: WorkerPorts;
-  let env: Record<string, string>;
+  const topic = randomName(prefix);
+  const group = randomName(`${prefix}-group`);
+  const [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
+  const env = workerEnv({ topic, database: db.name, ports, group }, { KAFKA_TOPIC_PARTITIONS: '2' });
+  const worker = await startApp('worker', env, ports.readyUrl, 60_000);
+  return {
+    kafka, topic, group: `${group}-postgres`, db, ports, env,
+    metrics: async () => (await fetch(ports.metricsUrl)).text(),
+    async stop() {
+      await worker.stop();
+      await db.drop();
+      await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+    },
+  };
+}
+type WorkerFixture = Awaited<ReturnType<typeof workerFixture>>;
 
-  beforeAll(async () => {
-    [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
-    env = workerEnv({ topic, database: db.name, ports, group }, { KAFKA_TOPIC_PARTITIONS: '2' });
-    worker = await startApp('worker', env, ports.readyUrl, 60_000);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await db?.drop();
-    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
-  });
+describe('pipeline: a poison batch the store refuses (lone surrogates, already in Kafka)', () => {
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-surrogate')));
+  afterAll(() => w?.stop());
 
-  it('holds the first batch (nothing stored yet) until `dlq release`, then dead-letters its rows with the store\'s reason', async () => {
-    const poison = poisonBatch(20, 'held').map((e) => envelopeOf(e));
-    await produce(kafka, topic, poison, 500, 0);
-    const [held] = await waitFor(async () => {
-      const w = await waitingOf(ports.readyUrl);
-      return w.length > 0 && w[0].reason === 'suspicious_batch' ? w : undefined;
-    }, 30_000, 200, 'partition 0 held by the guard');
-    expect(held).toMatchObject({ partition: 0, reason: 'suspicious_batch' });
-    expect(held.message).toContain(`usage-stats dlq release --group ${group}-postgres --partition 0`);
-    const metrics = await (await fetch(ports.metricsUrl)).text();
-    expect(metricSum(metrics, 'usage_stats_worker_partition_waiting', { reason: 'suspicious_batch', partition: '0' })).toBe(1);
-    const status = await runCli(['status'], env);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`${group}-postgres partition 0: 20 of 20 messages at offset 0 would be dead-lettered`);
+  it('dead-letters its rows with the store\'s reason at once, even on a fresh worker; a later report lands within seconds', async () => {
+    const poison = poisonBatch(20, 'burst').map((e) => envelopeOf(e));
+    const normal = oneNormal('after-burst');
+    const sentAt = Date.now();
+    await produce(w.kafka, w.topic, poison, 500, 0);
+    await produce(w.kafka, w.topic, [normal], 500, 0);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the report sent after the poison batch');
+    const took = Date.now() - sentAt;
+    console.log(`report after a 20-event poison batch stored ${took} ms after the batch was sent`);
+    expect(took).toBeLessThan(10_000);
 
-    const release = await runCli(['dlq', 'release', '--group', `${group}-postgres`, '--partition', '0'], env);
-    const releasedAt = Date.now();
-    expect(release.code).toBe(0);
-    expect(release.stdout).toContain(`released ${topic} partition 0 of ${group}-postgres (batch at offset 0: 20 of 20 to dead-letter)`);
-    await waitFor(async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_dead_lettered_total') === 20,
-      10_000, 50, 'the held batch dead-lettered');
-    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command returned (retry max 2 s)`);
-    const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
-    expect(letters).toHaveLength(20);
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(new Set(letters.map((l) => l.headers['dlq-event-id']))).toEqual(new Set(poison.map((e) => e.id)));
     for (const l of letters) {
       expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write', 'dlq-source-partition': '0' });
       expect(l.headers['dlq-detail']).toMatch(/^refused by postgres: invalid input syntax for type json/);
     }
-    expect(new Set(letters.map((l) => l.headers['dlq-event-id']))).toEqual(new Set(poison.map((e) => e.id)));
+    const metrics = await w.metrics();
+    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { stage: 'write', reason: 'store_rejected' })).toBe(20);
+    expect(metricSum(metrics, 'usage_stats_worker_batch_retries_total')).toBe(0);
+  });
+});
+
+describe('pipeline: the mass dead-letter guard (a fresh worker meets mostly undecodable messages)', () => {
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-guard')));
+  afterAll(() => w?.stop());
+
+  it('holds the batch, says so in /ready, metrics and status, and lets it go on `dlq release`', async () => {
+    await produce(w.kafka, w.topic, garbage(20), 500, 0);
+    const [held] = await waitFor(async () => {
+      const waiting = await waitingOf(w.ports.readyUrl);
+      return waiting.length > 0 && waiting[0].reason === 'suspicious_batch' ? waiting : undefined;
+    }, 30_000, 200, 'partition 0 held by the guard');
+    expect(held).toMatchObject({ partition: 0, reason: 'suspicious_batch' });
+    expect(held.message).toContain(`usage-stats dlq release --group ${w.group} --partition 0`);
+    expect(metricSum(await w.metrics(), 'usage_stats_worker_partition_waiting', { reason: 'suspicious_batch', partition: '0' })).toBe(1);
+    const status = await runCli(['status'], w.env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`${w.group} partition 0: 20 of 20 messages at offset 0 would be dead-lettered`);
+
+    const release = await runCli(['dlq', 'release', '--group', w.group, '--partition', '0'], w.env);
+    const releasedAt = Date.now();
+    expect(release.code).toBe(0);
+    expect(release.stdout).toContain(`released ${w.topic} partition 0 of ${w.group} (batch at offset 0: 20 of 20 to dead-letter)`);
+    await waitFor(async () => metricSum(await w.metrics(), 'usage_stats_worker_events_dead_lettered_total') === 20,
+      10_000, 50, 'the held batch dead-lettered');
+    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command returned (retry max 2 s)`);
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(letters.every((l) => l.headers['dlq-reason'] === 'invalid_json' && l.headers['dlq-stage'] === 'decode')).toBe(true);
 
     const normal = oneNormal('after-release');
     const sentAt = Date.now();
-    await produce(kafka, topic, [normal], 500, 0);
-    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the release');
+    await produce(w.kafka, w.topic, [normal], 500, 0);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the report sent after the release');
     console.log(`report after the released batch stored ${Date.now() - sentAt} ms after it was sent`);
-    await waitFor(async () => (await waitingOf(ports.readyUrl)).length === 0, 10_000, 200, 'no partition waiting');
-    expect((await runCli(['dlq', 'release', '--group', `${group}-postgres`], env)).code).toBe(1);
-  });
-
-  it('once the consumer has stored events, dead-letters the same poison at once and a later report lands within seconds', async () => {
-    const poison = poisonBatch(20, 'burst').map((e) => envelopeOf(e));
-    const normal = oneNormal('after-burst');
-    const sentAt = Date.now();
-    await produce(kafka, topic, poison, 500, 0);
-    await produce(kafka, topic, [normal], 500, 0);
-    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the report sent after the poison batch');
-    const took = Date.now() - sentAt;
-    console.log(`report after a 20-event poison batch stored ${took} ms after the batch was sent`);
-    expect(took).toBeLessThan(10_000);
-    const letters = await readTopic(kafka, `${topic}-dlq`, 40, 30_000);
-    expect(letters.filter((l) => poison.some((p) => p.id === l.headers['dlq-event-id']))).toHaveLength(20);
-    const metrics = await (await fetch(ports.metricsUrl)).text();
-    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { stage: 'write', reason: 'store_rejected' })).toBe(40);
+    await waitFor(async () => (await waitingOf(w.ports.readyUrl)).length === 0, 10_000, 200, 'no partition waiting');
+    expect((await runCli(['dlq', 'release', '--group', w.group], w.env)).code).toBe(1);
   });
 });
 
 describe('pipeline: a held partition does not hold the others', () => {
-  const kafka = kafkaClient();
-  const topic = randomName('wk-hostage');
-  let db: TestDatabase;
-  let worker: RunningApp;
-  let ports: WorkerPorts;
-
-  beforeAll(async () => {
-    [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
-    worker = await startApp('worker', workerEnv({ topic, database: db.name, ports }, { KAFKA_TOPIC_PARTITIONS: '2' }), ports.readyUrl, 60_000);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await db?.drop();
-    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
-  });
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-hostage')));
+  afterAll(() => w?.stop());
 
   it('stores an event of partition 1 within seconds while partition 0 is held; the proven consumer then lets the poison go', async () => {
-    await produce(kafka, topic, poisonBatch(20, 'hostage').map((e) => envelopeOf(e)), 500, 0);
-    await waitFor(async () => (await waitingOf(ports.readyUrl)).some((w) => w.reason === 'suspicious_batch'), 30_000, 200, 'partition 0 held');
+    await produce(w.kafka, w.topic, garbage(20), 500, 0);
+    await waitFor(async () => (await waitingOf(w.ports.readyUrl)).some((x) => x.reason === 'suspicious_batch'), 30_000, 200, 'partition 0 held');
     const normal = oneNormal('other-partition');
     const sentAt = Date.now();
-    await produce(kafka, topic, [normal], 500, 1);
-    await waitFor(() => isStored(db, normal.id), 10_000, 50, 'the event on partition 1');
+    await produce(w.kafka, w.topic, [normal], 500, 1);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the event on partition 1');
     const took = Date.now() - sentAt;
     console.log(`event on partition 1 stored ${took} ms after it was sent, partition 0 held`);
     expect(took).toBeLessThan(10_000);
-    const letters = await readTopic(kafka, `${topic}-dlq`, 20, 30_000);
-    expect(letters.every((l) => l.headers['dlq-reason'] === 'store_rejected')).toBe(true);
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(letters.every((l) => l.headers['dlq-reason'] === 'invalid_json')).toBe(true);
   });
 });
 

@@ -113,6 +113,14 @@ describe('BatchProcessor', () => {
     expect([holds.held.size, holds.releases.size]).toEqual([0, 0]);
   });
 
+  it('never holds rows the store refuses, even most of a batch on a fresh consumer (record-level refusals)', async () => {
+    const { store, sink, processor } = setup();
+    for (const i of [20, 21, 22]) store.reject.add(panelEnvelope(i).id);
+    const out = await processor.process([panelMessage(20), panelMessage(21), panelMessage(22), panelMessage(23)]);
+    expect(out.counts).toMatchObject({ consumed: 4, written: 1, deadLettered: 3 });
+    expect(sink.letters.map((l) => [l.stage, l.reason])).toEqual([['write', 'store_rejected'], ['write', 'store_rejected'], ['write', 'store_rejected']]);
+  });
+
   it('dead-letters a mostly poison batch once the consumer has stored an event (data, not deployment, at fault)', async () => {
     const { sink, processor } = setup();
     await processor.process([panelMessage(16)]);

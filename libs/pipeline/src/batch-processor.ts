@@ -24,9 +24,9 @@ export interface BatchProcessorOptions {
   dedupe?: DedupeIndex;
   mode?: WriteOptions['mode'];
   /**
-   * Fail the batch rather than dead-letter more than maxRatio of it (when it has at least
-   * minBatch messages), until an operator releases it through `holds`. Armed only until this
-   * processor has stored its first event: see guard().
+   * Hold the batch rather than dead-letter more than maxRatio of it in decode, rules or
+   * anonymize (when it has at least minBatch messages), until an operator releases it through
+   * `holds`. Armed only until this processor has stored its first event: see guard().
    */
   guard?: { maxRatio: number; minBatch: number; holds?: GuardHolds };
   consumerGroup?: string;
@@ -87,8 +87,7 @@ export class BatchProcessor {
     const prepared = this.prepare(messages);
     const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
-    // A release is taken once per attempt: the check after the write must not ask for another.
-    const released = await this.guard(messages, prepared.letters.length, false);
+    await this.guard(messages, prepared.letters.length);
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
@@ -98,7 +97,6 @@ export class BatchProcessor {
       message: byId.get(eventId)!, stage: 'write', reason: 'store_rejected', detail, eventId, consumerGroup: this.o.consumerGroup,
     }));
     const letters = [...prepared.letters, ...rejected];
-    await this.guard(messages, letters.length, released);
 
     await this.o.deadLetters.publish(letters);
     const stored = fresh.filter((e) => !written.rejected.has(e.id));
@@ -138,19 +136,21 @@ export class BatchProcessor {
   }
 
   /**
-   * The mass dead-letter guard: that much poison in one batch, before this consumer has stored
-   * anything, more likely means a broken deployment (a rule that throws, a store schema that
-   * refuses every row) than bad data, so the batch is held (thrown, retried with backoff, its
-   * partition paused) until the deployment is fixed or an operator releases it with `usage-stats
-   * dlq release`. Once the consumer has stored an event the deployment is proven to work, and
-   * refusals are the data's fault: they are dead-lettered, so a hostile burst cannot stall a
-   * partition. Dead letters can be replayed (`usage-stats dlq replay`), so nothing is lost.
+   * The mass dead-letter guard, on the pipeline's own refusals (decode, rules, anonymize): that
+   * many in one batch, before this consumer has stored anything, more likely means a broken
+   * deployment (a rule that throws on everything, a foreign producer on the topic) than bad data,
+   * so the batch is held (thrown before the write, retried with backoff, its partition paused)
+   * until the deployment is fixed or an operator releases it with `usage-stats dlq release`.
+   * Once the consumer has stored an event the deployment is proven to work and refusals are the
+   * data's fault: they are dead-lettered, so a hostile burst cannot stall a partition. Rows the
+   * store refuses are never held: the store judged each record (a too-old sample for remote
+   * write, a value jsonb cannot hold), so they are isolated and dead-lettered like any record-level
+   * refusal. Dead letters can be replayed (`usage-stats dlq replay`), so nothing is lost.
    */
-  private async guard(messages: PipelineMessage[], letters: number, released: boolean): Promise<boolean> {
+  private async guard(messages: PipelineMessage[], letters: number): Promise<void> {
     const g = this.o.guard;
     const size = messages.length;
-    if (released) return true;
-    if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return false;
+    if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
     const { topic, partition, offset } = messages[0];
     const group = this.o.consumerGroup ?? '';
     const key = `${topic}\u0000${partition}`;
@@ -159,7 +159,7 @@ export class BatchProcessor {
     this.heldSince.set(key, since);
     if (await g.holds?.isReleased(group, topic, partition)) {
       this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
-      return true;
+      return;
     }
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
     const over = `${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%)`;
