@@ -102,6 +102,14 @@ describe('pipeline: PostgreSQL stopped for 30 s during a run', () => {
     await waitFor(async () => (await readyBody(ports.readyUrl)).status === 503, 20_000, 200, 'not ready without PostgreSQL');
     await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_batch_retries_total') >= 3, 30_000, 500, 'retries');
     // The outage lasts 30 s on purpose: long enough for several capped backoff rounds.
+    // The readiness body and a metric say which partitions wait and why.
+    const waiting = await waitFor(async () => {
+      const body = (await readyBody(ports.readyUrl)).body as unknown as { processes: Array<{ stores: Array<{ waiting: Array<{ reason: string; message: string }> }> }> };
+      const w = body.processes.flatMap((p) => p.stores.flatMap((st) => st.waiting));
+      return w.length > 0 ? w : undefined;
+    }, 20_000, 200, 'waiting partitions in /ready');
+    expect(waiting.every((w) => w.reason === 'store_unavailable' && w.message.startsWith('postgres write failed'))).toBe(true);
+    expect(metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting', { reason: 'store_unavailable' })).toBeGreaterThanOrEqual(1);
     await waitFor(() => Date.now() - stoppedAt >= 30_000, 40_000, 500, '30 s of outage');
     expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_dead_lettered_total')).toBe(0);
     await postgres.restart();
@@ -111,6 +119,7 @@ describe('pipeline: PostgreSQL stopped for 30 s during a run', () => {
     expect(counts.usageReports + counts.analyticsEvents + counts.metricSamples / 2).toBe(1500);
     await waitFor(async () => (await readyBody(ports.readyUrl)).status === 200, 30_000, 200, 'ready again');
     expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_dead_lettered_total')).toBe(0);
+    await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting') === 0, 10_000, 200, 'no partition waiting');
     expect(await dlqSize(topic)).toBe(0);
   });
 });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { DeadLetterSeal, openLetter } from '@app/pipeline';
 import { RunningApp, randomName, startApp, TEST_DLQ_ENCRYPTION_KEY, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readTopic, TestDatabase,
+  createTestDatabase, deleteTopics, envelopeOf, generateEvents, GeneratedEvent, kafkaClient, metricSum, produce, readTopic, TestDatabase,
   waitForStored, workerEnv, workerPorts, WorkerPorts,
 } from '../support/pipeline-harness';
+import { runCli } from './cli-harness';
 
 const dir = mkdtempSync(join(tmpdir(), 'wk-rules-'));
 const ruleFile = (name: string, text: string) => {
@@ -70,6 +71,132 @@ describe('pipeline: poison messages and rules', () => {
     const metrics = await (await fetch(ports.metricsUrl)).text();
     expect(metricSum(metrics, 'usage_stats_worker_events_dropped_total', { reason: 'rule:drop-viewers' })).toBe(1);
     await waitFor(async () => metricSum(await (await fetch(ports.metricsUrl)).text(), 'usage_stats_worker_events_dead_lettered_total', { reason: 'invalid_json' }) === 1, 10_000);
+  });
+});
+
+/** The issue's poison: panel events with a lone UTF-16 surrogate in `variables` (PostgreSQL's jsonb refuses them). */
+function poisonBatch(n: number, seed: string): GeneratedEvent[] {
+  return generateEvents(n * 3, seed).events.filter((e) => e.kind === 'analytics').slice(0, n).map((e) => {
+    e.payload.variables = [{ name: 'region', values: [`eu-\ud800-${e.clientId}`] }];
+    return e;
+  });
+}
+
+const oneNormal = (seed: string) => envelopeOf(generateEvents(1, seed).events[0]);
+const isStored = async (db: TestDatabase, id: string) =>
+  (await db.pool.query('SELECT 1 FROM usage_reports WHERE event_id = $1', [id])).rowCount === 1;
+
+interface Waiting { partition: number; reason: string; message: string; attempts: number }
+const waitingOf = async (readyUrl: string): Promise<Waiting[]> => {
+  const body = (await (await fetch(readyUrl)).json()) as { processes: Array<{ stores: Array<{ waiting?: Waiting[] }> }> };
+  return body.processes.flatMap((p) => p.stores.flatMap((s) => s.waiting ?? []));
+};
+
+/** Messages no envelope decoder can read (a foreign producer on the topic): the guard's case. */
+const garbage = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `g${i}`, value: Buffer.from(`{"not json ${i}`) }));
+
+async function workerFixture(prefix: string) {
+  const kafka = kafkaClient();
+  const topic = randomName(prefix);
+  const group = randomName(`${prefix}-group`);
+  const [db, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
+  const env = workerEnv({ topic, database: db.name, ports, group }, { KAFKA_TOPIC_PARTITIONS: '2' });
+  const worker = await startApp('worker', env, ports.readyUrl, 60_000);
+  return {
+    kafka, topic, group: `${group}-postgres`, db, ports, env,
+    metrics: async () => (await fetch(ports.metricsUrl)).text(),
+    async stop() {
+      await worker.stop();
+      await db.drop();
+      await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+    },
+  };
+}
+type WorkerFixture = Awaited<ReturnType<typeof workerFixture>>;
+
+describe('pipeline: a poison batch the store refuses (lone surrogates, already in Kafka)', () => {
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-surrogate')));
+  afterAll(() => w?.stop());
+
+  it('dead-letters its rows with the store\'s reason at once, even on a fresh worker; a later report lands within seconds', async () => {
+    const poison = poisonBatch(20, 'burst').map((e) => envelopeOf(e));
+    const normal = oneNormal('after-burst');
+    const sentAt = Date.now();
+    await produce(w.kafka, w.topic, poison, 500, 0);
+    await produce(w.kafka, w.topic, [normal], 500, 0);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the report sent after the poison batch');
+    const took = Date.now() - sentAt;
+    console.log(`report after a 20-event poison batch stored ${took} ms after the batch was sent`);
+    expect(took).toBeLessThan(10_000);
+
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(new Set(letters.map((l) => l.headers['dlq-event-id']))).toEqual(new Set(poison.map((e) => e.id)));
+    for (const l of letters) {
+      expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write', 'dlq-source-partition': '0' });
+      expect(l.headers['dlq-detail']).toMatch(/^refused by postgres: invalid input syntax for type json/);
+    }
+    const metrics = await w.metrics();
+    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { stage: 'write', reason: 'store_rejected' })).toBe(20);
+    expect(metricSum(metrics, 'usage_stats_worker_batch_retries_total')).toBe(0);
+  });
+});
+
+describe('pipeline: the mass dead-letter guard (a fresh worker meets mostly undecodable messages)', () => {
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-guard')));
+  afterAll(() => w?.stop());
+
+  it('holds the batch, says so in /ready, metrics and status, and lets it go on `dlq release`', async () => {
+    await produce(w.kafka, w.topic, garbage(20), 500, 0);
+    const [held] = await waitFor(async () => {
+      const waiting = await waitingOf(w.ports.readyUrl);
+      return waiting.length > 0 && waiting[0].reason === 'suspicious_batch' ? waiting : undefined;
+    }, 30_000, 200, 'partition 0 held by the guard');
+    expect(held).toMatchObject({ partition: 0, reason: 'suspicious_batch' });
+    expect(held.message).toContain(`usage-stats dlq release --group ${w.group} --partition 0`);
+    expect(metricSum(await w.metrics(), 'usage_stats_worker_partition_waiting', { reason: 'suspicious_batch', partition: '0' })).toBe(1);
+    const status = await runCli(['status'], w.env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`${w.group} partition 0: 20 of 20 messages at offset 0 would be dead-lettered`);
+
+    const release = await runCli(['dlq', 'release', '--group', w.group, '--partition', '0'], w.env);
+    const releasedAt = Date.now();
+    expect(release.code).toBe(0);
+    expect(release.stdout).toContain(`released ${w.topic} partition 0 of ${w.group} (batch at offset 0: 20 of 20 to dead-letter)`);
+    await waitFor(async () => metricSum(await w.metrics(), 'usage_stats_worker_events_dead_lettered_total') === 20,
+      10_000, 50, 'the held batch dead-lettered');
+    console.log(`held batch dead-lettered ${Date.now() - releasedAt} ms after the release command returned (retry max 2 s)`);
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(letters.every((l) => l.headers['dlq-reason'] === 'invalid_json' && l.headers['dlq-stage'] === 'decode')).toBe(true);
+
+    const normal = oneNormal('after-release');
+    const sentAt = Date.now();
+    await produce(w.kafka, w.topic, [normal], 500, 0);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the report sent after the release');
+    console.log(`report after the released batch stored ${Date.now() - sentAt} ms after it was sent`);
+    await waitFor(async () => (await waitingOf(w.ports.readyUrl)).length === 0, 10_000, 200, 'no partition waiting');
+    expect((await runCli(['dlq', 'release', '--group', w.group], w.env)).code).toBe(1);
+  });
+});
+
+describe('pipeline: a held partition does not hold the others', () => {
+  let w: WorkerFixture;
+  beforeAll(async () => (w = await workerFixture('wk-hostage')));
+  afterAll(() => w?.stop());
+
+  it('stores an event of partition 1 within seconds while partition 0 is held; the proven consumer then lets the poison go', async () => {
+    await produce(w.kafka, w.topic, garbage(20), 500, 0);
+    await waitFor(async () => (await waitingOf(w.ports.readyUrl)).some((x) => x.reason === 'suspicious_batch'), 30_000, 200, 'partition 0 held');
+    const normal = oneNormal('other-partition');
+    const sentAt = Date.now();
+    await produce(w.kafka, w.topic, [normal], 500, 1);
+    await waitFor(() => isStored(w.db, normal.id), 10_000, 50, 'the event on partition 1');
+    const took = Date.now() - sentAt;
+    console.log(`event on partition 1 stored ${took} ms after it was sent, partition 0 held`);
+    expect(took).toBeLessThan(10_000);
+    const letters = await readTopic(w.kafka, `${w.topic}-dlq`, 20, 30_000);
+    expect(letters.every((l) => l.headers['dlq-reason'] === 'invalid_json')).toBe(true);
   });
 });
 

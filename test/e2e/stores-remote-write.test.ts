@@ -1,5 +1,7 @@
-import { waitFor } from '../support/apps';
-import { metricSum } from '../support/pipeline-harness';
+import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
+import {
+  deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readTopic, workerEnv, workerPorts, WorkerPorts,
+} from '../support/pipeline-harness';
 import { Peer, startPrometheus } from '../support/peers';
 import { deadLetters, Pipeline, sendClientTraffic, startPipeline, Traffic, waitForCaughtUp } from '../support/store-e2e';
 
@@ -61,5 +63,65 @@ describe('e2e: STORAGE_TYPE=remote_write -> Prometheus', () => {
     const perWriter = await query(peer, 'sum by (writer) (grafana_analytics_sessions_total)');
     expect(perWriter.map((r) => Number(r.value[1]))).toEqual([traffic.sessions, traffic.sessions]);
     await waitFor(async () => (await deadLetters(pipeline)) === 0, 1000, 200, 'no dead letters');
+  });
+});
+
+/**
+ * Events already in Kafka whose samples Prometheus refuses (too old: 400 "out of bounds"),
+ * produced straight to the topic next to healthy ones.
+ */
+describe('e2e: remote_write -> Prometheus answering 400 for part of a batch', () => {
+  const kafka = kafkaClient();
+  const topic = randomName('st-rw400');
+  let peer: Peer;
+  let worker: RunningApp;
+  let ports: WorkerPorts;
+  const pushes = (n: number, seed: string) => generateEvents(n * 3, seed).events.filter((e) => e.kind === 'metrics').slice(0, n);
+  const samplesOf = async (job: string) => total(peer, `count_over_time(up{job="${job}"}[3h])`);
+
+  beforeAll(async () => {
+    [peer, ports] = await Promise.all([startPrometheus(), workerPorts()]);
+    worker = await startApp('worker', workerEnv({ topic, database: 'usage_stats', ports }, {
+      STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write`, KAFKA_TOPIC_PARTITIONS: '1',
+    }), ports.readyUrl, 60_000);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await peer?.stop();
+    await deleteTopics(kafka, [topic, `${topic}-dlq`]);
+  });
+
+  it('writes the rest, dead-letters the refused events with Prometheus\' answer, and the partition moves on', async () => {
+    const now = Date.now();
+    const [warm] = pushes(1, 'warm');
+    warm.payload.job = 'warm';
+    await produce(kafka, topic, [envelopeOf(warm, now)]);
+    await waitFor(async () => (await samplesOf('warm')) === 2, 30_000, 200, 'the first push in Prometheus');
+
+    // 6 pushes of one batch: 2 stamped 2 h ago (outside Prometheus' head), 4 fresh.
+    const batch = pushes(6, 'mixed');
+    batch.forEach((e, i) => (e.payload.job = i % 3 === 1 ? 'late' : 'fresh'));
+    const envelopes = batch.map((e, i) => envelopeOf(e, i % 3 === 1 ? now - 2 * 3_600_000 : now + i));
+    const [after] = pushes(1, 'after');
+    after.payload.job = 'after';
+    const sentAt = Date.now();
+    await produce(kafka, topic, [...envelopes, envelopeOf(after, now + 100)]);
+    await waitFor(async () => (await samplesOf('after')) === 2, 15_000, 100, 'the push sent after the refused batch');
+    const took = Date.now() - sentAt;
+    console.log(`push after a batch with refused samples written ${took} ms after the batch was sent`);
+    expect(took).toBeLessThan(15_000);
+    expect(await samplesOf('fresh')).toBe(8);
+    expect(await samplesOf('late')).toBe(0);
+
+    const letters = await readTopic(kafka, `${topic}-dlq`, 2, 30_000);
+    const late = envelopes.filter((_, i) => i % 3 === 1).map((e) => e.id).sort();
+    expect(letters.map((l) => l.headers['dlq-event-id']).sort()).toEqual(late);
+    for (const l of letters) {
+      expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write' });
+      expect(l.headers['dlq-detail']).toMatch(/^remote write receiver at 127\.0\.0\.1:\d+ refused the series \(HTTP 400\): .*out of bounds/);
+    }
+    const metrics = await (await fetch(ports.metricsUrl)).text();
+    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { store: 'remote_write', reason: 'store_rejected' })).toBe(2);
+    expect(metricSum(metrics, 'usage_stats_worker_batch_retries_total', { store: 'remote_write' })).toBe(0);
   });
 });

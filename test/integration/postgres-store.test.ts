@@ -8,6 +8,7 @@ import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-event
 import { createTestDatabase, TestDatabase } from '../support/pipeline-harness';
 import { getFreePort } from '../support/apps';
 import { sharedStack } from '../support/services';
+import { ReplaceCountingStore } from '../../apps/cli/src/replay/replace-counting.store';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'postgres-store-test' });
 const pgConfig = (overrides: Record<string, string>): PostgresConfig => loadConfig({
@@ -102,6 +103,22 @@ describe('PostgresStore (real PostgreSQL)', () => {
     expect(users.rows[0].n).toBe('2');
     const samples = await db.pool.query('SELECT labels, value FROM metric_samples WHERE event_id = $1', [push.id]);
     expect(samples.rows).toEqual([{ labels: { b: '2' }, value: 5 }]);
+  });
+
+  it('a replay in replace mode deletes a push\'s stale samples even when every event of the chunk inserted a new one', async () => {
+    const push = (job: string, peer: string, id?: string): ProcessedEvent => {
+      const e = metricsEvent(job, [{ name: 'up', type: 'gauge', samples: [{ labels: { peer }, value: 1 }, { labels: { peer: 'fixed' }, value: 2 }] }]);
+      return id ? { ...e, id } : e;
+    };
+    const [a, b] = [push('replay-a', '[ip]'), push('replay-b', '[ip]')];
+    expect(a.id).not.toBe(b.id);
+    await store.writeBatch([a, b]);
+    // Today's rules map the label to another value: both pushes get a new sample id, none is a duplicate.
+    const counting = new ReplaceCountingStore(store);
+    const result = await counting.writeBatch([push('replay-a', '[ip:1749139c]', a.id), push('replay-b', '[ip:d256dc7c]', b.id)], { mode: 'replace' });
+    expect(result).toMatchObject({ written: 2, rejected: [] });
+    const rows = await db.pool.query('SELECT event_id, labels->>\'peer\' AS peer FROM metric_samples WHERE event_id = ANY($1) ORDER BY 1, 2', [[a.id, b.id]]);
+    expect(rows.rows.map((r) => [r.event_id === a.id ? 'a' : 'b', r.peer]).sort()).toEqual([['a', '[ip:1749139c]'], ['a', 'fixed'], ['b', '[ip:d256dc7c]'], ['b', 'fixed']]);
   });
 
   it('isolates rows PostgreSQL refuses and writes the rest of the batch', async () => {

@@ -7,7 +7,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '@app/config';
-import { PermanentStoreError, ProcessedEvent, RemoteWriteStore, RetriableStoreError } from '@app/storage';
+import { ProcessedEvent, RemoteWriteStore, RetriableStoreError } from '@app/storage';
 import { decodeWriteRequest, Series } from '@app/storage/remote-write.proto';
 import { baseEnv, getFreePort, waitFor } from '../support/apps';
 import { Peer, startPrometheus, startVictoriaMetrics } from '../support/peers';
@@ -124,11 +124,13 @@ describe.each([
   });
 
   if (!isVm) {
-    it('dead-letters a batch Prometheus refuses (out-of-order sample) with its answer', async () => {
+    it('writes the rest of a batch Prometheus answers 400 (too-old sample) and rejects only the event behind it', async () => {
       const late = metricsEvent('node', [{ name: 'requests_total', type: 'counter', samples: [{ labels: { path: '/a' }, value: 6 }] }], { receivedAt: Date.now() - 3_600_000, grouping: { instance: 'n1' } });
-      const err = await store.writeBatch([late]).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PermanentStoreError);
-      expect((err as Error).message).toMatch(/HTTP 400.*out of (order|bounds)/);
+      const fresh = usageEvent({ instance: 'inst-after-late', receivedAt: Date.now() });
+      const result = await store.writeBatch([late, fresh]);
+      expect(result).toMatchObject({ written: 1, duplicates: 0, rejected: [{ eventId: late.id }] });
+      expect(result.rejected[0].reason).toMatch(/HTTP 400.*out of (order|bounds)/);
+      expect(await waitFor(() => scalar(peer, 'grafana_usage_stats_dashboards_count{instance="inst-after-late"}'), 15_000, 200, 'fresh report')).toBe(7);
     });
   }
 });
@@ -139,7 +141,7 @@ describe('remote write store on the wire (local HTTP server)', () => {
   let delayMs = 0;
   let inFlight = 0;
   let maxInFlight = 0;
-  let answer: () => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 204 });
+  let answer: (series: Series[]) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 204 });
   const seen: Array<{ headers: IncomingMessage['headers']; series: Series[] }> = [];
 
   beforeAll(async () => {
@@ -149,10 +151,11 @@ describe('remote write store on the wire (local HTTP server)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ headers: req.headers, series: decodeWriteRequest(Buffer.concat(chunks)) });
+        const series = decodeWriteRequest(Buffer.concat(chunks));
+        seen.push({ headers: req.headers, series });
         setTimeout(() => {
           inFlight--;
-          const a = answer();
+          const a = answer(series);
           res.writeHead(a.status, a.headers).end(a.body ?? '');
         }, delayMs);
       });
@@ -210,10 +213,23 @@ describe('remote write store on the wire (local HTTP server)', () => {
     expect((err as RetriableStoreError).retryAfterMs).toBe(ms);
   });
 
-  it('other 4xx: a permanent failure carrying the body; 401 holds the batch instead', async () => {
-    answer = () => ({ status: 400, body: 'label name "x" is invalid' });
-    const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url }));
-    await expect(store.writeBatch([usageEvent()])).rejects.toThrow(new PermanentStoreError(`remote write receiver at ${new URL(url).host} refused the batch (HTTP 400): label name "x" is invalid`));
+  it('other 4xx: the refused series are isolated by halving and their events rejected with the answer; 401 holds the batch', async () => {
+    // Like Prometheus with an out-of-order sample: 400 for any request holding a refused series.
+    answer = (series) => (series.some((s) => s.labels.some((l) => l.value === 'refuse'))
+      ? { status: 400, body: 'out of order sample' } : { status: 204 });
+    const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url, REMOTE_WRITE_SERIES_LIMIT: '8' }));
+    const pushes = Array.from({ length: 6 }, (_, i) => metricsEvent(`job${i}`, [{ name: 'g', type: 'gauge', samples: [
+      { labels: { a: 'x' }, value: i }, { labels: { a: i === 1 || i === 4 ? 'refuse' : 'y' }, value: i },
+    ] }]));
+    const result = await store.writeBatch([usageEvent(), ...pushes]);
+    expect(result.written).toBe(5);
+    expect(result.rejected.map((r) => r.eventId).sort()).toEqual([pushes[1].id, pushes[4].id].sort());
+    expect(result.rejected[0].reason).toBe(`remote write receiver at ${new URL(url).host} refused the series (HTTP 400): out of order sample`);
+    const accepted = seen.filter((s) => !s.series.some((x) => x.labels.some((l) => l.value === 'refuse')));
+    const writtenJobs = new Set(accepted.flatMap((s) => s.series.flatMap((x) => x.labels.filter((l) => l.name === 'job').map((l) => l.value))));
+    expect([...writtenJobs].sort()).toEqual(['job0', 'job1', 'job2', 'job3', 'job4', 'job5']);
+    // 2 chunks; the refused one is halved down to its 2 refused series: bounded by k·log2(n).
+    expect(seen.length).toBeLessThanOrEqual(2 + 2 * 2 * Math.ceil(Math.log2(8)));
     answer = () => ({ status: 401, body: 'unauthorized' });
     await expect(store.writeBatch([usageEvent()])).rejects.toBeInstanceOf(RetriableStoreError);
   });

@@ -86,4 +86,45 @@ describe('BatchConsumer (real Kafka)', () => {
     expect(redelivered).toEqual(['a', 'b', 'c']);
     await second.stop();
   });
+
+  it('keeps consuming the other partitions while one partition\'s batch keeps failing', async () => {
+    const two = randomName('wk-consumer2');
+    await createTopics(kafka, [{ topic: two, partitions: 2 }]);
+    const producer = kafka.producer();
+    await producer.connect();
+    const group = randomName('g');
+    const done = new Map<string, number>();
+    let poisonAttempts = 0;
+    let assignments = 0;
+    const consumer = new BatchConsumer(kafka, { ...options(group), topic: two, partitionsConcurrency: 1, retryMaxMs: 2000 }, async (ms) => {
+      if (ms[0].partition === 0) {
+        poisonAttempts++;
+        throw new Error('refused forever');
+      }
+      for (const m of ms) done.set(String(m.value), Date.now());
+      return [{ topic: two, partition: ms[0].partition, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
+    }, logger, { onAssignment: () => assignments++ });
+    try {
+      await producer.send({ topic: two, acks: -1, messages: [{ partition: 0, value: 'poison' }] });
+      await consumer.start();
+      await waitFor(() => poisonAttempts >= 3, 20_000, 50, 'poison batch retried');
+      const sentAt = Date.now();
+      await producer.send({ topic: two, acks: -1, messages: [{ partition: 1, value: 'normal' }] });
+      await waitFor(() => done.has('normal'), 5_000, 20, 'the other partition\'s event');
+      console.log(`other partition's event handled ${done.get('normal')! - sentAt} ms after it was sent`);
+      expect(done.get('normal')! - sentAt).toBeLessThan(5_000);
+      expect((await committed(kafka, group, two))[0]).toBe('-1');
+      const before = poisonAttempts;
+      await waitFor(() => poisonAttempts > before, 10_000, 50, 'poison batch still retried');
+      // Paused, the partition still heartbeats through kafkajs' fetch loop: past the session
+      // timeout (6 s) the member keeps its assignment, no rebalance.
+      await waitFor(() => Date.now() - sentAt > 7_000, 10_000, 200, 'longer than the session timeout');
+      expect(assignments).toBe(1);
+      expect(poisonAttempts).toBeGreaterThan(before + 3);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await deleteTopics(kafka, [two]);
+    }
+  });
 });

@@ -138,15 +138,15 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
   await admin.disconnect();
 }
 
-/** Produces envelopes (keyed like the API does) and raw messages, in chunks, with acks=all. */
-export async function produce(kafka: Kafka, topic: string, items: Array<Envelope | RawMessage>, chunk = 500): Promise<void> {
+/** Produces envelopes (keyed like the API does) and raw messages, in chunks, with acks=all; to one partition if given. */
+export async function produce(kafka: Kafka, topic: string, items: Array<Envelope | RawMessage>, chunk = 500, partition?: number): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     for (let i = 0; i < items.length; i += chunk) {
       const messages = items.slice(i, i + chunk).map((item) => ('v' in item && 'kind' in item
         ? { key: item.id, value: encodeEnvelope(item), headers: { [HEADERS.kind]: item.kind, [HEADERS.eventId]: item.id } }
-        : { key: item.key ?? null, value: item.value, headers: item.headers }));
+        : { key: item.key ?? null, value: item.value, headers: item.headers })).map((m) => ({ ...m, partition }));
       await producer.send({ topic, acks: -1, messages });
     }
   } finally {

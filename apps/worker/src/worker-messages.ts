@@ -8,6 +8,17 @@ export interface StoreStatus {
   storeDetail?: string;
   /** Events this process wrote to the store since it started. */
   written: number;
+  /** Partitions whose batch failed and waits for its retry, and why. */
+  waiting: PartitionWait[];
+}
+
+export interface PartitionWait {
+  partition: number;
+  /** store_unavailable (outage, retried by itself), suspicious_batch (held by the guard), or another error's name. */
+  reason: string;
+  message: string;
+  attempts: number;
+  since: string;
 }
 
 export interface ChildStatus {

@@ -45,7 +45,19 @@ describe('scrubText', () => {
 
   it.each(['at 10:30:00 daily', 'Grafana 10.4.1', 'std::vector', 'rate 1.5e+06', 'New Dashboard 1234'])('keeps %s', (text) => {
     expect(scrubText(text)).toBe(text);
+    expect(scrubText(text, KEY)).toBe(text);
   });
+
+  // Known answers: HMAC-SHA256 with KEY of "<kind>:<normalized value>", first 8 hex (computed with openssl).
+  it.each([
+    ['{peer="10.0.0.1"}', '{peer="[ip:1749139c]"}'],
+    ['{peer="10.0.0.2"}', '{peer="[ip:d256dc7c]"}'],
+    ['Ops of alice@example.com', 'Ops of [email:e9fb6a76]'],
+    ['Ops of Alice@Example.COM', 'Ops of [email:e9fb6a76]'],
+    ['db 10.1.2.3 and 192.168.0.1:5432', 'db [ip:318fe487] and [ip:f22b38b0]:5432'],
+    ['v6 2001:db8::1 here', 'v6 [ip:3fdf89ec] here'],
+    ['full 2001:0db8:0000:0000:0000:ff00:0042:8329', 'full [ip:e2e63350]'],
+  ])('with the key, %s keeps distinct values distinct: %s', (input, output) => expect(scrubText(input, KEY)).toBe(output));
 });
 
 describe('field paths', () => {
@@ -79,7 +91,7 @@ describe('Anonymizer with the default field lists', () => {
     expect(user.id).toBe('707db812ff6c540849b7ec7f00a6cc6e');
     expect(user.orgRole).toBe('Admin');
     expect((payload.host as Record<string, unknown>).hostname).toBe('aea9a0d91d4b5e4ae325314d662fa446');
-    expect((payload.dashboard as Record<string, unknown>).name).toBe('Team of [email] on [ip]');
+    expect((payload.dashboard as Record<string, unknown>).name).toBe('Team of [email:936c8fe2] on [ip:40f6eb79]');
     expect(panel.user.login).toBe('admin');
   });
 
@@ -88,7 +100,7 @@ describe('Anonymizer with the default field lists', () => {
     report.metrics['stats.note'] = 'contact ops@example.org';
     const { payload } = anonymizer.anonymize('usage_report', report, { route: '/r' });
     expect(payload.usageStatsId).toBe('b3e7b5185dd04e7e04f9c1339f25a92d');
-    expect((payload.metrics as Record<string, unknown>)['stats.note']).toBe('contact [email]');
+    expect((payload.metrics as Record<string, unknown>)['stats.note']).toBe('contact [email:8ac5a357]');
     expect((payload.metrics as Record<string, unknown>)['stats.dashboards.count']).toBe(7);
   });
 
@@ -128,12 +140,19 @@ describe('Anonymizer with the default field lists', () => {
     expect(Object.keys(rotated.hashUnderEveryKey('host-a'))).toHaveLength(2);
   });
 
+  it('keeps two series that differ only by a scrubbed address distinct', () => {
+    const push = (peer: string) => ({ op: 'put', job: 'j', grouping: {}, families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { peer }, value: 1 }] }] });
+    const labelsOf = (p: Record<string, unknown>) => (p.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
+    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.1'), { route: '/m' }).payload)).toEqual({ peer: '[ip:1749139c]' });
+    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.2'), { route: '/m' }).payload)).toEqual({ peer: '[ip:d256dc7c]' });
+  });
+
   it('truncates then hashes the client address', () => {
     const a = anonymizer.anonymizeSource({ route: '/r', ip: '203.0.113.77', userAgent: 'curl from 10.0.0.1' });
     const b = anonymizer.anonymizeSource({ route: '/r', ip: '203.0.113.8' });
     expect(a.ip).toBe(b.ip);
     expect(a.ip).toBe('d07c32e952dd72a615eba0d2eb43d2fc');
-    expect(a.userAgent).toBe('curl from [ip]');
+    expect(a.userAgent).toBe('curl from [ip:1749139c]');
   });
 
   it('lets CONFIG_FILE replace one list of one kind', () => {

@@ -12,7 +12,8 @@ export interface Anonymized {
 
 /**
  * Pure PII rules for one configured key and field lists: remove direct identifiers, replace
- * identifiers by keyed pseudonyms, then scrub e-mails and IPs out of the remaining text.
+ * identifiers by keyed pseudonyms, then scrub e-mails and IPs out of the remaining text (each
+ * replaced by a placeholder with a short keyed pseudonym, so distinct values stay distinct).
  * Inputs are never mutated.
  */
 export class Anonymizer {
@@ -41,10 +42,13 @@ export class Anonymizer {
     for (const path of lists.hash) forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
     // Scrubbing the whole payload builds a new tree anyway: it doubles as the copy.
     const scrubAll = lists.scrub.includes('*');
-    const out = (scrubAll ? scrubDeep(payload) : structuredClone(payload)) as Record<string, unknown>;
+    const scrub = (v: unknown) => scrubDeep(v, this.key);
+    const out = (scrubAll ? scrub(payload) : structuredClone(payload)) as Record<string, unknown>;
     for (const path of lists.remove) removeFields(out, path);
-    for (const { path, value } of hashed) setExisting(out, scrubAll ? path.map(scrubText) : path, value);
-    if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, scrubDeep);
+    for (const { path, value } of hashed) {
+      setExisting(out, scrubAll ? path.map((p) => scrubText(p, this.key)) : path, value);
+    }
+    if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, scrub);
     return { payload: out, source: this.anonymizeSource(source) };
   }
 
@@ -52,7 +56,7 @@ export class Anonymizer {
   anonymizeSource(source: EnvelopeSource): EnvelopeSource {
     const out: EnvelopeSource = { ...source, keyId: this.keyId };
     if (source.ip !== undefined) out.ip = pseudonym(this.key, truncateIp(source.ip) ?? source.ip);
-    if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent);
+    if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent, this.key);
     return out;
   }
 

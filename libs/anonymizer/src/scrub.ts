@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { pseudonym } from './pseudonym';
 
 export const EMAIL_PLACEHOLDER = '[email]';
 export const IP_PLACEHOLDER = '[ip]';
@@ -13,22 +14,46 @@ const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2
 // Candidates only; each is confirmed by a real parser so times like 10:30:00 survive.
 const IPV6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g;
 
-/** Replaces e-mail addresses and IP addresses found anywhere in a free-text string. */
-export function scrubText(text: string): string {
+/**
+ * The placeholder of one scrubbed value. With the anonymization key it carries a keyed
+ * pseudonym of the value (`[ip:1f2e3d4c]`), so two distinct addresses stay distinct (two
+ * series `{peer="10.0.0.1"}` and `{peer="10.0.0.2"}` must not collapse into one) while the
+ * address itself cannot be recovered without the key. Values are normalized first, so one
+ * address spelled two ways (`Bob@Example.com`, `bob@example.com`) gets one pseudonym.
+ */
+function placeholder(kind: 'email' | 'ip', value: string, key?: string): string {
+  const bare = kind === 'email' ? EMAIL_PLACEHOLDER : IP_PLACEHOLDER;
+  if (!key) return bare;
+  return `${bare.slice(0, -1)}:${pseudonym(key, `${kind}:${normalized(kind, value)}`).slice(0, 8)}]`;
+}
+
+function normalized(kind: 'email' | 'ip', value: string): string {
+  if (kind === 'email') return value.toLowerCase();
+  return ipaddr.isValid(value) ? ipaddr.parse(value).toString() : value;
+}
+
+/**
+ * Replaces e-mail addresses and IP addresses found anywhere in a free-text string, by keyed
+ * placeholders when `key` is given (see placeholder()), else by `[email]` and `[ip]`.
+ */
+export function scrubText(text: string, key?: string): string {
   if (text.length < 3) return text;
-  let out = AT_SIGN.test(text) ? text.replace(EMAIL, EMAIL_PLACEHOLDER) : text;
-  if (out.includes('.')) out = out.replace(IPV4, IP_PLACEHOLDER);
-  if (out.includes(':')) out = out.replace(IPV6_CANDIDATE, (m) => (m.includes('::') || m.split(':').length === 8) && ipaddr.IPv6.isValid(m) ? IP_PLACEHOLDER : m);
+  let out = AT_SIGN.test(text) ? text.replace(EMAIL, (m) => placeholder('email', m, key)) : text;
+  if (out.includes('.')) out = out.replace(IPV4, (m) => placeholder('ip', m, key));
+  if (out.includes(':')) {
+    const isIpv6 = (m: string) => (m.includes('::') || m.split(':').length === 8) && ipaddr.IPv6.isValid(m);
+    out = out.replace(IPV6_CANDIDATE, (m) => (isIpv6(m) ? placeholder('ip', m, key) : m));
+  }
   return out;
 }
 
 /** Scrubs every string (keys included) inside a JSON-like value; returns a new value. */
-export function scrubDeep(value: unknown): unknown {
-  if (typeof value === 'string') return scrubText(value);
-  if (Array.isArray(value)) return value.map(scrubDeep);
+export function scrubDeep(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') return scrubText(value, key);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, key));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[scrubText(k)] = scrubDeep(v);
+    for (const [k, v] of Object.entries(value)) out[scrubText(k, key)] = scrubDeep(v, key);
     return out;
   }
   return value;

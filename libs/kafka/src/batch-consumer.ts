@@ -74,15 +74,18 @@ function toConsumed(topic: string, partition: number, m: KafkaMessage): Consumed
 /**
  * kafkajs `eachBatch` behind a small interface (Nest's one-message-at-a-time server does not
  * fit a batch-writing worker). Offsets are resolved and committed only with what the handler
- * returns. A failing batch waits in place (its partition pauses, nothing is committed) and is
- * retried with capped exponential backoff while heartbeats keep the membership; a rebalance or
- * stop() abandons it uncommitted, so it is redelivered.
+ * returns. A failing batch pauses its partition (nothing is committed; the other partitions go
+ * on) and is fetched again after a capped exponential backoff; a rebalance or stop() abandons
+ * it uncommitted, so it is redelivered.
  */
 export class BatchConsumer {
   private consumer?: Consumer;
   private readonly stopping = new AbortController();
   private isJoined = false;
   private assigned: number[] = [];
+  /** Failed attempts in a row per partition (the backoff's exponent); reset by a success. */
+  private readonly attempts = new Map<number, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -111,6 +114,7 @@ export class BatchConsumer {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.isJoined = true;
       this.assigned = [...(payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
+      for (const p of [...this.attempts.keys()]) if (!this.assigned.includes(p)) this.attempts.delete(p);
       this.hooks.onAssignment?.(this.assigned);
     });
     consumer.on(consumer.events.STOP, () => (this.isJoined = false));
@@ -137,6 +141,8 @@ export class BatchConsumer {
   /** Abandons in-flight batches without committing them, leaves the group, disconnects. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await this.consumer?.disconnect();
     this.isJoined = false;
   }
@@ -145,27 +151,45 @@ export class BatchConsumer {
     return this.stopping.signal.aborted || !p.isRunning() || p.isStale();
   }
 
+  /**
+   * One attempt per delivery. A failed batch never sleeps inside eachBatch: kafkajs fetches a
+   * broker's partitions together and waits for every batch of a fetch, so a batch waiting in
+   * place would hold the consumer's other partitions hostage. Instead the partition is paused
+   * and rewound to the batch's first offset, eachBatch returns, and a timer resumes it after
+   * the backoff: the batch is fetched again while the other partitions keep flowing.
+   */
   private async onBatch(p: EachBatchPayload): Promise<void> {
     const { topic, partition } = p.batch;
-    if (p.batch.messages.length === 0) return;
+    if (p.batch.messages.length === 0 || this.abandoned(p)) return;
     const messages = p.batch.messages.map((m) => toConsumed(topic, partition, m));
-    for (let attempt = 0; ; attempt++) {
-      if (this.abandoned(p)) return;
-      let commits: CommitOffset[];
-      try {
-        commits = await this.runHandler(messages, p);
-      } catch (error) {
-        if (error instanceof Abandoned) return;
-        const delayMs = retryDelay(error, attempt, this.options.retryInitialMs, this.options.retryMaxMs);
-        this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
-        await this.waitWithHeartbeats(delayMs, p);
-        continue;
-      }
-      if (this.abandoned(p)) return;
-      await this.commit(commits, p);
-      this.hooks.onBatchDone?.({ topic, partition, size: messages.length, lag: Number(p.batch.offsetLag()) });
+    let commits: CommitOffset[];
+    try {
+      commits = await this.runHandler(messages, p);
+    } catch (error) {
+      if (error instanceof Abandoned || this.abandoned(p)) return;
+      const attempt = this.attempts.get(partition) ?? 0;
+      this.attempts.set(partition, attempt + 1);
+      const delayMs = retryDelay(error, attempt, this.options.retryInitialMs, this.options.retryMaxMs);
+      this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
+      this.retryLater(topic, partition, messages[0].offset, delayMs);
       return;
     }
+    this.attempts.delete(partition);
+    if (this.abandoned(p)) return;
+    await this.commit(commits, p);
+    this.hooks.onBatchDone?.({ topic, partition, size: messages.length, lag: Number(p.batch.offsetLag()) });
+  }
+
+  /** Pauses the partition at `offset` (nothing committed) and resumes it after `delayMs`. */
+  private retryLater(topic: string, partition: number, offset: string, delayMs: number): void {
+    const consumer = this.consumer!;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping.signal.aborted) consumer.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   /** Runs the handler, heartbeating meanwhile; rejects with Abandoned as soon as stop() is called. */
@@ -184,19 +208,6 @@ export class BatchConsumer {
       clearInterval(beat);
       this.stopping.signal.removeEventListener('abort', onStop!);
       stopped.catch(() => undefined);
-    }
-  }
-
-  /** Sleeps in heartbeat-sized slices; a rebalance makes heartbeat() throw, which abandons the batch. */
-  private async waitWithHeartbeats(ms: number, p: EachBatchPayload): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until && !this.abandoned(p)) {
-      const slice = Math.min(this.options.heartbeatIntervalMs, until - Date.now());
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, slice);
-        this.stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-      if (!this.abandoned(p)) await p.heartbeat();
     }
   }
 

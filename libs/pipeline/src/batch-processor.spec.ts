@@ -6,7 +6,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchProcessor, SuspiciousBatchError } from './batch-processor';
+import type { GuardHolds, HeldPartition } from './guard-hold.repository';
 import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage } from './test-helpers';
+
+class MemoryHolds implements GuardHolds {
+  readonly held = new Map<string, HeldPartition>();
+  readonly releases = new Set<string>();
+  async hold(h: HeldPartition) {
+    this.held.set(`${h.group}/${h.topic}/${h.partition}`, h);
+  }
+  async isReleased(group: string, topic: string, partition: number) {
+    return this.releases.has(`${group}/${topic}/${partition}`);
+  }
+  async clear(group: string, topic: string, partition: number) {
+    this.held.delete(`${group}/${topic}/${partition}`);
+    this.releases.delete(`${group}/${topic}/${partition}`);
+  }
+}
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'spec' });
 
@@ -56,11 +72,61 @@ describe('BatchProcessor', () => {
     expect(store.rows.size).toBe(2);
   });
 
-  it('fails a batch that is mostly poison instead of dead-lettering it', async () => {
-    const { sink, processor } = setup();
+  it('holds a batch that is mostly poison before anything was stored, instead of dead-lettering it', async () => {
+    const holds = new MemoryHolds();
+    const { sink, processor } = setup({ guard: { maxRatio: 0.5, minBatch: 4, holds }, consumerGroup: 'g-postgres' });
     const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(10)];
     await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
+    await expect(processor.process(batch)).rejects.toThrow('usage-stats dlq release --group g-postgres --partition 0');
     expect(sink.letters).toHaveLength(0);
+    expect([...holds.held.values()]).toMatchObject([{ group: 'g-postgres', topic: 't', partition: 0, size: 4, letters: 3 }]);
+  });
+
+  it('lets a held batch through once an operator released its partition, and clears the hold', async () => {
+    const holds = new MemoryHolds();
+    const { store, sink, processor } = setup({ guard: { maxRatio: 0.5, minBatch: 4, holds }, consumerGroup: 'g-postgres' });
+    const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(15)];
+    await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
+    holds.releases.add('g-postgres/t/0');
+    const out = await processor.process(batch);
+    expect(out.counts).toMatchObject({ consumed: 4, written: 1, deadLettered: 3 });
+    expect(sink.letters.map((l) => l.reason)).toEqual(['empty_message', 'empty_message', 'empty_message']);
+    expect(store.rows.size).toBe(1);
+    expect(holds.held.size).toBe(0);
+    expect(holds.releases.size).toBe(0);
+  });
+
+  it('keeps a release until the released batch is done (the dead-letter topic failing once in between)', async () => {
+    const holds = new MemoryHolds();
+    const { sink, processor } = setup({ guard: { maxRatio: 0.5, minBatch: 4, holds }, consumerGroup: 'g-postgres' });
+    const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(18)];
+    await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
+    holds.releases.add('g-postgres/t/0');
+    const publish = sink.publish.bind(sink);
+    sink.publish = async () => {
+      sink.publish = publish;
+      throw new Error('dead-letter topic unavailable');
+    };
+    await expect(processor.process(batch)).rejects.toThrow('dead-letter topic unavailable');
+    expect(holds.releases.size).toBe(1);
+    await expect(processor.process(batch)).resolves.toMatchObject({ counts: { deadLettered: 3 } });
+    expect([holds.held.size, holds.releases.size]).toEqual([0, 0]);
+  });
+
+  it('never holds rows the store refuses, even most of a batch on a fresh consumer (record-level refusals)', async () => {
+    const { store, sink, processor } = setup();
+    for (const i of [20, 21, 22]) store.reject.add(panelEnvelope(i).id);
+    const out = await processor.process([panelMessage(20), panelMessage(21), panelMessage(22), panelMessage(23)]);
+    expect(out.counts).toMatchObject({ consumed: 4, written: 1, deadLettered: 3 });
+    expect(sink.letters.map((l) => [l.stage, l.reason])).toEqual([['write', 'store_rejected'], ['write', 'store_rejected'], ['write', 'store_rejected']]);
+  });
+
+  it('dead-letters a mostly poison batch once the consumer has stored an event (data, not deployment, at fault)', async () => {
+    const { sink, processor } = setup();
+    await processor.process([panelMessage(16)]);
+    const out = await processor.process([messageOf(null), messageOf(null), messageOf(null), panelMessage(17)]);
+    expect(out.counts).toMatchObject({ consumed: 4, written: 1, deadLettered: 3 });
+    expect(sink.letters).toHaveLength(3);
   });
 
   it('throws on a store outage without dead-lettering or marking anything', async () => {

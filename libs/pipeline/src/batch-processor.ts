@@ -5,6 +5,7 @@ import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
 import type { DeadLetter, DeadLetterSink, PipelineStage } from './dead-letter';
+import type { GuardHolds } from './guard-hold.repository';
 import { decodeStep } from './decode.step';
 import { DedupeIndex, DedupeStep } from './dedupe.step';
 import { CommitOffset, nextOffsets, PipelineMessage } from './pipeline-message';
@@ -22,8 +23,12 @@ export interface BatchProcessorOptions {
   /** Absent to skip the Redis window (a replay in replace mode must rewrite what is stored). */
   dedupe?: DedupeIndex;
   mode?: WriteOptions['mode'];
-  /** Fail the batch rather than dead-letter more than maxRatio of it (when it has at least minBatch messages). */
-  guard?: { maxRatio: number; minBatch: number };
+  /**
+   * Hold the batch rather than dead-letter more than maxRatio of it in decode, rules or
+   * anonymize (when it has at least minBatch messages), until an operator releases it through
+   * `holds`. Armed only until this processor has stored its first event: see guard().
+   */
+  guard?: { maxRatio: number; minBatch: number; holds?: GuardHolds };
   consumerGroup?: string;
   metrics?: PipelineMetrics;
 }
@@ -64,6 +69,10 @@ export class BatchProcessor {
   private readonly rules: ReturnType<typeof rulesStep>;
   private readonly anonymize: ReturnType<typeof anonymizeStep>;
   private readonly label: string;
+  /** Set once a batch stored an event: the deployment (rules, anonymizer, store schema) works. */
+  private proven = false;
+  /** First refusal time of each held partition, for the hold record. */
+  private readonly heldSince = new Map<string, number>();
 
   constructor(private readonly o: BatchProcessorOptions) {
     this.dedupe = new DedupeStep(o.dedupe, o.logger);
@@ -78,7 +87,7 @@ export class BatchProcessor {
     const prepared = this.prepare(messages);
     const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
-    this.guard(messages.length, prepared.letters.length);
+    await this.guard(messages, prepared.letters.length);
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
@@ -88,11 +97,12 @@ export class BatchProcessor {
       message: byId.get(eventId)!, stage: 'write', reason: 'store_rejected', detail, eventId, consumerGroup: this.o.consumerGroup,
     }));
     const letters = [...prepared.letters, ...rejected];
-    this.guard(messages.length, letters.length);
 
     await this.o.deadLetters.publish(letters);
     const stored = fresh.filter((e) => !written.rejected.has(e.id));
     await this.dedupe.mark(stored.map((e) => e.id));
+    if (stored.length > 0) this.proven = true;
+    await this.unhold(messages);
 
     this.record(prepared, stored, duplicates, written.written, written.duplicates, letters);
     return {
@@ -125,10 +135,43 @@ export class BatchProcessor {
     return out;
   }
 
-  private guard(size: number, letters: number): void {
+  /**
+   * The mass dead-letter guard, on the pipeline's own refusals (decode, rules, anonymize): that
+   * many in one batch, before this consumer has stored anything, more likely means a broken
+   * deployment (a rule that throws on everything, a foreign producer on the topic) than bad data,
+   * so the batch is held (thrown before the write, retried with backoff, its partition paused)
+   * until the deployment is fixed or an operator releases it with `usage-stats dlq release`.
+   * Once the consumer has stored an event the deployment is proven to work and refusals are the
+   * data's fault: they are dead-lettered, so a hostile burst cannot stall a partition. Rows the
+   * store refuses are never held: the store judged each record (a too-old sample for remote
+   * write, a value jsonb cannot hold), so they are isolated and dead-lettered like any record-level
+   * refusal. Dead letters can be replayed (`usage-stats dlq replay`), so nothing is lost.
+   */
+  private async guard(messages: PipelineMessage[], letters: number): Promise<void> {
     const g = this.o.guard;
-    if (!g || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
-    throw new SuspiciousBatchError(`${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%); failing the batch instead`);
+    const size = messages.length;
+    if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
+    const { topic, partition, offset } = messages[0];
+    const group = this.o.consumerGroup ?? '';
+    const key = `${topic}\u0000${partition}`;
+    const since = this.heldSince.get(key) ?? Date.now();
+    // Remembered before the release check too: unhold() clears the release once the batch is done.
+    this.heldSince.set(key, since);
+    if (await g.holds?.isReleased(group, topic, partition)) {
+      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
+      return;
+    }
+    await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
+    const over = `${letters} of ${size} messages would be dead-lettered (over ${Math.round(g.maxRatio * 100)}%)`;
+    const release = `usage-stats dlq release --group ${group} --partition ${partition}`;
+    throw new SuspiciousBatchError(`${over}; holding the partition until the deployment is fixed or \`${release}\``);
+  }
+
+  private async unhold(messages: PipelineMessage[]): Promise<void> {
+    const first = messages[0];
+    const key = first && `${first.topic}\u0000${first.partition}`;
+    if (!key || !this.heldSince.delete(key)) return;
+    await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
   }
 
   private record(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, written: number, storeDups: number, letters: DeadLetter[]): void {

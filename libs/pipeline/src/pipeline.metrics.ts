@@ -13,6 +13,7 @@ export class PipelineMetrics {
   readonly batchSize: Histogram<'store'>;
   readonly writeSeconds: Histogram<'store'>;
   readonly lag: Gauge<'store' | 'topic' | 'partition'>;
+  readonly waiting: Gauge<'store' | 'partition' | 'reason'>;
 
   constructor(registry: Registry, prefix = 'usage_stats_worker_') {
     const registers = [registry];
@@ -30,6 +31,11 @@ export class PipelineMetrics {
     this.batchSize = new Histogram({ name: `${prefix}batch_size`, help: 'Messages per batch', labelNames: ['store'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers });
     this.writeSeconds = new Histogram({ name: `${prefix}store_write_seconds`, help: 'Store write latency per batch', labelNames: ['store'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     // Max, not sum, across processes: after a rebalance an old owner may still report a stale value.
+    this.waiting = new Gauge({
+      name: `${prefix}partition_waiting`,
+      help: '1 while a partition waits on a failed batch; reason: store_unavailable, suspicious_batch (held), other',
+      labelNames: ['store', 'partition', 'reason'], aggregator: 'max', registers,
+    });
     this.lag = new Gauge({ name: `${prefix}consumer_lag`, help: 'Messages behind the partition end after the last batch', labelNames: ['store', 'topic', 'partition'], aggregator: 'max', registers });
   }
 }

@@ -7,7 +7,8 @@ import { decodeStep } from './decode.step';
 import { DedupeStep } from './dedupe.step';
 import { nextOffsets } from './pipeline-message';
 import { rulesStep } from './rules.step';
-import { MemoryIndex, messageOf, panelEnvelope } from './test-helpers';
+import { MemoryIndex, MemoryStore, messageOf, panelEnvelope } from './test-helpers';
+import { writeStep } from './write.step';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'spec' });
 
@@ -68,5 +69,26 @@ describe('nextOffsets', () => {
   it('commits after the last message of each partition', () => {
     const ms = [{ ...messageOf(null, 0), offset: '5' }, { ...messageOf(null, 1), offset: '9' }, { ...messageOf(null, 0), offset: '7' }];
     expect(nextOffsets(ms)).toEqual([{ topic: 't', partition: 0, offset: '8' }, { topic: 't', partition: 1, offset: '10' }]);
+  });
+});
+
+describe('writeStep', () => {
+  const events = Array.from({ length: 16 }, (_, i) => ({ id: `e${i}`, kind: 'analytics' as const, receivedAt: 0, correlationId: 'c', source: { route: '/write' }, payload: {} }));
+
+  it('halves a batch the store refuses as a whole until the refused events are alone; the rest is written', async () => {
+    const store = new MemoryStore();
+    store.refuseWhole = new Set(['e3', 'e12']);
+    const out = await writeStep(store, events, 'insert');
+    expect(out.written).toBe(14);
+    expect([...out.rejected]).toEqual([['e3', 'store refused the event: HTTP 400: bad sample'], ['e12', 'store refused the event: HTTP 400: bad sample']]);
+    expect(store.rows.size).toBe(14);
+    // 1 + 2 refused events × 2 halves × log2(16) levels at most.
+    expect(store.calls).toBeLessThanOrEqual(1 + 2 * 2 * 4);
+  });
+
+  it('throws an outage through, dead-lettering nothing', async () => {
+    const store = new MemoryStore();
+    store.failNext = 1;
+    await expect(writeStep(store, events, 'insert')).rejects.toThrow('down');
   });
 });

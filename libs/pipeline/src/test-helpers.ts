@@ -1,5 +1,5 @@
 import { encodeEnvelope, Envelope, eventIdFor, HEADERS } from '@app/contracts';
-import type { ProcessedEvent, Store, WriteOptions, WriteResult } from '@app/storage';
+import { PermanentStoreError, ProcessedEvent, Store, WriteOptions, WriteResult } from '@app/storage';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import type { DedupeIndex } from './dedupe.step';
 import type { PipelineMessage } from './pipeline-message';
@@ -11,10 +11,15 @@ export class MemoryStore implements Store {
   failNext = 0;
   failWith: Error = new Error('down');
   reject = new Set<string>();
+  /** A batch holding one of these is refused as a whole (a store without per-row errors). */
+  refuseWhole = new Set<string>();
+  calls = 0;
   async connect() {}
   async close() {}
   async health() { return { ok: true }; }
   async writeBatch(events: ProcessedEvent[], options?: WriteOptions): Promise<WriteResult> {
+    this.calls++;
+    if (events.some((e) => this.refuseWhole.has(e.id))) throw new PermanentStoreError('HTTP 400: bad sample');
     if (this.failNext > 0) {
       this.failNext--;
       throw this.failWith;

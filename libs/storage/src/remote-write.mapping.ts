@@ -40,13 +40,21 @@ export function normalizeLabels(name: string, labels: Record<string, string | un
  * in time order and one sample per timestamp, because receivers refuse out-of-order and
  * conflicting samples (Prometheus rejects the whole request for one).
  */
-export class SeriesSet {
-  private readonly series = new Map<string, { labels: Series['labels']; samples: Map<number, number> }>();
+interface SeriesEntry {
+  labels: Series['labels'];
+  samples: Map<number, number>;
+  events: Set<string>;
+}
 
-  add(labels: Series['labels'], value: number, timestamp: number): void {
+export class SeriesSet {
+  private readonly series = new Map<string, SeriesEntry>();
+
+  /** `eventId`: the event the sample came from, so a series the receiver refuses can be traced back. */
+  add(labels: Series['labels'], value: number, timestamp: number, eventId?: string): void {
     const key = labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0001');
-    const entry = this.series.get(key) ?? { labels, samples: new Map<number, number>() };
+    const entry = this.series.get(key) ?? { labels, samples: new Map<number, number>(), events: new Set<string>() };
     entry.samples.set(timestamp, value);
+    if (eventId !== undefined) entry.events.add(eventId);
     this.series.set(key, entry);
   }
 
@@ -55,9 +63,17 @@ export class SeriesSet {
   }
 
   list(): Series[] {
+    return this.entries().map((e) => e.series);
+  }
+
+  /** Each series with the ids of the events that contributed samples to it. */
+  entries(): Array<{ series: Series; events: string[] }> {
     return [...this.series.values()].map((s) => ({
-      labels: s.labels,
-      samples: [...s.samples].sort(([a], [b]) => a - b).map(([timestamp, value]) => ({ value, timestamp })),
+      series: {
+        labels: s.labels,
+        samples: [...s.samples].sort(([a], [b]) => a - b).map(([timestamp, value]) => ({ value, timestamp })),
+      },
+      events: [...s.events],
     }));
   }
 }
@@ -69,13 +85,17 @@ export function addUsageSeries(set: SeriesSet, event: ProcessedEvent): void {
     instance: v.instance, version: v.normalizedVersion, edition: v.edition, os: v.os, arch: v.arch,
     packaging: v.packaging,
   };
-  for (const [metric, value] of v.numericMetrics) set.add(normalizeLabels(usageMetricName(metric), labels), value, event.receivedAt);
+  for (const [metric, value] of v.numericMetrics) {
+    set.add(normalizeLabels(usageMetricName(metric), labels), value, event.receivedAt, event.id);
+  }
 }
 
 /** Pushed samples pass through (name, labels, value), stamped with the receive time. */
 export function addPushedSeries(set: SeriesSet, event: ProcessedEvent): void {
   const view = metricsView(event.payload);
   for (const family of view.families) {
-    for (const sample of family.samples) set.add(normalizeLabels(sample.name, pushedLabels(view, sample)), sample.value, event.receivedAt);
+    for (const sample of family.samples) {
+      set.add(normalizeLabels(sample.name, pushedLabels(view, sample)), sample.value, event.receivedAt, event.id);
+    }
   }
 }

@@ -89,8 +89,10 @@ export class PushGroupTracker {
     }
     return {
       addTo: (set) => {
-        for (const { sample, at } of gauges) set.add(normalizeLabels(sample.name, sample.labels), sample.value, at);
-        for (const { sample, at } of markers.values()) set.add(normalizeLabels(sample.name, sample.labels), STALE_NAN, at);
+        for (const { sample, at, eventId } of gauges) set.add(normalizeLabels(sample.name, sample.labels), sample.value, at, eventId);
+        for (const { sample, at, eventId } of markers.values()) {
+          set.add(normalizeLabels(sample.name, sample.labels), STALE_NAN, at, eventId);
+        }
       },
       commit: () => this.commit(next),
     };

@@ -7,7 +7,9 @@ import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mappi
 import { PushGroupMemory, PushGroupTracker } from './remote-write.push-groups';
 import { encodeWriteRequest, Series } from './remote-write.proto';
 import { requireSetting } from './required-setting';
-import { PermanentStoreError, ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
+import {
+  PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult,
+} from './store';
 
 /** The headers the remote write 1.0 spec requires (DESIGN.md). */
 const PROTOCOL_HEADERS = {
@@ -17,7 +19,19 @@ const PROTOCOL_HEADERS = {
   'user-agent': 'usage-stats-handler',
 };
 
-type ChunkOutcome = { ok: true } | { ok: false; error: RetriableStoreError | PermanentStoreError };
+/** One series to send: session counters carry a key, pushed and usage series the events behind them. */
+interface Item {
+  key?: string;
+  series: Series;
+  events: string[];
+}
+
+interface Refusal {
+  item: Item;
+  reason: string;
+}
+
+type ChunkOutcome = { ok: true; refused: Refusal[] } | { ok: false; error: RetriableStoreError };
 
 export interface RemoteWriteStoreOptions {
   /** The `writer` label of this process' session counters; unique per process by default. */
@@ -30,8 +44,14 @@ export interface RemoteWriteStoreOptions {
 /**
  * Prometheus remote write store: snappy-compressed protobuf WriteRequests of at most
  * REMOTE_WRITE_SERIES_LIMIT series, REMOTE_WRITE_CONCURRENCY at a time. 5xx/429, network
- * failures and 401/403/404 (settings, not data) are retried, Retry-After honoured; any other
- * 4xx means the receiver will never take this batch, so it is dead-lettered with its answer.
+ * failures and 401/403/404 (settings, not data) are retried, Retry-After honoured. Any other
+ * 4xx refuses records, not the store: Prometheus and Mimir answer 400 for out-of-order or
+ * too-old samples while writing the rest of the request. Prometheus' own remote-write client
+ * drops such a request and counts it; here the request is halved until the refused series are
+ * alone (re-sent samples are the same points, so the receiver takes them again harmlessly), and
+ * the events behind them are returned as rejected with the receiver's answer. A refused
+ * session-counter series belongs to no single event: it is dropped with a warning, as Prometheus
+ * does, and the next batch's cumulative total replaces it.
  */
 export class RemoteWriteStore implements Store {
   readonly type = 'remote_write' as const;
@@ -82,39 +102,72 @@ export class RemoteWriteStore implements Store {
     const groups = await this.pushGroups.prepare(events);
     groups.addTo(set);
     const counters = this.counters.prepare(events, this.now());
-    const all: Array<{ key?: string; series: Series }> = [...set.list().map((series) => ({ series })), ...counters.series];
-    const chunks: Array<typeof all> = [];
+    const all: Item[] = [...set.entries(), ...counters.series.map((c) => ({ ...c, events: [] }))];
+    const chunks: Item[][] = [];
     for (let i = 0; i < all.length; i += this.config.seriesLimit) chunks.push(all.slice(i, i + this.config.seriesLimit));
-    const outcomes = await this.sendAll(chunks.map((chunk) => chunk.map((c) => c.series)));
-    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? chunk.flatMap((c) => (c.key ? [c.key] : [])) : [])));
-    const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
-    // An outage wins over a refusal: after the retry only the refusal remains and is dead-lettered.
-    const retriable = failures.filter((e): e is RetriableStoreError => e instanceof RetriableStoreError);
+    const outcomes = await this.sendAll(chunks);
+    const refused = outcomes.flatMap((o) => (o.ok ? o.refused : []));
+    const refusedItems = new Set(refused.map((r) => r.item));
+    const reached = (chunk: Item[]) => chunk.filter((c) => c.key && !refusedItems.has(c)).map((c) => c.key!);
+    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? reached(chunk) : [])));
+    // An outage wins over a refusal: after the retry only the refusals remain.
+    const retriable = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
     if (retriable.length > 0) {
       const wait = Math.max(0, ...retriable.map((e) => e.retryAfterMs ?? 0));
       throw new RetriableStoreError(`${retriable.length}/${chunks.length} requests failed: ${retriable[0].message}`, wait || undefined);
     }
-    if (failures.length > 0) throw failures[0];
     counters.commit();
     await groups.commit();
-    return { written: events.length, duplicates: 0, rejected: [] };
+    const rejected = this.rejections(refused);
+    return { written: events.length - rejected.length, duplicates: 0, rejected };
+  }
+
+  /** The events behind refused series, each with the receiver's first reason; refused counters are logged. */
+  private rejections(refused: Refusal[]): RejectedEvent[] {
+    const byEvent = new Map<string, string>();
+    let counters = 0;
+    for (const { item, reason } of refused) {
+      if (item.events.length === 0) counters++;
+      for (const id of item.events) if (!byEvent.has(id)) byEvent.set(id, reason);
+    }
+    if (counters > 0) {
+      const why = 'receiver refused session-counter series; dropped (the next total replaces them)';
+      this.logger?.warn({ store: this.type, series: counters }, why);
+    }
+    return [...byEvent].map(([eventId, reason]) => ({ eventId, reason }));
   }
 
   /** Sends every chunk with at most `concurrency` requests in flight; never rejects. */
-  private async sendAll(chunks: Series[][]): Promise<ChunkOutcome[]> {
+  private async sendAll(chunks: Item[][]): Promise<ChunkOutcome[]> {
     const outcomes: ChunkOutcome[] = new Array(chunks.length);
     let next = 0;
     const lane = async () => {
       while (next < chunks.length) {
         const i = next++;
-        outcomes[i] = await this.post(chunks[i]).then(
-          () => ({ ok: true as const }),
-          (error: RetriableStoreError | PermanentStoreError) => ({ ok: false as const, error }),
+        outcomes[i] = await this.deliver(chunks[i]).then(
+          (refused) => ({ ok: true as const, refused }),
+          (error: RetriableStoreError) => ({ ok: false as const, error }),
         );
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, lane));
     return outcomes;
+  }
+
+  /**
+   * Sends the items; a refusal (PermanentStoreError) halves them until each refused series is
+   * alone, so k refused series of n cost about k·log2(n) extra requests. Outages reject.
+   */
+  private async deliver(items: Item[]): Promise<Refusal[]> {
+    try {
+      await this.post(items.map((i) => i.series));
+      return [];
+    } catch (err) {
+      if (!(err instanceof PermanentStoreError)) throw err;
+      if (items.length === 1) return [{ item: items[0], reason: err.message }];
+      const mid = Math.ceil(items.length / 2);
+      return [...(await this.deliver(items.slice(0, mid))), ...(await this.deliver(items.slice(mid)))];
+    }
   }
 
   private async post(series: Series[]): Promise<void> {
@@ -124,7 +177,7 @@ export class RemoteWriteStore implements Store {
     if (isRetriableStatus(res.status)) throw retriableResponse(this.what, res, body);
     // Wrong credentials or URL say nothing about the data: hold it until the setting is fixed.
     if (isConfigurationStatus(res.status)) throw new RetriableStoreError(`${this.what} refused the write (HTTP ${res.status}, check REMOTE_WRITE_* settings): ${body}`);
-    throw new PermanentStoreError(`${this.what} refused the batch (HTTP ${res.status}): ${body || res.statusText}`);
+    throw new PermanentStoreError(`${this.what} refused the series (HTTP ${res.status}): ${body || res.statusText}`);
   }
 
   /** An empty WriteRequest: proves the URL, the credentials and the receiver without writing data. */

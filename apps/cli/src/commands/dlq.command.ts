@@ -8,6 +8,7 @@ import { UsageError } from '../cli-errors';
 import { runAction } from '../cli-runner';
 import { statusOf } from '../dlq/dead-letter-view';
 import { groupLetters, renderGroups } from '../dlq/dlq-list';
+import { guardHolds, releaseHeld, renderRelease } from '../dlq/guard-release';
 import { DlqReplayService, DlqReplaySummary } from '../dlq/dlq-replay.service';
 import { readDeadLetter, readDeadLetters, readRecoveries } from '../dlq/dlq-reader';
 import { sealOf, withRawContent } from '../dlq/dlq-raw';
@@ -101,10 +102,38 @@ again becomes a new letter with header dlq-attempts + 1; at --max-attempts it is
     ));
 }
 
+function releaseCommand(): Command {
+  return new Command('release')
+    .description('release partitions held by the mass dead-letter guard: their batch is dead-lettered, work goes on')
+    .requiredOption('--group <group>', 'the group the worker logs and `status` show (usage-stats-worker-postgres)')
+    .option('--partition <n>', 'only this partition (default: every held partition of the group)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+The guard holds a batch when most of it would be dead-lettered before the consumer has stored
+anything (a broken rule or store schema is likelier than that much poison). Fix the deployment
+if that is the cause; release when the data really is bad. Needs the workers' Redis.`)
+    .action((o: { group: string; partition?: string; json?: boolean }) => runAction(
+      () => ({ group: o.group, partition: o.partition === undefined ? undefined : parsePartition(o.partition) }),
+      async (args, ctx) => {
+        const outcome = await releaseHeld(await guardHolds(ctx), args.group, args.partition);
+        process.stdout.write(`${o.json ? JSON.stringify(outcome) : renderRelease(outcome, args.partition)}\n`);
+        return outcome.released.length > 0 ? 0 : 1;
+      },
+    ));
+}
+
+function parsePartition(value: string): number {
+  if (!/^\d+$/.test(value.trim())) {
+    throw new UsageError(`--partition ${JSON.stringify(value)}: must be a partition number (0 or more)`);
+  }
+  return Number(value);
+}
+
 export function dlqCommand(): Command {
   return new Command('dlq')
     .description('inspect and recover dead-lettered events')
     .addCommand(listCommand())
     .addCommand(showCommand())
-    .addCommand(replayCommand());
+    .addCommand(replayCommand())
+    .addCommand(releaseCommand());
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runAction } from '../cli-runner';
 import { count, duration, isoTime, table } from '../output/format';
 import { GroupStatus, StatusReport, StatusService } from '../status/status.service';
+import { renderHeld } from '../dlq/guard-release';
 
 function groupRow(g: GroupStatus): string[] {
   if (g.role === 'replay') {
@@ -21,6 +22,9 @@ export function renderStatus(s: StatusReport, now = Date.now()): string {
     `events topic ${s.topic}: ${s.partitions} partitions, ${count(r.messages)} messages retained, retention ${retention}`,
     `oldest retained event: ${isoTime(r.oldestRetainedMs)}${ago(r.oldestRetainedMs)}; a replay can reach back to ${r.reachBackMs === undefined ? 'the oldest event' : `${isoTime(r.reachBackMs)}${ago(r.reachBackMs)}`}`,
     `dead letters: ${count(s.deadLetters)} (see \`usage-stats dlq list\`)`,
+    s.held === undefined
+      ? 'held by the dead-letter guard: unknown (Redis not reachable or off)'
+      : renderHeld(s.held, now),
     '',
     table(['group', 'role', 'state', 'lag (messages)', 'lag (time)', 'note'], s.groups.map(groupRow)),
   ].join('\n');

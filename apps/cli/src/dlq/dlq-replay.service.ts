@@ -58,7 +58,8 @@ export class DlqReplayService {
 
   constructor(private readonly ctx: CliContext, private readonly settings: PipelineSettings, private readonly signal: AbortSignal) {
     this.seal = sealOf(ctx.config.anonymizer.dlqEncryptionKeys);
-    this.producer = new DeadLetterProducer(ctx.kafka, ctx.config.kafka.deadLetterTopic);
+    const { deadLetterTopic, deadLetterMaxBytes } = ctx.config.kafka;
+    this.producer = new DeadLetterProducer(ctx.kafka, deadLetterTopic, deadLetterMaxBytes);
     this.sink = new RecordingSink(this.producer);
     this.recoveryLog = new RecoveryLogProducer(ctx.kafka, recoveryTopicOf(ctx.config.kafka.deadLetterTopic));
   }

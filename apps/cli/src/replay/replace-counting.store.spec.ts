@@ -30,4 +30,13 @@ describe('ReplaceCountingStore', () => {
     await store.writeBatch([event(4)], { mode: 'insert' });
     expect(spy).toHaveBeenLastCalledWith([event(4)], { mode: 'insert' });
   });
+
+  it('runs the replace pass for a batch of pushes even when every push inserted a new row', async () => {
+    const inner = new MemoryStore();
+    const spy = jest.spyOn(inner, 'writeBatch');
+    const store = new ReplaceCountingStore(inner);
+    const push = { ...event(6), kind: 'metrics' as const };
+    await store.writeBatch([push], { mode: 'replace' });
+    expect(spy.mock.calls.map((c) => c[1])).toEqual([{ mode: 'insert' }, { mode: 'replace' }]);
+  });
 });

@@ -2,9 +2,15 @@ import type { ProcessedEvent, Store, StoreHealth, WriteOptions, WriteResult } fr
 
 /**
  * Replace-mode writes that tell new rows from replaced ones with nothing but the Store
- * contract: an insert pass first (what it writes was missing), then, only when some ids
- * were already stored, a replace pass over the batch. Both passes are idempotent, so a
- * crash between them is harmless. Costs a second write for batches of existing events.
+ * contract: an insert pass first (what it writes was missing), then a replace pass over the
+ * batch whenever anything may be stale: some ids were already stored, or the batch holds a
+ * push. A push is one event of many rows: changed rules may map it to other series, so its
+ * insert pass writes the new samples (and counts as written) while the old ones stay; only
+ * the replace pass deletes them. Both passes are idempotent, so a crash between them is
+ * harmless. Costs a second write for batches of existing events and of pushes.
+ *
+ * Counts: `inserted` are events the store lacked at least one row of (a push whose series
+ * changed counts here), `replaced` the rest of those the replace pass rewrote.
  */
 export class ReplaceCountingStore implements Store {
   inserted = 0;
@@ -31,7 +37,7 @@ export class ReplaceCountingStore implements Store {
   async writeBatch(events: ProcessedEvent[], options?: WriteOptions): Promise<WriteResult> {
     if (options?.mode !== 'replace') return this.inner.writeBatch(events, options);
     const first = await this.inner.writeBatch(events, { mode: 'insert' });
-    if (first.duplicates === 0) {
+    if (first.duplicates === 0 && !events.some((e) => e.kind === 'metrics')) {
       this.inserted += first.written;
       return first;
     }

@@ -43,7 +43,9 @@ export class ReplayJob {
   ) {
     const { config, logger } = ctx;
     this.store = request.dryRun ? new DryRunStore(request.store) : countingIfPossible(createStore(request.store, config, logger));
-    this.deadLetters = request.dryRun ? undefined : new DeadLetterProducer(ctx.kafka, config.kafka.deadLetterTopic);
+    this.deadLetters = request.dryRun
+      ? undefined
+      : new DeadLetterProducer(ctx.kafka, config.kafka.deadLetterTopic, config.kafka.deadLetterMaxBytes);
     const sink: DeadLetterSink = this.deadLetters ?? new DiscardingSink();
     this.processor = new BatchProcessor({
       store: this.store, deadLetters: sink, rules: settings.rules, anonymizer: settings.anonymizer, mode: 'replace',

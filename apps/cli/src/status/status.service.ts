@@ -1,6 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { PartitionOffsets, topicWatermarks } from '@app/kafka';
+import type { HeldPartition } from '@app/pipeline';
 import type { CliContext } from '../cli-context';
+import { guardHolds } from '../dlq/guard-release';
 import { retentionInfo, RetentionInfo } from '../kafka/retention';
 import { TimestampPeeker } from '../kafka/timestamp-peeker';
 import { requireTopic } from '../replay/replay-plan';
@@ -25,6 +27,8 @@ export interface StatusReport {
   partitions: number;
   deadLetters: number;
   groups: GroupStatus[];
+  /** Partitions the mass dead-letter guard holds; undefined when Redis cannot be asked. */
+  held?: HeldPartition[];
 }
 
 interface Committed {
@@ -49,7 +53,9 @@ export class StatusService {
         groups.push(await this.statusOf(admin, group, committed, info.partitions, peeker, now));
       }
       const { partitions, topic: _t, ...retention } = info;
-      return { topic, retention, partitions: partitions.length, deadLetters: await this.size(admin, deadLetterTopic), groups };
+      const held = await this.held();
+      const deadLetters = await this.size(admin, deadLetterTopic);
+      return { topic, retention, partitions: partitions.length, deadLetters, groups, held };
     } finally {
       await peeker.close();
     }
@@ -83,6 +89,18 @@ export class StatusService {
     const times = await peeker.peek(positions.map((p) => ({ partition: p.partition, offset: p.offset })));
     const oldest = times.size > 0 ? Math.min(...times.values()) : undefined;
     return { ...base, role: 'live', lagMessages, lagSeconds: lagMessages === 0 ? 0 : oldest === undefined ? undefined : Math.max(0, (now - oldest) / 1_000) };
+  }
+
+  /** The guard's holds of this deployment's groups; Redis down or off is no reason to fail the report. */
+  private async held(): Promise<HeldPartition[] | undefined> {
+    if (!this.ctx.config.redis.dedupeEnabled) return undefined;
+    try {
+      const { consumerGroup, topic } = this.ctx.config.kafka;
+      const all = await (await guardHolds(this.ctx)).held();
+      return all.filter((h) => h.group.startsWith(`${consumerGroup}-`) && h.topic === topic);
+    } catch {
+      return undefined;
+    }
   }
 
   private async size(admin: Admin, topic: string): Promise<number> {

@@ -20,7 +20,7 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
   new AggregatorRegistry(); // answers the primary's metric requests over IPC
   const metrics = new PipelineMetrics(registry);
   const kafka = createKafka(config.kafka, logger, `-worker-${process.pid}`);
-  const deadLetters = new DeadLetterProducer(kafka, config.kafka.deadLetterTopic);
+  const deadLetters = new DeadLetterProducer(kafka, config.kafka.deadLetterTopic, config.kafka.deadLetterMaxBytes);
   const redis = config.redis.dedupeEnabled ? createRedisClient(config.redis) : undefined;
 
   let shuttingDown = false;

@@ -3,9 +3,11 @@ import type Redis from 'ioredis';
 import type { Config, StorageType } from '@app/config';
 import { backoffDelay, BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import { BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, RedisDedupeRepository } from '@app/pipeline';
-import { createStore, Store } from '@app/storage';
-import type { StoreStatus } from '../worker-messages';
+import {
+  BatchProcessor, DeadLetterSink, deadLetterSinkFor, GuardHoldRepository, PipelineMetrics, RedisDedupeRepository, SuspiciousBatchError,
+} from '@app/pipeline';
+import { createStore, RetriableStoreError, Store } from '@app/storage';
+import type { PartitionWait, StoreStatus } from '../worker-messages';
 import type { PipelineSettings } from '@app/pipeline';
 
 export interface StoreConsumerDeps {
@@ -31,6 +33,7 @@ export class StoreConsumer {
   private readonly consumer: BatchConsumer;
   private readonly logger: Logger;
   private written = 0;
+  private readonly waiting = new Map<number, PartitionWait>();
   private stopped = false;
   private lastHealth: { ok: boolean; detail?: string } = { ok: false, detail: 'not connected yet' };
 
@@ -43,7 +46,10 @@ export class StoreConsumer {
       store: this.store, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
       deadLetters: deadLetterSinkFor(deps.deadLetters, settings.anonymizer, config.anonymizer.dlqEncryptionKeys),
       dedupe: deps.redis ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds) : undefined,
-      guard: { maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch }, consumerGroup: this.group, metrics, mode: 'insert',
+      guard: {
+        maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch,
+        holds: deps.redis ? new GuardHoldRepository(deps.redis) : undefined,
+      }, consumerGroup: this.group, metrics, mode: 'insert',
     });
     const w = config.worker;
     this.consumer = new BatchConsumer(deps.kafka, {
@@ -61,20 +67,40 @@ export class StoreConsumer {
     const { metrics } = this.deps;
     let assigned: number[] = [];
     return {
-      onBatchDone: ({ topic, partition, lag }: { topic: string; partition: number; lag: number }) =>
-        metrics.lag.set({ store: this.type, topic, partition: String(partition) }, lag),
+      onBatchDone: ({ topic, partition, lag }: { topic: string; partition: number; lag: number }) => {
+        metrics.lag.set({ store: this.type, topic, partition: String(partition) }, lag);
+        this.stopWaiting(partition);
+      },
       onRetry: ({ partition, attempt, delayMs, error }: { partition: number; attempt: number; delayMs: number; error: unknown }) => {
         const e = error as Error;
+        const reason = waitReason(error);
         metrics.retries.inc({ store: this.type, error: e?.name ?? 'Error' });
-        this.logger.warn({ partition, attempt, delayMs, error: e?.name, message: e?.message }, 'batch failed; partition waits and retries');
+        const since = this.waiting.get(partition)?.since ?? new Date().toISOString();
+        this.stopWaiting(partition);
+        metrics.waiting.set({ store: this.type, partition: String(partition), reason }, 1);
+        const message = String(e?.message ?? e).slice(0, 500);
+        this.waiting.set(partition, { partition, reason, message, attempts: attempt + 1, since });
+        const log = { partition, attempt, delayMs, reason, error: e?.name, message: e?.message };
+        if (reason !== 'suspicious_batch') return this.logger.warn(log, 'batch failed; partition waits and retries');
+        this.logger.error(log, 'partition held by the mass dead-letter guard; fix the deployment or release it');
       },
       onAssignment: (partitions: number[]) => {
-        for (const p of assigned.filter((p) => !partitions.includes(p))) metrics.lag.remove({ store: this.type, topic: this.deps.config.kafka.topic, partition: String(p) });
+        for (const p of assigned.filter((p) => !partitions.includes(p))) {
+          metrics.lag.remove({ store: this.type, topic: this.deps.config.kafka.topic, partition: String(p) });
+          this.stopWaiting(p);
+        }
         assigned = partitions;
         this.logger.info({ partitions }, 'partitions assigned');
       },
       onCrash: (err: unknown) => this.deps.onFatal(err),
     };
+  }
+
+  private stopWaiting(partition: number): void {
+    const was = this.waiting.get(partition);
+    if (!was) return;
+    this.deps.metrics.waiting.remove({ store: this.type, partition: String(partition), reason: was.reason });
+    this.waiting.delete(partition);
   }
 
   /** Connects the store (applying migrations) and joins the group, retrying until it can or stop() is called. */
@@ -101,6 +127,7 @@ export class StoreConsumer {
     return {
       store: this.type, group: this.group, joined: this.consumer.joined, partitions: this.consumer.partitions,
       storeOk: this.lastHealth.ok, storeDetail: this.lastHealth.detail, written: this.written,
+      waiting: [...this.waiting.values()],
     };
   }
 
@@ -110,4 +137,10 @@ export class StoreConsumer {
     await this.consumer.stop().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'consumer stop failed'));
     await this.store.close().catch(() => undefined);
   }
+}
+
+function waitReason(error: unknown): string {
+  if (error instanceof SuspiciousBatchError) return 'suspicious_batch';
+  if (error instanceof RetriableStoreError) return 'store_unavailable';
+  return (error as Error)?.name ?? 'Error';
 }

@@ -15,6 +15,14 @@ export class KafkaConfig {
   @Env('KAFKA_DEAD_LETTER_TOPIC', { default: 'usage-events-dlq' }) @Matches(/^[a-zA-Z0-9._-]{1,249}$/)
   deadLetterTopic!: string;
 
+  /**
+   * Largest dead-letter record and produce request the worker sends: keep it at or below the
+   * dead-letter topic's max.message.bytes (broker default about 1 MB). Letters are sent in
+   * chunks under it; a bigger letter loses its payload (the letter says so).
+   */
+  @Env('KAFKA_DEAD_LETTER_MAX_BYTES', { default: 1_000_000 }) @IsInt() @Min(10_000) @Max(100_000_000)
+  deadLetterMaxBytes!: number;
+
   @Env('KAFKA_CONSUMER_GROUP', { default: 'usage-stats-worker' }) @IsString()
   consumerGroup!: string;
 

@@ -2,11 +2,13 @@
  * Errors caused by the data of the rows (SQLSTATE class 22 data exception, 23 integrity
  * constraint, 54 program limit such as a too-large row): retrying cannot help, but only some
  * rows of the batch are to blame. Everything else (connection loss, shutdown, deadlock,
- * missing table while an operator fixes it) is an outage: retry, never dead-letter.
+ * missing table while an operator fixes it) is an outage: retry, never dead-letter. A unique
+ * violation (23505) is not the rows' fault either: inserts use ON CONFLICT on the event key, so
+ * it can only come from a concurrent writer or an index an operator added; a retry settles it.
  */
 export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^(22|23|54)/.test(code);
+  return typeof code === 'string' && code !== '23505' && /^(22|23|54)/.test(code);
 }
 
 /** A short, PII-free description (the server's message may quote row values, so only codes). */

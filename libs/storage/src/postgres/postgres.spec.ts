@@ -66,6 +66,8 @@ describe('isDataError', () => {
     expect(isDataError({ code: '22P02' })).toBe(true);
     expect(isDataError({ code: '23502' })).toBe(true);
     expect(isDataError({ code: '57P01' })).toBe(false);
+    expect(isDataError({ code: '23505' })).toBe(false);
+    expect(isDataError({ code: '22P05' })).toBe(true);
     expect(isDataError({ code: 'ECONNREFUSED' })).toBe(false);
   });
 });
