@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
-import { BatchingProducer, OutgoingMessage, createKafka, ensureTopics } from '@app/kafka';
+import { BatchingProducer, OutgoingMessage, createKafka, describeMaxMessageBytes, ensureTopics, resolveReplication } from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
 import { IngestMetrics } from '../metrics/ingest.metrics';
@@ -25,13 +25,14 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       lingerMs: ingest.producerLingerMs,
       maxBatchMessages: ingest.producerBatchMessages,
       maxBatchBytes: ingest.producerBatchBytes,
+      maxRecordBytes: config.kafka.maxMessageBytes,
       maxQueuedMessages: ingest.producerMaxQueued,
       ackTimeoutMs: config.kafka.ackTimeoutMs,
       compression: config.kafka.compression,
       idempotent: ingest.producerIdempotent,
       maxInFlight: ingest.producerMaxInFlight,
       logger: logger.child({ component: 'producer' }),
-      onFirstConnect: config.kafka.provisionTopics ? () => this.provision(kafka) : undefined,
+      onFirstConnect: () => this.prepareTopics(kafka),
       onBatch: (b) => {
         metrics.batchSize.observe(b.messages);
         metrics.batchDuration.observe(b.durationMs / 1000);
@@ -72,14 +73,27 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     await this.producer.close(this.config.ingest.shutdownTimeoutMs);
   }
 
-  private async provision(kafka: ReturnType<typeof createKafka>): Promise<void> {
+  /**
+   * Provisions the topics when configured, and learns the events topic's actual record size
+   * limit either way, so a request that cannot fit gets 413 before anything is sent.
+   */
+  private async prepareTopics(kafka: ReturnType<typeof createKafka>): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const report of await ensureTopics(admin, this.config.kafka)) {
-        this.logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'kafka topic ready');
-        for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
+      const { topic } = this.config.kafka;
+      // A topic someone else provisions may not exist yet: then the configured limit stands.
+      let limit = (await describeMaxMessageBytes(admin, [topic]).catch(() => undefined))?.get(topic);
+      if (this.config.kafka.provisionTopics) {
+        const replication = await resolveReplication(admin, this.config.kafka);
+        if (replication.warning) this.logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+        for (const report of await ensureTopics(admin, this.config.kafka, replication)) {
+          this.logger.info({ topic: report.topic, action: report.action, partitions: report.partitions, maxMessageBytes: report.maxMessageBytes }, 'kafka topic ready');
+          for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
+          if (report.topic === topic) limit = report.maxMessageBytes;
+        }
       }
+      this.producer.setMaxRecordBytes(Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes));
     } finally {
       await admin.disconnect();
     }
