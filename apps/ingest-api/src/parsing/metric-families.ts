@@ -63,12 +63,3 @@ export function familyType(raw: string | undefined): MetricType {
     default: return 'untyped';
   }
 }
-
-export function countSamples(families: Family[]): number {
-  return families.reduce((n, f) => n + f.samples.length, 0);
-}
-
-export function enforceSampleCap(families: Family[], max: number): void {
-  const count = countSamples(families);
-  if (count > max) throw new BodyError(413, `push has ${count} samples; at most ${max} are accepted`);
-}
