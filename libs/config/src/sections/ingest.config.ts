@@ -52,12 +52,13 @@ export class IngestConfig {
   retryAfterSeconds!: number;
 
   /**
-   * Which peers may set X-Forwarded-For (Fastify trustProxy): true, false, a hop count, or
-   * a comma-separated list of addresses/CIDRs/"loopback,linklocal,uniquelocal". The client
-   * address is part of the usage report's event id, so behind a proxy this must trust it.
+   * Which peers may set X-Forwarded-For (Fastify trustProxy): empty (no one: the socket address
+   * counts), true, false, a hop count, or a comma-separated list of addresses/CIDRs (also
+   * "loopback,linklocal,uniquelocal"). The client address keys the rate limit and is part of the
+   * usage report's event id, so only name the proxies in front of this API.
    */
-  @Env('TRUST_PROXY', { default: 'loopback,linklocal,uniquelocal' }) @IsString()
-  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]+)$/, { message: 'must be true, false, a hop count or a list of addresses/CIDRs' })
+  @Env('TRUST_PROXY', { default: '' }) @IsString()
+  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]*)$/, { message: 'must be true, false, a hop count or a list of addresses/CIDRs' })
   trustProxy!: string;
 
   /**
