@@ -50,6 +50,17 @@ function fields(reader: Reader, length: number, each: (field: number, wire: numb
   if (reader.pos !== end) throw new BodyError(400, 'invalid protobuf: field runs past its message');
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A string field, strictly: protobufjs would turn invalid UTF-8 into replacement characters. */
+function text(reader: Reader): string {
+  try {
+    return utf8.decode(reader.bytes());
+  } catch {
+    throw new BodyError(400, 'invalid protobuf: a string field is not valid UTF-8');
+  }
+}
+
 const uint64 = (reader: Reader) => Number(reader.uint64().toString());
 const int64 = (reader: Reader) => Number(reader.int64().toString());
 
@@ -63,7 +74,7 @@ function labelPair(reader: Reader): { name?: string; value?: string } {
   const out: { name?: string; value?: string } = {};
   fields(reader, reader.uint32(), (f, w) => {
     if (w !== WIRE_LEN || (f !== 1 && f !== 2)) return false;
-    out[f === 1 ? 'name' : 'value'] = reader.string();
+    out[f === 1 ? 'name' : 'value'] = text(reader);
     return true;
   });
   return out;
@@ -140,8 +151,8 @@ function metric(reader: Reader, counter: DecodeCounter): PbMetric {
 export function readDelimitedFamily(reader: Reader, counter: DecodeCounter & { metric(): void }): PbMetricFamily {
   const out: PbMetricFamily = {};
   fields(reader, reader.uint32(), (f, w) => {
-    if (f === 1 && w === WIRE_LEN) out.name = reader.string();
-    else if (f === 2 && w === WIRE_LEN) out.help = reader.string();
+    if (f === 1 && w === WIRE_LEN) out.name = text(reader);
+    else if (f === 2 && w === WIRE_LEN) out.help = text(reader);
     else if (f === 3 && w === 0) out.type = METRIC_TYPES[reader.int32()] ?? 'UNTYPED';
     else if (f === 4 && w === WIRE_LEN) {
       counter.metric();

@@ -1,6 +1,6 @@
 import { Reader } from 'protobufjs';
 import { BodyError } from './body-error';
-import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, familyType, formatFloat, sampleValue } from './metric-families';
+import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkStorable, checkMetricName, familyType, formatFloat, sampleValue } from './metric-families';
 import { PbMetric, PbMetricFamily, readDelimitedFamily } from './prometheus-proto.schema';
 import { PushBudget, labelBytes } from './push-budget';
 
@@ -42,6 +42,7 @@ export function parsePrometheusProtobuf(body: Buffer, maxSamples: number, maxByt
 function toFamily(pb: PbMetricFamily, budget: PushBudget): Family {
   const name = pb.name ?? '';
   checkMetricName(name);
+  if (pb.help) checkStorable(pb.help, 'help text');
   // An absent enum is its zero value: COUNTER (the Go client omits it on the wire).
   const type = familyType(pb.type ?? 'COUNTER');
   const samples = (pb.metric ?? []).flatMap((m) => toSamples(name, type, m, budget));

@@ -1,5 +1,5 @@
 import { BodyError } from './body-error';
-import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, familyType, parseSampleValue } from './metric-families';
+import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkStorable, checkMetricName, familyType, parseSampleValue } from './metric-families';
 import { MAX_LABELS_PER_SERIES, PushBudget, labelBytes } from './push-budget';
 
 const NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
@@ -86,6 +86,7 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
   if (!m) return; // any other comment is ignored
   const [, keyword, name, rest = ''] = m;
   if (keyword === 'HELP') {
+    checkStorable(rest, 'help text');
     if (!help.has(name)) help.set(name, rest.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')));
     return;
   }

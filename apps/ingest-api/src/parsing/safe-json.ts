@@ -1,4 +1,5 @@
 import { BodyError } from './body-error';
+import { MAYBE_UNSTORABLE_JSON, findUnstorable } from './storable';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 /** Cheap pre-test: the key walk only runs when a forbidden key, or an escape that could spell one, appears. */
@@ -47,10 +48,11 @@ export function findForbiddenKey(value: unknown): string | undefined {
 
 /**
  * JSON.parse with the checks a public endpoint needs: bounded nesting (later recursive
- * code must never overflow the stack) and no `__proto__`/`constructor` keys (prototype
- * poisoning of whatever merges the object later). Every failure is a BodyError(400).
+ * code must never overflow the stack), no `__proto__`/`constructor` keys (prototype
+ * poisoning of whatever merges the object later) and, unless the caller checks items
+ * itself (`storable: false`), nothing a store cannot hold (see storable.ts). Every failure is a BodyError(400).
  */
-export function parseJson(text: string, maxDepth: number): unknown {
+export function parseJson(text: string, maxDepth: number, options: { storable?: boolean } = {}): unknown {
   if (exceedsDepth(text, maxDepth)) throw new BodyError(400, `JSON nested deeper than ${maxDepth} levels`);
   let value: unknown;
   try {
@@ -61,6 +63,10 @@ export function parseJson(text: string, maxDepth: number): unknown {
   if (MAYBE_FORBIDDEN.test(text)) {
     const key = findForbiddenKey(value);
     if (key) throw new BodyError(400, `forbidden key "${key}" in JSON`);
+  }
+  if (options.storable !== false && MAYBE_UNSTORABLE_JSON.test(text)) {
+    const why = findUnstorable(value);
+    if (why) throw new BodyError(400, why);
   }
   return value;
 }

@@ -6,7 +6,7 @@ import { RequestContext } from '../http/request-context';
 import { BodyError } from '../parsing/body-error';
 import { decodeContent } from '../parsing/body-decoder';
 import { inTurn } from '../parsing/cpu-turns';
-import { Family } from '../parsing/metric-families';
+import { Family, checkStorable } from '../parsing/metric-families';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { isDelimitedProtobuf, parsePrometheusProtobuf } from '../parsing/prometheus-protobuf.parser';
 import { parsePrometheusText } from '../parsing/prometheus-text.parser';
@@ -22,6 +22,7 @@ export class PushService {
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
+    for (const [label, value] of [['job', job], ...Object.entries(grouping)]) checkStorable(value, `path value of "${label}"`);
     const decoded = op === 'delete' ? undefined : await this.families(body, ctx);
     const families = decoded?.families ?? [];
     const push: MetricsPush = { op, job, grouping, families };
