@@ -35,6 +35,7 @@ export class IngestService {
       index: item.index,
       clientIp: ctx.ip,
       clientId: item.clientId,
+      tenant: ctx.apiKeyId,
       contentDigest: item.contentDigest,
     });
     const envelope = {
