@@ -34,6 +34,7 @@ APT_PEERS=(
 # Python packages for tests (official client libraries, fuzzers), into .local/venv.
 # Pinned: a test proves compatibility with a named version.
 PIP_PEERS=(
+  "schemathesis==4.32.5"
 )
 
 # Go programs (module@version), built into .local/bin by the Go module proxy.
