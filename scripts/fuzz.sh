@@ -47,6 +47,8 @@ if [[ -z "$url" ]]; then
   done
 fi
 
+# From .local/fuzz, where schemathesis keeps its cache of found failures.
+cd "$REPORT_DIR"
 schemathesis run "$url/openapi.json" --url "$url" \
   -H "Authorization: Bearer $API_KEY" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance \
