@@ -87,3 +87,11 @@ it('refuses a stream of bombs with 413 while /health stays fast', async () => {
   // Target: p99 under 100 ms; a loaded machine's own baseline p99 is allowed on top.
   expect(bombed.p99).toBeLessThan(100 + baseline.p99);
 });
+
+it('refuses a JSON body of millions of tiny values with 413 before parsing it, on every JSON route', async () => {
+  const values = gzipSync(`{"version":"11_0_0","metrics":{"a":[${'0,'.repeat(4_000_000)}0]}}`, { level: 9 });
+  for (const path of ['/grafana-usage-report', '/api/v1/ingest', '/write']) {
+    const res = await fetch(`${api.url}${path}`, { method: 'POST', body: values, headers: { ...headers, 'content-type': 'application/json' } });
+    expect([path, res.status, await res.json()]).toEqual([path, 413, { message: 'JSON holds more than 200000 keys and values' }]);
+  }
+});

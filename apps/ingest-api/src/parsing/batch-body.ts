@@ -1,5 +1,5 @@
 import { BodyError } from './body-error';
-import { parseJson } from './safe-json';
+import { MAX_JSON_TOKENS, parseJson, scanJson } from './safe-json';
 import { MAYBE_UNSTORABLE_JSON, findUnstorable } from './storable';
 
 export type ParsedItem = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -18,6 +18,8 @@ export function isNdjson(contentType: string | undefined): boolean {
  */
 export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxItems: number): ParsedBatch {
   if (ndjson) {
+    // The bound on keys and values holds for the whole body, not per line.
+    if (scanJson(text, Infinity) === 'tokens') throw new BodyError(413, `JSON holds more than ${MAX_JSON_TOKENS} keys and values`);
     const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
     checkCount(lines.length, maxItems);
     return { single: false, items: lines.map((line) => parseLine(line, maxDepth)) };
