@@ -5,6 +5,9 @@ import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
 import { IngestMetrics } from '../metrics/ingest.metrics';
 
+/** Room a request's envelope, headers and batch framing need beyond its body. */
+const ENVELOPE_HEADROOM = 1024 * 1024;
+
 /**
  * The API's one way into Kafka: the micro-batching producer, started with the app (topics
  * provisioned on first connection when configured) and flushed on shutdown.
@@ -93,7 +96,12 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
           if (report.topic === topic) limit = report.maxMessageBytes;
         }
       }
-      this.producer.setMaxRecordBytes(Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes));
+      const effective = Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes);
+      this.producer.setMaxRecordBytes(effective);
+      if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
+        this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
+          'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: the largest accepted bodies will get 413');
+      }
     } finally {
       await admin.disconnect();
     }
