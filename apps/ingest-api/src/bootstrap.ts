@@ -39,7 +39,11 @@ function httpTimeouts(config: Config) {
     requestTimeout: httpRequestTimeoutMs,
     keepAliveTimeout: httpKeepAliveTimeoutMs,
     connectionTimeout: httpConnectionTimeoutMs,
-    http: { headersTimeout, requestTimeout: httpRequestTimeoutMs, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    http: {
+      headersTimeout,
+      requestTimeout: httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
   };
 }
 

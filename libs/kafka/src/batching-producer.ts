@@ -274,7 +274,8 @@ export class BatchingProducer {
       return;
     }
     if (batch.length === 1) {
-      this.options.logger.warn({ bytes: batch[0].bytes, limit: this.maxRecordBytes }, 'kafka refused a request as too large');
+      const { bytes } = batch[0];
+      this.options.logger.warn({ bytes, limit: this.maxRecordBytes }, 'kafka refused a request as too large');
       this.settle(batch[0], new RecordTooLargeError(batch[0].bytes, Math.min(this.maxRecordBytes, batch[0].bytes - 1)));
       return;
     }

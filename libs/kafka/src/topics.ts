@@ -23,7 +23,9 @@ export interface Replication {
  * survives one broker loss); on a smaller cluster as many copies as brokers, with a warning.
  * Configured values win; a factor above the broker count is refused with a clear error.
  */
-export function replicationFor(config: Pick<KafkaConfig, 'replicationFactor' | 'minInsyncReplicas'>, brokers: number): Replication {
+export function replicationFor(
+  config: Pick<KafkaConfig, 'replicationFactor' | 'minInsyncReplicas'>, brokers: number,
+): Replication {
   const factor = config.replicationFactor ?? Math.max(1, Math.min(3, brokers));
   if (factor > brokers) {
     throw new Error(`KAFKA_REPLICATION_FACTOR=${factor} but the cluster has ${brokers} broker(s)`);
@@ -33,7 +35,8 @@ export function replicationFor(config: Pick<KafkaConfig, 'replicationFactor' | '
     throw new Error(`KAFKA_MIN_INSYNC_REPLICAS=${minInsync} is above the replication factor ${factor}`);
   }
   const warning = factor < 3 || minInsync < 2
-    ? `topics keep ${factor} cop${factor === 1 ? 'y' : 'ies'} (min.insync.replicas=${minInsync}) on ${brokers} broker(s): `
+    ? `topics keep ${factor} cop${factor === 1 ? 'y' : 'ies'} (min.insync.replicas=${minInsync}) `
+      + `on ${brokers} broker(s): `
       + 'an acknowledged event is lost if that broker\'s disk is; use three brokers in production'
     : undefined;
   return { factor, minInsync, warning };
@@ -63,7 +66,9 @@ export function topicPlan(config: KafkaConfig, replication: Replication): TopicP
       topic: config.topic,
       numPartitions: config.partitions,
       replicationFactor: replication.factor,
-      configEntries: [{ name: 'retention.ms', value: retention }, { name: 'message.timestamp.type', value: 'CreateTime' }, ...shared],
+      configEntries: [
+        { name: 'retention.ms', value: retention }, { name: 'message.timestamp.type', value: 'CreateTime' }, ...shared,
+      ],
     },
     {
       topic: config.deadLetterTopic,
@@ -85,7 +90,9 @@ export interface TopicReport {
 }
 
 /** Creates missing topics and reports how existing ones differ from the plan. Idempotent. */
-export async function ensureTopics(admin: Admin, config: KafkaConfig, replication?: Replication): Promise<TopicReport[]> {
+export async function ensureTopics(
+  admin: Admin, config: KafkaConfig, replication?: Replication,
+): Promise<TopicReport[]> {
   const plans = topicPlan(config, replication ?? await resolveReplication(admin, config));
   const existing = new Set(await admin.listTopics());
   const missing = plans.filter((p) => !existing.has(p.topic));
@@ -104,7 +111,8 @@ export async function ensureTopics(admin: Admin, config: KafkaConfig, replicatio
       warnings.push(`max.message.bytes is ${maxMessageBytes}, configured ${config.maxMessageBytes}; `
         + 'larger requests get 413 (raise it with kafka-configs --alter)');
     }
-    return { topic: plan.topic, action: missing.includes(plan) ? 'created' : 'exists', partitions, maxMessageBytes, warnings };
+    const action = missing.includes(plan) ? 'created' : 'exists';
+    return { topic: plan.topic, action, partitions, maxMessageBytes, warnings };
   });
 }
 

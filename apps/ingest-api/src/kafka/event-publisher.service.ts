@@ -1,6 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
-import { BatchingProducer, OutgoingMessage, createKafka, describeMaxMessageBytes, ensureTopics, resolveReplication } from '@app/kafka';
+import {
+  BatchingProducer, OutgoingMessage, createKafka, describeMaxMessageBytes, ensureTopics, resolveReplication,
+} from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
 import { IngestMetrics } from '../metrics/ingest.metrics';
@@ -89,9 +91,12 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       let limit = (await describeMaxMessageBytes(admin, [topic]).catch(() => undefined))?.get(topic);
       if (this.config.kafka.provisionTopics) {
         const replication = await resolveReplication(admin, this.config.kafka);
-        if (replication.warning) this.logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+        if (replication.warning) {
+          this.logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+        }
         for (const report of await ensureTopics(admin, this.config.kafka, replication)) {
-          this.logger.info({ topic: report.topic, action: report.action, partitions: report.partitions, maxMessageBytes: report.maxMessageBytes }, 'kafka topic ready');
+          const { action, partitions, maxMessageBytes } = report;
+          this.logger.info({ topic: report.topic, action, partitions, maxMessageBytes }, 'kafka topic ready');
           for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
           if (report.topic === topic) limit = report.maxMessageBytes;
         }
@@ -100,7 +105,8 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       this.producer.setMaxRecordBytes(effective);
       if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
         this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
-          'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: the largest accepted bodies will get 413');
+          'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: '
+          + 'the largest accepted bodies will get 413');
       }
     } finally {
       await admin.disconnect();

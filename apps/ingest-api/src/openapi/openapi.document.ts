@@ -25,10 +25,17 @@ const REFUSALS = {
   503: error('Kafka unavailable (see Retry-After); nothing was accepted'),
 };
 
+const OK = { type: 'object', properties: { message: { const: 'ok' } }, required: ['message'] };
+
 const idempotencyKey = {
   name: 'Idempotency-Key', in: 'header', required: false,
   description: 'the client\'s id for the request: a retry with the same key (and API key) gets the same event id',
   schema: { type: 'string', minLength: 1, maxLength: 256 },
+};
+const queryKey = {
+  name: 'key', in: 'query', required: false,
+  description: 'the API key (the panel cannot set headers)',
+  schema: { type: 'string' },
 };
 const jobPath = {
   name: 'job', in: 'path', required: true,
@@ -36,6 +43,12 @@ const jobPath = {
   schema: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_.:-]+$' },
 };
 const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
+
+const PUSH_SUMMARY = {
+  put: 'replace a group (Pushgateway PUT)',
+  post: 'replace same-name families of a group',
+  delete: 'delete a group',
+};
 
 function push(op: 'put' | 'post' | 'delete'): Json {
   const body = op === 'delete' ? {} : {
@@ -48,12 +61,16 @@ function push(op: 'put' | 'post' | 'delete'): Json {
     },
   };
   return {
-    summary: { put: 'replace a group (Pushgateway PUT)', post: 'replace same-name families of a group', delete: 'delete a group' }[op],
+    summary: PUSH_SUMMARY[op],
     operationId: `push_${op}`,
     tags: ['pushgateway'],
     parameters: [jobPath, idempotencyKey],
     ...body,
-    responses: { 202: { description: 'accepted (acknowledged by Kafka)' }, 404: error('no such route (an empty job)'), ...REFUSALS },
+    responses: {
+      202: { description: 'accepted (acknowledged by Kafka)' },
+      404: error('no such route (an empty job)'),
+      ...REFUSALS,
+    },
   };
 }
 
@@ -69,40 +86,55 @@ function probe(summary: string): Json {
 export function openApiDocument(version: string): Json {
   return {
     openapi: '3.1.0',
-    info: { title: 'usage-stats-handler ingest API', version, description: 'Usage telemetry from Grafana fleets into Kafka. See docs/api.md.' },
+    info: {
+      title: 'usage-stats-handler ingest API',
+      version,
+      description: 'Usage telemetry from Grafana fleets into Kafka. See docs/api.md.',
+    },
     security: [{ bearer: [] }, { apiKey: [] }],
     paths: {
       '/grafana-usage-report': {
         post: {
-          summary: 'a Grafana usage report, answered like Grafana\'s own receiver', operationId: 'usage_report', tags: ['grafana'],
+          summary: 'a Grafana usage report, answered like Grafana\'s own receiver',
+          operationId: 'usage_report',
+          tags: ['grafana'],
           parameters: [idempotencyKey],
           requestBody: { required: true, content: json(ref('UsageReport')) },
-          responses: { 200: { description: 'accepted', content: json({ type: 'object', properties: { message: { const: 'ok' } }, required: ['message'] }) }, ...REFUSALS },
+          responses: { 200: { description: 'accepted', content: json(OK) }, ...REFUSALS },
         },
       },
       '/api/v1/ingest': {
         post: {
-          summary: 'one usage report, a JSON array of items, or NDJSON (one item per line)', operationId: 'ingest', tags: ['batch'],
+          summary: 'one usage report, a JSON array of items, or NDJSON (one item per line)',
+          operationId: 'ingest',
+          tags: ['batch'],
           parameters: [idempotencyKey],
           requestBody: {
             required: true,
             content: {
-              'application/json': { schema: { oneOf: [ref('UsageReport'), { type: 'array', minItems: 1, items: ref('BatchItem') }] } },
+              'application/json': {
+                schema: { oneOf: [ref('UsageReport'), { type: 'array', minItems: 1, items: ref('BatchItem') }] },
+              },
               'application/x-ndjson': { schema: { type: 'string', description: 'one BatchItem per line' } },
             },
           },
           responses: {
             200: { description: 'every item accepted or skipped', content: json(ref('BatchResponse')) },
             207: { description: 'some items rejected (see results)', content: json(ref('BatchResponse')) },
-            400: { description: 'every item rejected, or a malformed body', content: json({ oneOf: [ref('BatchResponse'), ref('Error')] }) },
+            400: {
+              description: 'every item rejected, or a malformed body',
+              content: json({ oneOf: [ref('BatchResponse'), ref('Error')] }),
+            },
             ...Object.fromEntries(Object.entries(REFUSALS).filter(([code]) => code !== '400')),
           },
         },
       },
       ...Object.fromEntries(['/write', '/api/v1/analytics'].map((path) => [path, {
         post: {
-          summary: 'an analytics panel event (the panel posts it as text/plain JSON)', operationId: path === '/write' ? 'panel_write' : 'analytics', tags: ['panel'],
-          parameters: [idempotencyKey, { name: 'key', in: 'query', required: false, description: 'the API key (the panel cannot set headers)', schema: { type: 'string' } }],
+          summary: 'an analytics panel event (the panel posts it as text/plain JSON)',
+          operationId: path === '/write' ? 'panel_write' : 'analytics',
+          tags: ['panel'],
+          parameters: [idempotencyKey, queryKey],
           requestBody: { required: true, content: json(ref('AnalyticsEvent')) },
           responses: { 201: { description: 'accepted, or skipped (unsaved dashboard)' }, ...REFUSALS },
         },
@@ -110,7 +142,12 @@ export function openApiDocument(version: string): Json {
       '/metrics/job/{job}': { put: push('put'), post: push('post'), delete: push('delete') },
       '/health': { get: probe('liveness') },
       '/ready': { get: probe('readiness: the Kafka producer is connected') },
-      '/openapi.json': { get: { summary: 'this document', tags: ['probes'], security: [], responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } } },
+      '/openapi.json': {
+        get: {
+          summary: 'this document', tags: ['probes'], security: [],
+          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -122,7 +159,11 @@ export function openApiDocument(version: string): Json {
         AnalyticsEvent: component(AnalyticsEventSchema),
         BatchItem: component(BatchItemSchema),
         MetricsPush: component(MetricsPushSchema),
-        Error: { type: 'object', properties: { message: { type: 'string' }, detail: { type: 'string' } }, required: ['message'] },
+        Error: {
+          type: 'object',
+          properties: { message: { type: 'string' }, detail: { type: 'string' } },
+          required: ['message'],
+        },
         BatchResponse: {
           type: 'object',
           required: ['accepted', 'rejected', 'skipped', 'results'],
@@ -132,12 +173,22 @@ export function openApiDocument(version: string): Json {
               type: 'array',
               items: {
                 type: 'object', required: ['index', 'status'],
-                properties: { index: { type: 'integer' }, id: { type: 'string' }, status: { enum: ['accepted', 'skipped', 'rejected'] }, reason: { type: 'string' } },
+                properties: {
+                  index: { type: 'integer' },
+                  id: { type: 'string' },
+                  status: { enum: ['accepted', 'skipped', 'rejected'] },
+                  reason: { type: 'string' },
+                },
               },
             },
           },
         },
-        Health: { type: 'object', properties: { status: { type: 'string' }, info: { type: 'object' }, error: { type: 'object' }, details: { type: 'object' } } },
+        Health: {
+          type: 'object',
+          properties: {
+            status: { type: 'string' }, info: { type: 'object' }, error: { type: 'object' }, details: { type: 'object' },
+          },
+        },
       },
     },
   };

@@ -19,7 +19,9 @@ export function isNdjson(contentType: string | undefined): boolean {
 export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxItems: number): ParsedBatch {
   if (ndjson) {
     // The bound on keys and values holds for the whole body, not per line.
-    if (scanJson(text, Infinity) === 'tokens') throw new BodyError(413, `JSON holds more than ${MAX_JSON_TOKENS} keys and values`);
+    if (scanJson(text, Infinity) === 'tokens') {
+      throw new BodyError(413, `JSON holds more than ${MAX_JSON_TOKENS} keys and values`);
+    }
     const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
     checkCount(lines.length, maxItems);
     return { single: false, items: lines.map((line) => parseLine(line, maxDepth)) };

@@ -20,5 +20,6 @@ export async function readText(body: Buffer | undefined, contentEncoding: string
 /** Raw request bytes to a JSON value; every defect is a BodyError (400, 413 or 415). */
 export async function readJson(body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits): Promise<unknown> {
   const text = await readText(body, contentEncoding, limits);
-  return text.length < IN_PLACE_BYTES ? parseJson(text, limits.maxDepth) : inTurn(() => parseJson(text, limits.maxDepth));
+  const parse = () => parseJson(text, limits.maxDepth);
+  return text.length < IN_PLACE_BYTES ? parse() : inTurn(parse);
 }

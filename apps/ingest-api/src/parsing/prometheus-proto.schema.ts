@@ -66,7 +66,11 @@ const int64 = (reader: Reader) => Number(reader.int64().toString());
 
 function single(reader: Reader): { value?: number } {
   const out: { value?: number } = {};
-  fields(reader, reader.uint32(), (f, w) => (f === 1 && w === WIRE_FIXED64 ? ((out.value = reader.double()), true) : false));
+  fields(reader, reader.uint32(), (f, w) => {
+    if (f !== 1 || w !== WIRE_FIXED64) return false;
+    out.value = reader.double();
+    return true;
+  });
   return out;
 }
 
@@ -88,7 +92,11 @@ function summary(reader: Reader, counter: DecodeCounter): NonNullable<PbMetric['
     else if (f === 3 && w === WIRE_LEN) {
       counter.element();
       const q: { quantile?: number; value?: number } = {};
-      fields(reader, reader.uint32(), (qf, qw) => (qw === WIRE_FIXED64 && (qf === 1 || qf === 2) ? ((q[qf === 1 ? 'quantile' : 'value'] = reader.double()), true) : false));
+      fields(reader, reader.uint32(), (qf, qw) => {
+        if (qw !== WIRE_FIXED64 || (qf !== 1 && qf !== 2)) return false;
+        q[qf === 1 ? 'quantile' : 'value'] = reader.double();
+        return true;
+      });
       (out.quantile ??= []).push(q);
     } else return false;
     return true;
@@ -133,7 +141,9 @@ function metric(reader: Reader, counter: DecodeCounter): PbMetric {
     if (w !== WIRE_LEN) return false;
     switch (f) {
       case 1:
-        if ((out.label ??= []).length >= MAX_LABELS_PER_SERIES) throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+        if ((out.label ??= []).length >= MAX_LABELS_PER_SERIES) {
+          throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+        }
         out.label.push(labelPair(reader));
         return true;
       case 2: out.gauge = single(reader); return true;

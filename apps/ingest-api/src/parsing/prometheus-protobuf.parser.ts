@@ -1,6 +1,8 @@
 import { Reader } from 'protobufjs';
 import { BodyError } from './body-error';
-import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkStorable, checkMetricName, familyType, formatFloat, sampleValue } from './metric-families';
+import {
+  Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, checkStorable, familyType, formatFloat, sampleValue,
+} from './metric-families';
 import { PbMetric, PbMetricFamily, readDelimitedFamily } from './prometheus-proto.schema';
 import { PushBudget, labelBytes } from './push-budget';
 
@@ -14,7 +16,9 @@ export function isDelimitedProtobuf(contentType: string | undefined): boolean {
  * Length-delimited MetricFamily messages, flattened into samples as the text format would spell
  * them. Samples, labels and families are counted while decoding, so a bomb stops after bounded work.
  */
-export function parsePrometheusProtobuf(body: Buffer, maxSamples: number, maxBytes = body.length * 4 + 65_536): Family[] {
+export function parsePrometheusProtobuf(
+  body: Buffer, maxSamples: number, maxBytes = body.length * 4 + 65_536,
+): Family[] {
   const reader = Reader.create(body);
   const budget = new PushBudget(maxSamples, maxBytes);
   const families: Family[] = [];

@@ -1,5 +1,7 @@
 import { BodyError } from './body-error';
-import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkStorable, checkMetricName, familyType, parseSampleValue } from './metric-families';
+import {
+  Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, checkStorable, familyType, parseSampleValue,
+} from './metric-families';
 import { MAX_LABELS_PER_SERIES, PushBudget, labelBytes } from './push-budget';
 
 const NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
@@ -20,7 +22,9 @@ export interface TextLimits {
  * of millions of lines stops at the cap. Histogram and summary series (`_bucket`, `_sum`,
  * `_count`) are grouped under their declared family.
  */
-export function parsePrometheusText(body: string | Buffer, limits: TextLimits = { maxSamples: Infinity, maxBytes: Infinity }): Family[] {
+const UNLIMITED: TextLimits = { maxSamples: Infinity, maxBytes: Infinity };
+
+export function parsePrometheusText(body: string | Buffer, limits: TextLimits = UNLIMITED): Family[] {
   if (typeof body !== 'string') refuseManyLines(body, limits.maxSamples);
   const budget = new PushBudget(limits.maxSamples, limits.maxBytes);
   const declared = new Map<string, string>();
@@ -94,7 +98,9 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
   if (!/^(counter|gauge|histogram|summary|untyped|gauge_histogram)$/.test(type)) {
     throw new BodyError(400, `invalid text format: line ${lineNo}: unknown type "${rest.slice(0, 32)}"`);
   }
-  if (declared.has(name)) throw new BodyError(400, `invalid text format: line ${lineNo}: second TYPE line for ${name.slice(0, 128)}`);
+  if (declared.has(name)) {
+    throw new BodyError(400, `invalid text format: line ${lineNo}: second TYPE line for ${name.slice(0, 128)}`);
+  }
   declared.set(name, type);
 }
 
@@ -136,7 +142,9 @@ function readLabels(line: string, pos: number, labels: Record<string, string>, f
     if (line[pos] !== '=' || line[pos + 1] !== '"') fail(`expected ="..." after label ${label.slice(0, 64)}`);
     const [value, next] = readQuoted(line, pos + 2, fail);
     if (Object.hasOwn(labels, label)) fail(`duplicate label "${label.slice(0, 64)}"`);
-    if (++count > MAX_LABELS_PER_SERIES) throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+    if (++count > MAX_LABELS_PER_SERIES) {
+      throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+    }
     labels[label] = value;
     SPACES.lastIndex = next;
     SPACES.exec(line);
@@ -155,7 +163,8 @@ function readQuoted(line: string, pos: number, fail: (why: string) => never): [s
     if (c === 34) return [out + line.slice(from, i), i + 1];
     if (c !== 92) continue;
     const escaped = line[i + 1];
-    out += line.slice(from, i) + (escaped === 'n' ? '\n' : escaped === '"' || escaped === '\\' ? escaped : `\\${escaped ?? ''}`);
+    const unescaped = escaped === 'n' ? '\n' : escaped === '"' || escaped === '\\' ? escaped : `\\${escaped ?? ''}`;
+    out += line.slice(from, i) + unescaped;
     i++;
     from = i + 1;
   }

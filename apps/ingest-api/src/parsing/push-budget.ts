@@ -19,11 +19,15 @@ export class PushBudget {
   sample(bytes: number): void {
     if (++this.samples > this.maxSamples) throw new BodyError(413, `push has more than ${this.maxSamples} samples`);
     this.bytes += bytes + 16;
-    if (this.bytes > this.maxBytes) throw new BodyError(413, `push expands to more than ${this.maxBytes} bytes of samples`);
+    if (this.bytes > this.maxBytes) {
+      throw new BodyError(413, `push expands to more than ${this.maxBytes} bytes of samples`);
+    }
   }
 
   labels(count: number): void {
-    if (count > MAX_LABELS_PER_SERIES) throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+    if (count > MAX_LABELS_PER_SERIES) {
+      throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
+    }
   }
 }
 

@@ -16,7 +16,7 @@ export function unstorableString(s: string): string | undefined {
   return undefined;
 }
 
-/** The first value in a parsed JSON document that cannot be stored, as "where: why". Iterative: depth is bounded already. */
+/** The first value in a parsed JSON document that cannot be stored, as "where why" (iterative: depth is bounded). */
 export function findUnstorable(value: unknown, root = ''): string | undefined {
   const stack: Array<[unknown, string]> = [[value, root]];
   while (stack.length > 0) {

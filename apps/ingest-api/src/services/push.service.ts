@@ -22,7 +22,9 @@ export class PushService {
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
-    for (const [label, value] of [['job', job], ...Object.entries(grouping)]) checkStorable(value, `path value of "${label}"`);
+    for (const [label, value] of [['job', job], ...Object.entries(grouping)]) {
+      checkStorable(value, `path value of "${label}"`);
+    }
     const decoded = op === 'delete' ? undefined : await this.families(body, ctx);
     const families = decoded?.families ?? [];
     const push: MetricsPush = { op, job, grouping, families };
@@ -45,7 +47,8 @@ export class PushService {
       ? await inTurn(() => parsePrometheusProtobuf(bytes, max, maxBytes))
       : await inTurn(() => parsePrometheusText(bytes, { maxSamples: max, maxBytes }));
     // The format is part of the digest: the same samples as text and as protobuf are different bytes anyway.
-    const digest = await inTurn(() => createHash('sha256').update(protobuf ? 'protobuf\0' : 'text\0').update(bytes).digest('hex'));
+    const format = protobuf ? 'protobuf\0' : 'text\0';
+    const digest = await inTurn(() => createHash('sha256').update(format).update(bytes).digest('hex'));
     return { families, digest };
   }
 }

@@ -24,7 +24,9 @@ async function provisionTopics(config: Config, logger: Logger): Promise<void> {
   try {
     await admin.connect();
     const replication = await resolveReplication(admin, config.kafka);
-    if (replication.warning) logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+    if (replication.warning) {
+      logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+    }
     for (const report of await ensureTopics(admin, config.kafka, replication)) {
       logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'topic checked');
       for (const warning of report.warnings) logger.warn({ topic: report.topic }, warning);

@@ -58,7 +58,9 @@ export class IngestConfig {
    * usage report's event id, so only name the proxies in front of this API.
    */
   @Env('TRUST_PROXY', { default: '' }) @IsString()
-  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]*)$/, { message: 'must be true, false, a hop count or a list of addresses/CIDRs' })
+  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]*)$/, {
+    message: 'must be true, false, a hop count or a list of addresses/CIDRs',
+  })
   trustProxy!: string;
 
   /**
