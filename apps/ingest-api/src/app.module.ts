@@ -27,7 +27,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), HealthModule],
-      controllers: [UsageReportController, IngestController, AnalyticsController, PushgatewayController, OpenApiController],
+      controllers: [
+        UsageReportController, IngestController, AnalyticsController, PushgatewayController, OpenApiController,
+      ],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: IngestMetrics, useValue: new IngestMetrics() },

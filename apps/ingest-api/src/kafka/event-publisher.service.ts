@@ -92,7 +92,8 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       if (this.config.kafka.provisionTopics) {
         const replication = await resolveReplication(admin, this.config.kafka);
         if (replication.warning) {
-          this.logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+          const { factor, minInsync } = replication;
+          this.logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
         }
         for (const report of await ensureTopics(admin, this.config.kafka, replication)) {
           const { action, partitions, maxMessageBytes } = report;

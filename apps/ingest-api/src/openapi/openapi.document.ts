@@ -186,7 +186,8 @@ export function openApiDocument(version: string): Json {
         Health: {
           type: 'object',
           properties: {
-            status: { type: 'string' }, info: { type: 'object' }, error: { type: 'object' }, details: { type: 'object' },
+            status: { type: 'string' }, info: { type: 'object' },
+            error: { type: 'object' }, details: { type: 'object' },
           },
         },
       },

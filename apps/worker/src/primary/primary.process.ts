@@ -25,7 +25,8 @@ async function provisionTopics(config: Config, logger: Logger): Promise<void> {
     await admin.connect();
     const replication = await resolveReplication(admin, config.kafka);
     if (replication.warning) {
-      logger.warn({ replicationFactor: replication.factor, minInsyncReplicas: replication.minInsync }, replication.warning);
+      const { factor, minInsync } = replication;
+      logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
     }
     for (const report of await ensureTopics(admin, config.kafka, replication)) {
       logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'topic checked');
