@@ -36,6 +36,7 @@ APT_PEERS=(
 PIP_PEERS=(
   "prometheus-client==0.26.0"
   "python-snappy==0.7.3"
+  "schemathesis==4.32.5"
 )
 
 # Go programs (module@version), built into .local/bin by the Go module proxy.

@@ -18,7 +18,7 @@ let limited: IngestUnderTest;
 
 beforeAll(async () => {
   api = await startIngestApi({ MAX_PAYLOAD_SIZE: '0.25', API_KEY: `${TEST_API_KEY},${ROTATED_KEY}`, PUSH_MAX_SAMPLES: '3', INGEST_BATCH_MAX_ITEMS: '5' });
-  limited = await startIngestApi({ RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2', GRAFANA_REPORT_PUBLIC: 'true' });
+  limited = await startIngestApi({ RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2', GRAFANA_REPORT_PUBLIC: 'true', TRUST_PROXY: 'loopback' });
 });
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe('rate limits', () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 6; i++) {
-      // A client address of its own (X-Forwarded-For from loopback is trusted by default).
+      // A client address of its own (X-Forwarded-For from loopback is trusted here: TRUST_PROXY=loopback).
       const res = await send(limited, '/grafana-usage-report', report, { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' });
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');

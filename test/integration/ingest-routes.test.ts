@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventIdFor } from '@app/contracts';
+import { ApiKeys } from '../../apps/ingest-api/src/auth/api-keys';
 import { TEST_API_KEY, waitFor } from '../support/apps';
 import { IngestUnderTest, TopicReader, deleteTopics, startIngestApi } from '../support/ingest-harness';
 
@@ -197,7 +198,8 @@ describe('POST /api/v1/ingest', () => {
     expect(body.results[3].reason).toMatch(/^\/kind must be equal to constant/);
     const ids = [body.results[0].id!, body.results[2].id!];
     // The usage report's natural key (usageStatsId, day, address) equals the earlier posts'; the item id names the other.
-    expect(ids[1]).toBe(eventIdFor('analytics', items[2].payload, { receivedAt: 0, clientId: 'client-7' }));
+    // ... scoped to the API key's tenant.
+    expect(ids[1]).toBe(eventIdFor('analytics', items[2].payload, { receivedAt: 0, clientId: 'client-7', tenant: ApiKeys.idOf(TEST_API_KEY) }));
     const landed = await reader.waitFor(2, (l) => ids.includes(l.envelope.id) && l.envelope.source.route === '/api/v1/ingest');
     expect(landed.map((l) => l.envelope.kind).sort()).toEqual(['analytics', 'usage_report']);
   });

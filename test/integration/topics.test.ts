@@ -1,6 +1,6 @@
 import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
 import { loadConfig } from '@app/config';
-import { ensureTopics } from '@app/kafka';
+import { ensureTopics, resolveReplication } from '@app/kafka';
 import { randomName, TEST_ANONYMIZATION_KEY, TEST_API_KEY } from '../support/apps';
 
 describe('topic provisioning (real broker)', () => {
@@ -33,6 +33,20 @@ describe('topic provisioning (real broker)', () => {
     expect(described.resources.map((r) => [r.resourceName, r.configEntries[0].configValue])).toEqual(expect.arrayContaining([
       [topic, String(48 * 3_600_000)], [`${topic}-dlq`, String(48 * 3_600_000)],
     ]));
+  });
+
+  it('on this single-node broker keeps one copy with min.insync.replicas=1, and refuses a factor it cannot meet', async () => {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas', 'max.message.bytes'] }],
+    });
+    const entries = Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+    expect(entries).toEqual({ 'min.insync.replicas': '1', 'max.message.bytes': '12582912' });
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(metadata.topics[0].partitions.map((p) => p.replicas.length)).toEqual([1, 1, 1, 1]);
+    expect((await resolveReplication(admin, config)).warning).toMatch(/^topics keep 1 copy/);
+    await expect(ensureTopics(admin, { ...config, topic: randomName('never'), replicationFactor: 3 } as typeof config))
+      .rejects.toThrow('KAFKA_REPLICATION_FACTOR=3 but the cluster has 1 broker(s)');
   });
 
   it('warns instead of repartitioning when partitions differ', async () => {

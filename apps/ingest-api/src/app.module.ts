@@ -10,6 +10,7 @@ import { EventPublisher } from './kafka/event-publisher.service';
 import { LOGGER } from './logger.token';
 import { IngestMetrics } from './metrics/ingest.metrics';
 import { MetricsServer } from './metrics/metrics-server.service';
+import { OpenApiController } from './openapi/openapi.controller';
 import { PayloadValidator } from './parsing/payload-validator';
 import { AnalyticsService } from './services/analytics.service';
 import { BatchService } from './services/batch.service';
@@ -27,7 +28,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), HealthModule],
-      controllers: [UsageReportController, IngestController, AnalyticsController, PushgatewayController],
+      controllers: [
+        UsageReportController, IngestController, AnalyticsController, PushgatewayController, OpenApiController,
+      ],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: IngestMetrics, useValue: new IngestMetrics() },

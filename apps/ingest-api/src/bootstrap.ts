@@ -11,6 +11,7 @@ import { IngestMetrics } from './metrics/ingest.metrics';
 export async function createIngestApi(config: Config, logger: Logger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.app.maxPayloadBytes,
+    ...httpTimeouts(config),
     trustProxy: trustProxyOption(config.ingest.trustProxy),
     genReqId: correlationIdGenerator(config.anonymizer.enabled ? config.anonymizer.key : undefined),
     requestIdHeader: false,
@@ -24,6 +25,26 @@ export async function createIngestApi(config: Config, logger: Logger): Promise<N
   });
   configureHttp(app, config, logger, app.get(IngestMetrics));
   return app;
+}
+
+/**
+ * Node answers 408 and closes the connection when the headers or the whole request take too
+ * long, so a slow client holds a socket for a bounded time; the check runs every second
+ * (Node's default is every 30 s, which would stretch a short bound).
+ */
+function httpTimeouts(config: Config) {
+  const { httpRequestTimeoutMs, httpHeadersTimeoutMs, httpKeepAliveTimeoutMs, httpConnectionTimeoutMs } = config.ingest;
+  const headersTimeout = Math.min(httpHeadersTimeoutMs, httpRequestTimeoutMs);
+  return {
+    requestTimeout: httpRequestTimeoutMs,
+    keepAliveTimeout: httpKeepAliveTimeoutMs,
+    connectionTimeout: httpConnectionTimeoutMs,
+    http: {
+      headersTimeout,
+      requestTimeout: httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+  };
 }
 
 export async function bootstrapIngestApi(config: Config, logger: Logger): Promise<NestFastifyApplication> {

@@ -62,6 +62,17 @@ describe('eventIdFor', () => {
     expect(eventIdFor('analytics', panel, { receivedAt: t, idempotencyKey: 'k1', index: 1 })).not.toBe(a);
   });
 
+  it('scopes client-supplied ids (Idempotency-Key, batch item id) to the tenant', () => {
+    const key = { receivedAt: t, idempotencyKey: 'k1' };
+    const a = eventIdFor('analytics', panel, { ...key, tenant: 'fp-a' });
+    expect(eventIdFor('analytics', panel, { ...key, tenant: 'fp-a' })).toBe(a);
+    expect(eventIdFor('analytics', panel, { ...key, tenant: 'fp-b' })).not.toBe(a);
+    const item = { receivedAt: t, clientId: 'item-1' };
+    expect(eventIdFor('analytics', panel, { ...item, tenant: 'fp-a' })).not.toBe(eventIdFor('analytics', panel, { ...item, tenant: 'fp-b' }));
+    // Without a tenant (auth off) ids are unchanged.
+    expect(eventIdFor('analytics', panel, key)).toBe('42d21810dffe2d2e1aaa6084d72fe35d');
+  });
+
   it('hashes metric pushes by content within a minute, whatever the key order', () => {
     const push = { op: 'put', job: 'j', grouping: { a: '1', b: '2' }, families: [] };
     const a = eventIdFor('metrics', push, { receivedAt: t });

@@ -56,6 +56,8 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin, edge
     index: item.index,
     clientIp: origin.ip,
     clientId: item.clientId,
+    // Client-supplied ids are scoped to the key that sent them: two tenants never dedupe each other.
+    tenant: origin.apiKeyId,
     contentDigest: item.contentDigest,
   });
   const raw = { route: origin.route, apiKeyId: origin.apiKeyId, ip: origin.ip, userAgent: origin.userAgent };

@@ -25,6 +25,11 @@ export interface IdContext {
   /** An id the client gave the item itself (batch items). */
   clientId?: string;
   /**
+   * Whose ids `idempotencyKey` and `clientId` are (the API key's fingerprint): two tenants that
+   * happen to use the same id must not dedupe each other's events away.
+   */
+  tenant?: string;
+  /**
    * A digest of the item's bytes as the client sent them (decompressed). A client's retry
    * resends the same bytes, so this dedupes retries like the canonical content does, without
    * walking a large parsed payload on the hot path (used for pushes).
@@ -46,8 +51,10 @@ export function sameAddress(ip: string | undefined): string {
  * its canonical content. A client retry therefore always maps to the same id.
  */
 export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): string {
-  if (ctx.idempotencyKey) return digest(kind, 'idempotency-key', ctx.idempotencyKey, String(ctx.index ?? 0));
-  if (ctx.clientId) return digest(kind, 'client-id', ctx.clientId);
+  // Without a tenant (auth off) the ids stay what they were.
+  const scope = ctx.tenant ? ['tenant', ctx.tenant] : [];
+  if (ctx.idempotencyKey) return digest(kind, ...scope, 'idempotency-key', ctx.idempotencyKey, String(ctx.index ?? 0));
+  if (ctx.clientId) return digest(kind, ...scope, 'client-id', ctx.clientId);
   switch (kind) {
     case 'usage_report': {
       const report = payload as UsageReport;

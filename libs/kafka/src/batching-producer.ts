@@ -18,6 +18,42 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
+/**
+ * One request's records cannot fit the topic's record size limit; the caller answers 413.
+ * Only that request fails: its neighbours in the micro-batch are sent without it.
+ */
+export class RecordTooLargeError extends Error {
+  override readonly name = 'RecordTooLargeError';
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`the request is ${bytes} bytes once enveloped; the event store takes at most ${limit}`);
+  }
+}
+
+/** Broker refusals of a record's size: the record, not the connection, is at fault. */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+export function isTooLargeError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (TOO_LARGE.has(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
+
+/**
+ * Bytes a request can take in one record batch: every record with its key, headers and
+ * per-record framing, plus the batch header (all of a request's records may share a partition).
+ */
+const RECORD_OVERHEAD = 64;
+const BATCH_OVERHEAD = 128;
+export function requestBytes(messages: OutgoingMessage[]): number {
+  let bytes = BATCH_OVERHEAD;
+  for (const m of messages) {
+    bytes += RECORD_OVERHEAD + m.value.length + Buffer.byteLength(m.key);
+    for (const [k, v] of Object.entries(m.headers ?? {})) bytes += 8 + Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  return bytes;
+}
+
 export interface BatchReport {
   messages: number;
   bytes: number;
@@ -31,6 +67,8 @@ export interface BatchingProducerOptions {
   lingerMs: number;
   maxBatchMessages: number;
   maxBatchBytes: number;
+  /** The topic's max.message.bytes: a request above it fails alone with RecordTooLargeError. */
+  maxRecordBytes: number;
   /** Messages waiting (queued or in flight) beyond which new sends fail fast. */
   maxQueuedMessages: number;
   /** A request not acknowledged within this bound fails (ms). */
@@ -52,7 +90,7 @@ interface Pending {
   settled: boolean;
   timer?: NodeJS.Timeout;
   resolve(): void;
-  reject(err: KafkaUnavailableError): void;
+  reject(err: KafkaUnavailableError | RecordTooLargeError): void;
 }
 
 const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, lz4: CompressionTypes.LZ4 } as const;
@@ -73,11 +111,13 @@ export class BatchingProducer {
   private readonly maxInFlight: number;
   private lingerTimer?: NodeJS.Timeout;
   private closing = false;
+  private maxRecordBytes: number;
 
   constructor(kafka: Kafka, private readonly options: BatchingProducerOptions) {
     if (options.compression === 'lz4') {
       throw new Error('KAFKA_COMPRESSION=lz4 needs an LZ4 codec, which is not installed; use none or gzip');
     }
+    this.maxRecordBytes = options.maxRecordBytes;
     this.maxInFlight = options.idempotent ? 1 : Math.max(1, options.maxInFlight ?? 1);
     this.connection = new ProducerConnection(kafka, {
       idempotent: options.idempotent,
@@ -104,16 +144,30 @@ export class BatchingProducer {
     this.connection.start();
   }
 
-  /** Resolves once Kafka has acknowledged every message (acks=-1); rejects with KafkaUnavailableError. */
+  /** The topic's actual limit, once known from the broker (it may be lower than configured). */
+  setMaxRecordBytes(bytes: number): void {
+    this.maxRecordBytes = bytes;
+  }
+
+  /** Batches stay under the record limit too: one partition's share of a batch is one record batch. */
+  private get maxBatchBytes(): number {
+    return Math.min(this.options.maxBatchBytes, this.maxRecordBytes);
+  }
+
+  /**
+   * Resolves once Kafka has acknowledged every message (acks=-1); rejects with KafkaUnavailableError,
+   * or RecordTooLargeError when the request cannot fit the topic (checked before anything is sent).
+   */
   send(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    const bytes = requestBytes(messages);
+    if (bytes > this.maxRecordBytes) return Promise.reject(new RecordTooLargeError(bytes, this.maxRecordBytes));
     if (this.closing) return Promise.reject(new KafkaUnavailableError('closing', 'shutting down'));
     if (!this.connection.ready) return Promise.reject(new KafkaUnavailableError('not_connected', 'kafka is not connected'));
     if (this.queuedMessages + messages.length > this.options.maxQueuedMessages) {
       return Promise.reject(new KafkaUnavailableError('overloaded', 'too many messages waiting for kafka'));
     }
     return new Promise<void>((resolve, reject) => {
-      const bytes = messages.reduce((n, m) => n + m.value.length + m.key.length, 0);
       const pending: Pending = { messages, bytes, settled: false, resolve, reject };
       pending.timer = setTimeout(() => this.settle(pending, new KafkaUnavailableError('timeout', 'kafka did not acknowledge in time')), this.options.ackTimeoutMs);
       this.queue.push(pending);
@@ -138,7 +192,7 @@ export class BatchingProducer {
 
   private schedule(): void {
     if (this.inFlight.size >= this.maxInFlight) return; // an acknowledgement triggers the next flush
-    if (this.queuedMessages >= this.options.maxBatchMessages || this.queuedBytes >= this.options.maxBatchBytes || this.options.lingerMs === 0) {
+    if (this.queuedMessages >= this.options.maxBatchMessages || this.queuedBytes >= this.maxBatchBytes || this.options.lingerMs === 0) {
       this.flush();
     } else {
       this.lingerTimer ??= setTimeout(() => this.flush(), this.options.lingerMs);
@@ -157,14 +211,14 @@ export class BatchingProducer {
     this.inFlight.add(sending);
   }
 
-  /** Whole requests, oldest first, up to the batch bounds (at least one request). */
+  /** Whole requests, oldest first, up to the batch bounds (at least one; a request above them goes alone). */
   private take(): Pending[] {
     const batch: Pending[] = [];
     let messages = 0;
     let bytes = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (!next.settled && batch.length > 0 && (messages + next.messages.length > this.options.maxBatchMessages || bytes + next.bytes > this.options.maxBatchBytes)) break;
+      if (!next.settled && batch.length > 0 && (messages + next.messages.length > this.options.maxBatchMessages || bytes + next.bytes > this.maxBatchBytes)) break;
       this.queue.shift();
       this.queuedMessages -= next.messages.length;
       this.queuedBytes -= next.bytes;
@@ -196,14 +250,41 @@ export class BatchingProducer {
       batch.forEach((p) => this.settle(p));
       this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: true });
     } catch (err) {
+      this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: false });
+      if (isTooLargeError(err)) {
+        await this.isolateTooLarge(batch);
+        return;
+      }
       this.options.logger.warn({ err: errorSummary(err), messages: messages.length }, 'kafka batch failed');
       batch.forEach((p) => this.settle(p, new KafkaUnavailableError('send_failed', 'kafka rejected the batch')));
-      this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: false });
       this.connection.markFailed(err);
     }
   }
 
-  private settle(pending: Pending, err?: KafkaUnavailableError): void {
+  /**
+   * The broker refused a record's size (its limit is below ours, e.g. lowered by hand): the
+   * connection is fine, so requests already waiting stay queued; each request of the batch is
+   * retried alone and only the ones still refused fail, with 413. Other partitions of the
+   * refused produce request may have been written: their retry is a duplicate the event id
+   * dedupes, and the idempotent producer is renewed first so no sequence number is reused.
+   */
+  private async isolateTooLarge(batch: Pending[]): Promise<void> {
+    if (this.options.idempotent && !(await this.connection.renew())) {
+      batch.forEach((p) => this.settle(p, new KafkaUnavailableError('send_failed', 'kafka rejected the batch')));
+      return;
+    }
+    if (batch.length === 1) {
+      const { bytes } = batch[0];
+      this.options.logger.warn({ bytes, limit: this.maxRecordBytes }, 'kafka refused a request as too large');
+      this.settle(batch[0], new RecordTooLargeError(batch[0].bytes, Math.min(this.maxRecordBytes, batch[0].bytes - 1)));
+      return;
+    }
+    for (const pending of batch) {
+      if (!pending.settled) await this.sendBatch([pending]);
+    }
+  }
+
+  private settle(pending: Pending, err?: KafkaUnavailableError | RecordTooLargeError): void {
     if (pending.settled) return;
     pending.settled = true;
     clearTimeout(pending.timer);

@@ -1,6 +1,6 @@
 import { Admin, ITopicConfig, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import type { KafkaConfig } from '@app/config';
-import type { TopicPlan, TopicReport } from './topics';
+import { Replication, resolveReplication, type TopicPlan, type TopicReport } from './topics';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,12 +33,13 @@ export function recoveryTopicOf(deadLetterTopic: string): string {
 }
 
 /** One partition, compacted (the latest record per letter) and expiring with the letters themselves (events retention). */
-export function recoveryTopicPlan(config: KafkaConfig): TopicPlan {
+export function recoveryTopicPlan(config: KafkaConfig, replication: Replication): TopicPlan {
   return {
     topic: recoveryTopicOf(config.deadLetterTopic),
     numPartitions: 1,
-    replicationFactor: config.replicationFactor,
+    replicationFactor: replication.factor,
     configEntries: [
+      { name: 'min.insync.replicas', value: String(replication.minInsync) },
       { name: 'cleanup.policy', value: 'compact,delete' },
       { name: 'retention.ms', value: String(config.retentionHours * HOUR_MS) },
     ],
@@ -46,7 +47,7 @@ export function recoveryTopicPlan(config: KafkaConfig): TopicPlan {
 }
 
 export async function ensureRecoveryTopic(admin: Admin, config: KafkaConfig): Promise<TopicReport> {
-  const plan = recoveryTopicPlan(config);
+  const plan = recoveryTopicPlan(config, await resolveReplication(admin, config));
   const exists = (await admin.listTopics()).includes(plan.topic);
   if (!exists) await admin.createTopics({ topics: [plan as ITopicConfig], waitForLeaders: true });
   return { topic: plan.topic, action: exists ? 'exists' : 'created', partitions: plan.numPartitions, warnings: [] };

@@ -97,13 +97,7 @@ export class ProducerConnection {
     while (this.current !== 'closed' && this.current !== 'ready') {
       try {
         await this.dispose();
-        const producer = this.kafka.producer({
-          idempotent: this.options.idempotent,
-          maxInFlightRequests: this.options.idempotent ? 1 : undefined,
-          createPartitioner: Partitioners.DefaultPartitioner,
-          // Bounded, so a dead broker surfaces as an error (our requests time out earlier anyway).
-          retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-        });
+        const producer = this.createProducer();
         this.producer = producer;
         await withTimeout(producer.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
         if (!this.firstConnectDone && this.options.onFirstConnect) await this.options.onFirstConnect();
@@ -119,6 +113,38 @@ export class ProducerConnection {
         delay = Math.min(delay * 2, 2000);
       }
     }
+  }
+
+  /**
+   * Swaps in a fresh producer (new producer id, sequence numbers from zero) without going
+   * down, for after a partly written batch: kafkajs rolls back the sequence numbers of every
+   * partition in a failed produce request, even those the broker wrote, and reusing them
+   * could make the broker take new records for duplicates of old ones and drop them.
+   */
+  async renew(): Promise<Producer | undefined> {
+    if (this.current !== 'ready') return undefined;
+    const fresh = this.createProducer();
+    try {
+      await withTimeout(fresh.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
+    } catch (err) {
+      void withTimeout(fresh.disconnect(), 2000, 'kafka disconnect').catch(() => undefined);
+      this.markFailed(err);
+      return undefined;
+    }
+    const old = this.producer;
+    this.producer = fresh;
+    void (old && withTimeout(old.disconnect(), 2000, 'kafka disconnect').catch(() => undefined));
+    return this.ready;
+  }
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: this.options.idempotent,
+      maxInFlightRequests: this.options.idempotent ? 1 : undefined,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded, so a dead broker surfaces as an error (our requests time out earlier anyway).
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
   }
 
   private async probe(): Promise<void> {

@@ -28,6 +28,7 @@ export class ReportPublisher {
       compression: config.kafka.compression,
       idempotent: config.ingest.producerIdempotent,
       maxInFlight: config.ingest.producerMaxInFlight,
+      maxRecordBytes: config.kafka.maxMessageBytes,
       logger: logger.child({ component: 'producer' }),
       onFirstConnect: config.kafka.provisionTopics ? () => this.provision() : undefined,
       onStateChange: (state) => {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KafkaUnavailableError } from '@app/kafka';
+import { KafkaUnavailableError, RecordTooLargeError } from '@app/kafka';
 import { Logger } from '@app/observability';
 import { BodyError } from '../parsing/body-error';
 
@@ -28,6 +28,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       void reply.code(exception.status).send(exception.body);
     } else if (exception instanceof BodyError) {
       void reply.code(exception.status).send({ message: exception.message });
+    } else if (exception instanceof RecordTooLargeError) {
+      void reply.code(413).send({ message: exception.message });
     } else if (exception instanceof KafkaUnavailableError) {
       void reply.code(503).header('retry-after', String(this.retryAfterSeconds)).send({ message: 'event store unavailable, retry later' });
     } else if (exception instanceof HttpException) {

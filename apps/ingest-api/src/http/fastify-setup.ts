@@ -70,10 +70,10 @@ function closeConnectionsWhileClosing(fastify: FastifyInstance): void {
   });
 }
 
-/** TRUST_PROXY as Fastify's trustProxy option. */
+/** TRUST_PROXY as Fastify's trustProxy option; empty trusts no forwarded header. */
 export function trustProxyOption(value: string): boolean | number | string {
   if (value === 'true') return true;
-  if (value === 'false') return false;
+  if (value === 'false' || value.trim() === '') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value.split(',').map((s) => s.trim()).filter(Boolean).join(',');
 }

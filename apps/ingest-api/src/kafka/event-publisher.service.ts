@@ -1,9 +1,14 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
-import { BatchingProducer, OutgoingMessage, createKafka, ensureTopics } from '@app/kafka';
+import {
+  BatchingProducer, OutgoingMessage, createKafka, describeMaxMessageBytes, ensureTopics, resolveReplication,
+} from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
 import { IngestMetrics } from '../metrics/ingest.metrics';
+
+/** Room a request's envelope, headers and batch framing need beyond its body. */
+const ENVELOPE_HEADROOM = 1024 * 1024;
 
 /**
  * The API's one way into Kafka: the micro-batching producer, started with the app (topics
@@ -25,13 +30,14 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       lingerMs: ingest.producerLingerMs,
       maxBatchMessages: ingest.producerBatchMessages,
       maxBatchBytes: ingest.producerBatchBytes,
+      maxRecordBytes: config.kafka.maxMessageBytes,
       maxQueuedMessages: ingest.producerMaxQueued,
       ackTimeoutMs: config.kafka.ackTimeoutMs,
       compression: config.kafka.compression,
       idempotent: ingest.producerIdempotent,
       maxInFlight: ingest.producerMaxInFlight,
       logger: logger.child({ component: 'producer' }),
-      onFirstConnect: config.kafka.provisionTopics ? () => this.provision(kafka) : undefined,
+      onFirstConnect: () => this.prepareTopics(kafka),
       onBatch: (b) => {
         metrics.batchSize.observe(b.messages);
         metrics.batchDuration.observe(b.durationMs / 1000);
@@ -72,13 +78,36 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     await this.producer.close(this.config.ingest.shutdownTimeoutMs);
   }
 
-  private async provision(kafka: ReturnType<typeof createKafka>): Promise<void> {
+  /**
+   * Provisions the topics when configured, and learns the events topic's actual record size
+   * limit either way, so a request that cannot fit gets 413 before anything is sent.
+   */
+  private async prepareTopics(kafka: ReturnType<typeof createKafka>): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const report of await ensureTopics(admin, this.config.kafka)) {
-        this.logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'kafka topic ready');
-        for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
+      const { topic } = this.config.kafka;
+      // A topic someone else provisions may not exist yet: then the configured limit stands.
+      let limit = (await describeMaxMessageBytes(admin, [topic]).catch(() => undefined))?.get(topic);
+      if (this.config.kafka.provisionTopics) {
+        const replication = await resolveReplication(admin, this.config.kafka);
+        if (replication.warning) {
+          const { factor, minInsync } = replication;
+          this.logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
+        }
+        for (const report of await ensureTopics(admin, this.config.kafka, replication)) {
+          const { action, partitions, maxMessageBytes } = report;
+          this.logger.info({ topic: report.topic, action, partitions, maxMessageBytes }, 'kafka topic ready');
+          for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
+          if (report.topic === topic) limit = report.maxMessageBytes;
+        }
+      }
+      const effective = Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes);
+      this.producer.setMaxRecordBytes(effective);
+      if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
+        this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
+          'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: '
+          + 'the largest accepted bodies will get 413');
       }
     } finally {
       await admin.disconnect();

@@ -1,5 +1,6 @@
 import { BodyError } from './body-error';
-import { parseJson } from './safe-json';
+import { MAX_JSON_TOKENS, parseJson, scanJson } from './safe-json';
+import { MAYBE_UNSTORABLE_JSON, findUnstorable } from './storable';
 
 export type ParsedItem = { ok: true; value: unknown } | { ok: false; reason: string };
 export type ParsedBatch = { single: true; value: Record<string, unknown> } | { single: false; items: ParsedItem[] };
@@ -17,16 +18,23 @@ export function isNdjson(contentType: string | undefined): boolean {
  */
 export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxItems: number): ParsedBatch {
   if (ndjson) {
+    // The bound on keys and values holds for the whole body, not per line.
+    if (scanJson(text, Infinity) === 'tokens') {
+      throw new BodyError(413, `JSON holds more than ${MAX_JSON_TOKENS} keys and values`);
+    }
     const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
     checkCount(lines.length, maxItems);
     return { single: false, items: lines.map((line) => parseLine(line, maxDepth)) };
   }
-  // Items sit one level below the array.
-  const value = parseJson(text, maxDepth + 1);
+  // Items sit one level below the array; each item's values are judged on their own.
+  const value = parseJson(text, maxDepth + 1, { storable: false });
   if (Array.isArray(value)) {
     checkCount(value.length, maxItems);
-    return { single: false, items: value.map((v) => ({ ok: true, value: v })) };
+    const suspect = MAYBE_UNSTORABLE_JSON.test(text);
+    return { single: false, items: value.map((v) => storableItem(v, suspect)) };
   }
+  const why = MAYBE_UNSTORABLE_JSON.test(text) ? findUnstorable(value) : undefined;
+  if (why) throw new BodyError(400, why);
   if (value !== null && typeof value === 'object') return { single: true, value: value as Record<string, unknown> };
   throw new BodyError(400, 'body must be a JSON object (a usage report), a JSON array of items, or NDJSON');
 }
@@ -34,6 +42,11 @@ export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxI
 function checkCount(count: number, maxItems: number): void {
   if (count === 0) throw new BodyError(400, 'batch is empty');
   if (count > maxItems) throw new BodyError(413, `batch has ${count} items; at most ${maxItems} are accepted`);
+}
+
+function storableItem(value: unknown, suspect: boolean): ParsedItem {
+  const why = suspect ? findUnstorable(value) : undefined;
+  return why ? { ok: false, reason: why } : { ok: true, value };
 }
 
 function parseLine(line: string, maxDepth: number): ParsedItem {

@@ -1,5 +1,6 @@
 import type { MetricsPush, MetricType, SampleValue } from '@app/contracts';
 import { BodyError } from './body-error';
+import { unstorableString } from './storable';
 
 export type Family = MetricsPush['families'][number];
 export type Sample = Family['samples'][number];
@@ -17,7 +18,14 @@ export function checkMetricName(name: string): void {
 export function checkLabels(labels: Record<string, string>): void {
   for (const name of Object.keys(labels)) {
     if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new BodyError(400, `invalid label name "${name.slice(0, 128)}"`);
+    checkStorable(labels[name], `value of label "${name.slice(0, 128)}"`);
   }
+}
+
+/** Label values and help texts are free text: refused when no store could hold them. */
+export function checkStorable(text: string, what: string): void {
+  const why = unstorableString(text);
+  if (why) throw new BodyError(400, `${what} ${why}`);
 }
 
 /** A number as a sample value; JSON has no NaN or infinities, so those travel as Prometheus spells them. */
@@ -62,13 +70,4 @@ export function familyType(raw: string | undefined): MetricType {
     case 'gauge_histogram': return 'histogram';
     default: return 'untyped';
   }
-}
-
-export function countSamples(families: Family[]): number {
-  return families.reduce((n, f) => n + f.samples.length, 0);
-}
-
-export function enforceSampleCap(families: Family[], max: number): void {
-  const count = countSamples(families);
-  if (count > max) throw new BodyError(413, `push has ${count} samples; at most ${max} are accepted`);
 }

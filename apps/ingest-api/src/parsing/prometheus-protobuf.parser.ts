@@ -1,7 +1,10 @@
 import { Reader } from 'protobufjs';
 import { BodyError } from './body-error';
-import { Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, familyType, formatFloat, sampleValue } from './metric-families';
-import { MetricFamilyType, PbMetric, PbMetricFamily } from './prometheus-proto.schema';
+import {
+  Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, checkStorable, familyType, formatFloat, sampleValue,
+} from './metric-families';
+import { PbMetric, PbMetricFamily, readDelimitedFamily } from './prometheus-proto.schema';
+import { PushBudget, labelBytes } from './push-budget';
 
 /** `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited`. */
 export function isDelimitedProtobuf(contentType: string | undefined): boolean {
@@ -9,37 +12,48 @@ export function isDelimitedProtobuf(contentType: string | undefined): boolean {
   return ct.startsWith('application/vnd.google.protobuf') && ct.includes('proto=io.prometheus.client.metricfamily') && ct.includes('encoding=delimited');
 }
 
-/** Length-delimited MetricFamily messages, flattened into samples as the text format would spell them. */
-export function parsePrometheusProtobuf(body: Buffer, maxSamples: number): Family[] {
+/**
+ * Length-delimited MetricFamily messages, flattened into samples as the text format would spell
+ * them. Samples, labels and families are counted while decoding, so a bomb stops after bounded work.
+ */
+export function parsePrometheusProtobuf(
+  body: Buffer, maxSamples: number, maxBytes = body.length * 4 + 65_536,
+): Family[] {
   const reader = Reader.create(body);
+  const budget = new PushBudget(maxSamples, maxBytes);
   const families: Family[] = [];
-  let samples = 0;
+  let decoded = 0;
+  const counter = {
+    metric: () => {
+      if (++decoded > maxSamples) throw new BodyError(413, `push has more than ${maxSamples} samples`);
+    },
+    element: () => counter.metric(),
+  };
   while (reader.pos < reader.len) {
     let pb: PbMetricFamily;
     try {
-      const message = MetricFamilyType.decodeDelimited(reader);
-      pb = MetricFamilyType.toObject(message, { longs: Number, enums: String }) as PbMetricFamily;
+      pb = readDelimitedFamily(reader, counter);
     } catch (err) {
+      if (err instanceof BodyError) throw err;
       throw new BodyError(400, `invalid protobuf: ${(err as Error).message.slice(0, 200)}`);
     }
-    const family = toFamily(pb);
-    samples += family.samples.length;
-    if (samples > maxSamples) throw new BodyError(413, `push has more than ${maxSamples} samples`);
-    families.push(family);
+    if (families.length >= maxSamples) throw new BodyError(413, `push has more than ${maxSamples} metric families`);
+    families.push(toFamily(pb, budget));
   }
   return families;
 }
 
-function toFamily(pb: PbMetricFamily): Family {
+function toFamily(pb: PbMetricFamily, budget: PushBudget): Family {
   const name = pb.name ?? '';
   checkMetricName(name);
+  if (pb.help) checkStorable(pb.help, 'help text');
   // An absent enum is its zero value: COUNTER (the Go client omits it on the wire).
   const type = familyType(pb.type ?? 'COUNTER');
-  const samples = (pb.metric ?? []).flatMap((m) => toSamples(name, type, m));
+  const samples = (pb.metric ?? []).flatMap((m) => toSamples(name, type, m, budget));
   return { name, ...(pb.help ? { help: pb.help } : {}), type, samples };
 }
 
-function toSamples(name: string, type: Family['type'], m: PbMetric): Sample[] {
+function toSamples(name: string, type: Family['type'], m: PbMetric, budget: PushBudget): Sample[] {
   if (m.timestampMs) throw new BodyError(400, TIMESTAMP_ERROR);
   const labels: Record<string, string> = {};
   for (const { name: label = '', value = '' } of m.label ?? []) {
@@ -47,7 +61,11 @@ function toSamples(name: string, type: Family['type'], m: PbMetric): Sample[] {
     labels[label] = value;
   }
   checkLabels(labels);
-  const sample = (series: string, value: number, extra?: Record<string, string>): Sample => ({ name: series, labels: { ...labels, ...extra }, value: sampleValue(value) });
+  const size = labelBytes(labels);
+  const sample = (series: string, value: number, extra?: Record<string, string>): Sample => {
+    budget.sample(series.length + size + (extra ? labelBytes(extra) : 0));
+    return { name: series, labels: { ...labels, ...extra }, value: sampleValue(value) };
+  };
   switch (type) {
     case 'summary': {
       const s = m.summary ?? {};

@@ -1,5 +1,5 @@
 import { BodyError } from './body-error';
-import { exceedsDepth, parseJson } from './safe-json';
+import { MAX_JSON_TOKENS, exceedsDepth, parseJson, scanJson } from './safe-json';
 
 describe('parseJson', () => {
   it('parses ordinary JSON', () => {
@@ -29,6 +29,14 @@ describe('parseJson', () => {
     expect(error).toBeInstanceOf(BodyError);
     expect((error as BodyError).status).toBe(400);
     expect((error as BodyError).message).toMatch(reason);
+  });
+
+  it('refuses more keys and values than MAX_JSON_TOKENS with 413, counting separators outside strings only', () => {
+    const many = `[${'0,'.repeat(MAX_JSON_TOKENS + 1)}0]`;
+    expect(() => parseJson(many, 32)).toThrow(expect.objectContaining({ status: 413, message: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` }));
+    expect(scanJson(`["${',:'.repeat(MAX_JSON_TOKENS)}"]`, 32)).toBeUndefined();
+    expect(scanJson('{"a":1,"b":[2,3]}', 32, 4)).toBeUndefined();
+    expect(scanJson('{"a":1,"b":[2,3]}', 32, 3)).toBe('tokens');
   });
 
   it('allows the words as values', () => {

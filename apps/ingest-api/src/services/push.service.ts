@@ -4,8 +4,9 @@ import { CONFIG, Config } from '@app/config';
 import { MetricsPush } from '@app/contracts';
 import { RequestContext } from '../http/request-context';
 import { BodyError } from '../parsing/body-error';
-import { decodeContent, decodeUtf8 } from '../parsing/body-decoder';
-import { Family, enforceSampleCap } from '../parsing/metric-families';
+import { decodeContent } from '../parsing/body-decoder';
+import { inTurn } from '../parsing/cpu-turns';
+import { Family, checkStorable } from '../parsing/metric-families';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { isDelimitedProtobuf, parsePrometheusProtobuf } from '../parsing/prometheus-protobuf.parser';
 import { parsePrometheusText } from '../parsing/prometheus-text.parser';
@@ -22,6 +23,9 @@ export class PushService {
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
+    for (const [label, value] of [['job', job], ...Object.entries(grouping)]) {
+      checkStorable(value, `path value of "${label}"`);
+    }
     const decoded = op === 'delete' ? undefined : await this.families(body, ctx).catch(async (err: unknown) => {
       if (isGroupFailure(err)) await this.recordFailure(job, grouping, body, ctx);
       throw err;
@@ -54,11 +58,14 @@ export class PushService {
     const max = this.config.ingest.pushMaxSamples;
     const bytes = await decodeContent(body, ctx.contentEncoding, this.config.app.maxPayloadBytes);
     const protobuf = isDelimitedProtobuf(ctx.contentType);
+    // Flattened samples repeat their labels: bounded like the body itself.
+    const maxBytes = this.config.app.maxPayloadBytes;
+    const families = protobuf
+      ? await inTurn(() => parsePrometheusProtobuf(bytes, max, maxBytes))
+      : await inTurn(() => parsePrometheusText(bytes, { maxSamples: max, maxBytes }));
     // The format is part of the digest: the same samples as text and as protobuf are different bytes anyway.
-    const digest = createHash('sha256').update(protobuf ? 'protobuf\0' : 'text\0').update(bytes).digest('hex');
-    if (protobuf) return { families: parsePrometheusProtobuf(bytes, max), digest };
-    const families = parsePrometheusText(decodeUtf8(bytes));
-    enforceSampleCap(families, max);
+    const format = protobuf ? 'protobuf\0' : 'text\0';
+    const digest = await inTurn(() => createHash('sha256').update(format).update(bytes).digest('hex'));
     return { families, digest };
   }
 }

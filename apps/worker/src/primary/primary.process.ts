@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { Config, ConfigError } from '@app/config';
-import { createKafka, ensureTopics } from '@app/kafka';
+import { createKafka, ensureTopics, resolveReplication } from '@app/kafka';
 import { Logger, startMetricsServer } from '@app/observability';
 import { loadPipelineSettings } from '@app/pipeline';
 import { PoolSupervisor } from './pool.supervisor';
@@ -23,7 +23,12 @@ async function provisionTopics(config: Config, logger: Logger): Promise<void> {
   const admin = createKafka(config.kafka, logger, '-worker-admin').admin();
   try {
     await admin.connect();
-    for (const report of await ensureTopics(admin, config.kafka)) {
+    const replication = await resolveReplication(admin, config.kafka);
+    if (replication.warning) {
+      const { factor, minInsync } = replication;
+      logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
+    }
+    for (const report of await ensureTopics(admin, config.kafka, replication)) {
       logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'topic checked');
       for (const warning of report.warnings) logger.warn({ topic: report.topic }, warning);
     }

@@ -9,7 +9,7 @@ describe('IngestConfig', () => {
     expect(c).toMatchObject({
       rateLimitRps: 100, rateLimitBurst: 200, batchMaxItems: 1000, pushMaxSamples: 10_000, jsonMaxDepth: 32,
       producerLingerMs: 2, producerBatchMessages: 1000, producerIdempotent: true, retryAfterSeconds: 5,
-      trustProxy: 'loopback,linklocal,uniquelocal',
+      trustProxy: '',
     });
   });
 

@@ -52,13 +52,35 @@ export class IngestConfig {
   retryAfterSeconds!: number;
 
   /**
-   * Which peers may set X-Forwarded-For (Fastify trustProxy): true, false, a hop count, or
-   * a comma-separated list of addresses/CIDRs/"loopback,linklocal,uniquelocal". The client
-   * address is part of the usage report's event id, so behind a proxy this must trust it.
+   * Which peers may set X-Forwarded-For (Fastify trustProxy): empty (no one: the socket address
+   * counts), true, false, a hop count, or a comma-separated list of addresses/CIDRs (also
+   * "loopback,linklocal,uniquelocal"). The client address keys the rate limit and is part of the
+   * usage report's event id, so only name the proxies in front of this API.
    */
-  @Env('TRUST_PROXY', { default: 'loopback,linklocal,uniquelocal' }) @IsString()
-  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]+)$/, { message: 'must be true, false, a hop count or a list of addresses/CIDRs' })
+  @Env('TRUST_PROXY', { default: '' }) @IsString()
+  @Matches(/^(true|false|\d+|[0-9A-Za-z.:/,\s]*)$/, {
+    message: 'must be true, false, a hop count or a list of addresses/CIDRs',
+  })
   trustProxy!: string;
+
+  /**
+   * Longest a whole request (headers and body) may take to arrive; a client trickling its body is
+   * answered 408 and its connection closed (ms).
+   */
+  @Env('HTTP_REQUEST_TIMEOUT_MS', { default: 30_000 }) @IsInt() @Min(1000) @Max(3_600_000)
+  httpRequestTimeoutMs!: number;
+
+  /** Longest the request line and headers may take to arrive (ms; at most HTTP_REQUEST_TIMEOUT_MS). */
+  @Env('HTTP_HEADERS_TIMEOUT_MS', { default: 10_000 }) @IsInt() @Min(1000) @Max(3_600_000)
+  httpHeadersTimeoutMs!: number;
+
+  /** An idle keep-alive connection is closed after this (ms; above a load balancer's idle timeout). */
+  @Env('HTTP_KEEP_ALIVE_TIMEOUT_MS', { default: 72_000 }) @IsInt() @Min(1000) @Max(3_600_000)
+  httpKeepAliveTimeoutMs!: number;
+
+  /** A connection with no traffic at all for this long is destroyed (ms). */
+  @Env('HTTP_CONNECTION_TIMEOUT_MS', { default: 120_000 }) @IsInt() @Min(1000) @Max(3_600_000)
+  httpConnectionTimeoutMs!: number;
 
   /** Longest a SIGTERM waits for in-flight requests and the final flush (ms). */
   @Env('SHUTDOWN_TIMEOUT_MS', { default: 10_000 }) @IsInt() @Min(0) @Max(300_000)

@@ -29,8 +29,20 @@ export class KafkaConfig {
   @Env('KAFKA_TOPIC_PARTITIONS', { default: 12 }) @IsInt() @Min(1) @Max(10000)
   partitions!: number;
 
-  @Env('KAFKA_REPLICATION_FACTOR', { default: 1 }) @IsInt() @Min(1) @Max(16)
-  replicationFactor!: number;
+  /** Copies of each record; unset: 3 on a cluster of three brokers or more, else one per broker. */
+  @Env('KAFKA_REPLICATION_FACTOR') @IsOptional() @IsInt() @Min(1) @Max(16)
+  replicationFactor?: number;
+
+  /** Copies acks=all waits for; unset: 2 when the factor is 3 or more, else 1. */
+  @Env('KAFKA_MIN_INSYNC_REPLICAS') @IsOptional() @IsInt() @Min(1) @Max(16)
+  minInsyncReplicas?: number;
+
+  /**
+   * Largest record the topics take (their max.message.bytes) and the API sends. It must hold the
+   * largest accepted request (MAX_PAYLOAD_SIZE) plus its envelope; a request that does not fit gets 413.
+   */
+  @Env('KAFKA_MAX_MESSAGE_BYTES', { default: 12_582_912 }) @IsInt() @Min(65_536) @Max(1_073_741_824)
+  maxMessageBytes!: number;
 
   /** Retention of the events topic: this is the replay window for backfills. */
   @Env('KAFKA_RETENTION_HOURS', { default: 168 }) @IsInt() @Min(1)
