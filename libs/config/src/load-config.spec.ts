@@ -87,7 +87,7 @@ describe('loadConfig', () => {
     expect(message.split('\n')).toEqual([
       'Invalid configuration: PORT="0": must not be less than 1',
       'Invalid configuration: API_KEY="<redacted>": each key must be at least 16 characters',
-      'Invalid configuration: ANONYMIZATION_KEY="<redacted>": is required when ANONYMIZATION_ENABLED=true (at least 16 characters)',
+      'Invalid configuration: ANONYMIZATION_KEY="<redacted>": each key must be at least 16 characters',
     ]);
     expect(message).not.toMatch(/short-secret|tiny-secret/);
   });
