@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli-errors';
 import { dlqCommand } from './commands/dlq.command';
 import { migrateCommand } from './commands/migrate.command';
+import { refreshCommand } from './commands/refresh.command';
 import { replayCommand } from './commands/replay.command';
 import { statusCommand } from './commands/status.command';
 import { topicsCommand } from './commands/topics.command';
@@ -14,9 +15,9 @@ See docs/operations.md.`;
 /** The `usage-stats` command line: every subcommand with --help; parse errors exit 2. */
 export function buildProgram(): Command {
   const program = new Command('usage-stats')
-    .description('operate usage-stats-handler: backfills, dead letters, lag, migrations, topics')
+    .description('operate usage-stats-handler: backfills, dead letters, lag, migrations, rollups, topics')
     .addHelpText('after', FOOTER);
-  for (const command of [replayCommand(), dlqCommand(), statusCommand(), migrateCommand(), topicsCommand()]) {
+  for (const command of [replayCommand(), dlqCommand(), statusCommand(), migrateCommand(), refreshCommand(), topicsCommand()]) {
     program.addCommand(command);
   }
   return strict(program);

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { initial } from './migrations/001-initial.migration';
+import { analyticsRollups } from './migrations/002-analytics-rollups.migration';
 
 export interface Migration {
   version: number;
@@ -8,7 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Add a file under migrations/ and one line here; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [initial];
+export const MIGRATIONS: Migration[] = [initial, analyticsRollups];
 
 /** Any constant shared by all instances: serializes migrations across workers and machines. */
 const MIGRATION_LOCK = 727_001_337;
