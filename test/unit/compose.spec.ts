@@ -15,8 +15,8 @@ const known = new Set(Object.values(SECTIONS).flatMap((S) => envBindings(new S()
 const appServices = ['ingest-api', 'worker'];
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, PostgreSQL, Redis, the ingest API and the worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['ingest-api', 'kafka', 'postgres', 'redis', 'worker']);
+  it('runs Kafka, PostgreSQL, Redis, the ingest API, the worker and Grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'ingest-api', 'kafka', 'postgres', 'redis', 'worker']);
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
   });
 
@@ -63,5 +63,24 @@ describe('README', () => {
   it('documents every configuration variable', () => {
     const missing = [...known].filter((name) => !readme.includes(`\`${name}\``));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('docker-compose.yml grafana service', () => {
+  const grafana = compose.services.grafana as { environment: Record<string, string>; volumes: string[] };
+  const provisioning = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/usage-stats.yaml'), 'utf8');
+  const provider = parse(readFileSync(join(root, 'deploy/grafana/provisioning/dashboards/usage-stats.yaml'), 'utf8')) as {
+    providers: Array<{ options: { path: string } }>;
+  };
+
+  it('sets every variable the datasource provisioning reads, against the compose PostgreSQL', () => {
+    const used = [...provisioning.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).sort();
+    expect(Object.keys(grafana.environment).sort()).toEqual(used);
+    expect(grafana.environment.USAGE_STATS_POSTGRES_PASSWORD).toBe(compose.services.postgres.environment?.POSTGRES_PASSWORD);
+  });
+
+  it('mounts the provisioning and the dashboards where the provider looks', () => {
+    expect(grafana.volumes).toContain('./deploy/grafana/provisioning:/etc/grafana/provisioning:ro');
+    expect(grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.providers[0].options.path}:ro`);
   });
 });
