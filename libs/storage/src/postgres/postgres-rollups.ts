@@ -6,6 +6,8 @@ export interface RollupRefresh {
   sessions: number;
   /** (day, instance) rows of usage_reports_daily rewritten. */
   reportDays: number;
+  /** (dimension, day, value) fleet rows rewritten. */
+  fleetDays: number;
   /** (day, metric) adoption rows rewritten. */
   metricDays: number;
   /** Instances whose first/last reporting day was recomputed. */
@@ -31,10 +33,12 @@ export function sessionGapCap(config: Pick<PostgresConfig, 'sessionHeartbeatSeco
  * call of the SQL function refresh_analytics_rollups (migration 2). Safe to run concurrently.
  */
 export async function refreshRollups(pool: Pool, gapCapSeconds: number, options: RefreshOptions = {}): Promise<RollupRefresh> {
-  const { rows } = await pool.query<{ sessions: number; report_days: number; metric_days: number; instances: number }>(
+  const { rows } = await pool.query<{ sessions: number; report_days: number; fleet_days: number; metric_days: number; instances: number }>(
     'SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)',
     [gapCapSeconds, options.overlapSeconds ?? 600, options.full ?? false],
   );
   const r = rows[0];
-  return { sessions: r.sessions, reportDays: r.report_days, metricDays: r.metric_days, instances: r.instances, gapCapSeconds };
+  return {
+    sessions: r.sessions, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days, instances: r.instances, gapCapSeconds,
+  };
 }

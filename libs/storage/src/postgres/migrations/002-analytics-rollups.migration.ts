@@ -7,6 +7,8 @@ import type { Migration } from '../postgres-migrations';
  *   duration summed over consecutive points with each gap capped (the reference server's rule).
  * - usage_reports_daily: the last report of each instance per UTC day, with the version split
  *   into major and minor and the database read from the metrics map.
+ * - usage_fleet_daily: per day, how many instances run each version, edition, OS/arch, packaging
+ *   and database (the fleet panels read a few hundred rows, not every instance-day).
  * - usage_metrics_daily: per day and metrics-map key, how many instances report it above zero
  *   (feature, datasource and plugin adoption).
  * - usage_instances: each instance's first and last reporting day (new, churned, stopped).
@@ -65,6 +67,14 @@ CREATE TABLE usage_reports_daily (
   PRIMARY KEY (day, instance_id)
 );
 CREATE INDEX usage_reports_daily_instance_idx ON usage_reports_daily (instance_id, day);
+
+CREATE TABLE usage_fleet_daily (
+  day               date NOT NULL,
+  dimension         text NOT NULL,
+  value             text NOT NULL,
+  instances         integer NOT NULL,
+  PRIMARY KEY (dimension, day, value)
+);
 
 CREATE TABLE usage_metrics_daily (
   day               date NOT NULL,
@@ -141,7 +151,7 @@ $fn$;
 -- rewrote. Serialized by an advisory lock: concurrent runs queue instead of racing.
 CREATE FUNCTION refresh_analytics_rollups(gap_cap double precision, overlap interval DEFAULT '10 minutes',
   full_refresh boolean DEFAULT false)
-RETURNS TABLE (sessions integer, report_days integer, metric_days integer, instances integer)
+RETURNS TABLE (sessions integer, report_days integer, fleet_days integer, metric_days integer, instances integer)
 LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -179,6 +189,17 @@ BEGIN
     edition = excluded.edition, os = excluded.os, arch = excluded.arch, packaging = excluded.packaging,
     database = excluded.database, metrics = excluded.metrics;
   GET DIAGNOSTICS report_days = ROW_COUNT;
+
+  DELETE FROM usage_fleet_daily WHERE day IN (SELECT DISTINCT day FROM touched_days);
+  INSERT INTO usage_fleet_daily
+  SELECT d.day, v.dimension, v.value, count(*)::int
+  FROM usage_reports_daily d CROSS JOIN LATERAL (VALUES ('all', 'all'), ('version_major', coalesce(d.version_major, 'unknown')),
+    ('version_minor', coalesce(d.version_minor, 'unknown')), ('edition', coalesce(d.edition, 'unknown')),
+    ('os_arch', coalesce(d.os, '?') || '/' || coalesce(d.arch, '?')), ('packaging', coalesce(d.packaging, 'unknown')),
+    ('database', coalesce(d.database, 'unknown'))) AS v(dimension, value)
+  WHERE d.day IN (SELECT DISTINCT day FROM touched_days)
+  GROUP BY d.day, v.dimension, v.value;
+  GET DIAGNOSTICS fleet_days = ROW_COUNT;
 
   DELETE FROM usage_metrics_daily WHERE day IN (SELECT DISTINCT day FROM touched_days);
   INSERT INTO usage_metrics_daily
