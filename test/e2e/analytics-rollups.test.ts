@@ -53,7 +53,7 @@ describe('analytics rollups: panel sessions and daily report rollups through the
   });
 
   it('caps each gap at heartbeat × 1.25 by default and sums focused gaps', async () => {
-    expect(await refresh()).toMatchObject({ sessions: 3, gapCapSeconds: 75, full: false });
+    expect(await refresh()).toMatchObject({ sessions: 3, dashboards: 3, gapCapSeconds: 75, full: false });
     // A: gaps 60, 60 (unfocused), 300 -> 75, 60, 20 = 275; focused 60 + 75 + 60 + 20 = 215.
     // B: no heartbeat, 900 uncapped; its end is unfocused. C: 60 + 75 (140 capped) = 135, open.
     expect(await byBoard()).toEqual([
@@ -92,7 +92,10 @@ describe('analytics rollups: panel sessions and daily report rollups through the
     const late = session(`d-${tag}`, [{ type: 'start', at: 0, focus: true }, { type: 'heartbeat', at: 30, focus: true }]);
     const sent = await sendSessions(pipeline.apiUrl, [late], t0);
     await waitForStored(db.pool, 11 + 2 + sent, 60_000);
-    expect(await refresh(['--overlap', '0'])).toMatchObject({ sessions: 1, reportDays: 0, instances: 0 });
+    expect(await refresh(['--overlap', '0'])).toMatchObject({ sessions: 1, dashboards: 1, reportDays: 0, instances: 0 });
     expect((await byBoard()).map((r) => [r.uid, r.d])).toEqual([['a', 275], ['b', 900], ['c', 135], ['d', 30]]);
+    const boards = await db.pool.query(`SELECT dashboard_uid AS uid, sessions::int AS n, first_opened = last_opened AS once
+      FROM analytics_dashboards ORDER BY dashboard_uid`);
+    expect(boards.rows.map((r) => [String(r.uid).split('-')[0], r.n, r.once])).toEqual([['a', 1, true], ['b', 1, true], ['c', 1, true], ['d', 1, true]]);
   });
 });

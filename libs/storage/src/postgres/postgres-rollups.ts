@@ -4,6 +4,8 @@ import type { PostgresConfig } from '@app/config';
 export interface RollupRefresh {
   /** Sessions recomputed. */
   sessions: number;
+  /** (dashboard, host, environment) rows rewritten. */
+  dashboards: number;
   /** (day, instance) rows of usage_reports_daily rewritten. */
   reportDays: number;
   /** (dimension, day, value) fleet rows rewritten. */
@@ -33,12 +35,12 @@ export function sessionGapCap(config: Pick<PostgresConfig, 'sessionHeartbeatSeco
  * call of the SQL function refresh_analytics_rollups (migration 2). Safe to run concurrently.
  */
 export async function refreshRollups(pool: Pool, gapCapSeconds: number, options: RefreshOptions = {}): Promise<RollupRefresh> {
-  const { rows } = await pool.query<{ sessions: number; report_days: number; fleet_days: number; metric_days: number; instances: number }>(
+  const { rows } = await pool.query<{ sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number }>(
     'SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)',
     [gapCapSeconds, options.overlapSeconds ?? 600, options.full ?? false],
   );
   const r = rows[0];
   return {
-    sessions: r.sessions, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days, instances: r.instances, gapCapSeconds,
+    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days, instances: r.instances, gapCapSeconds,
   };
 }

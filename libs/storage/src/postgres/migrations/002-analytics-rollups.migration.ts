@@ -7,6 +7,7 @@ import type { Migration } from '../postgres-migrations';
  *   duration summed over consecutive points with each gap capped (the reference server's rule).
  * - usage_reports_daily: the last report of each instance per UTC day, with the version split
  *   into major and minor and the database read from the metrics map.
+ * - analytics_dashboards: per dashboard, host and environment, first and last opened, sessions.
  * - usage_fleet_daily: per day, how many instances run each version, edition, OS/arch, packaging
  *   and database (the fleet panels read a few hundred rows, not every instance-day).
  * - usage_metrics_daily: per day and metrics-map key, how many instances report it above zero
@@ -94,6 +95,19 @@ CREATE TABLE usage_instances (
 CREATE INDEX usage_instances_first_idx ON usage_instances (first_day);
 CREATE INDEX usage_instances_last_idx ON usage_instances (last_day);
 
+-- Per dashboard, host and environment: when it was first and last opened (dashboards nobody opens).
+CREATE TABLE analytics_dashboards (
+  dashboard_uid     text NOT NULL,
+  grafana_host      text NOT NULL,
+  grafana_env       text NOT NULL,
+  dashboard_name    text,
+  first_opened      timestamptz NOT NULL,
+  last_opened       timestamptz NOT NULL,
+  sessions          bigint NOT NULL,
+  PRIMARY KEY (dashboard_uid, grafana_host, grafana_env)
+);
+CREATE INDEX analytics_dashboards_last_idx ON analytics_dashboards (last_opened);
+
 -- Where each incremental refresh stopped, by stored_at.
 CREATE TABLE analytics_refresh_state (
   name              text PRIMARY KEY,
@@ -108,13 +122,14 @@ CREATE TABLE analytics_refresh_state (
 -- rule: nothing shows a pause). A gap counts as focused when the point closing it reports hasFocus.
 CREATE FUNCTION analytics_session_rows(gap_cap double precision, since timestamptz DEFAULT '-infinity')
 RETURNS SETOF analytics_sessions LANGUAGE sql STABLE AS $fn$
-  WITH touched AS (
-    SELECT DISTINCT session_uuid FROM analytics_events
-    WHERE stored_at >= since AND session_uuid IS NOT NULL AND session_uuid <> ''
-  ), points AS (
+  -- Inlined into its caller, so \`since\` is a constant when planned: a full run reads the table once,
+  -- an incremental one looks its few sessions up in the session_uuid index.
+  WITH points AS (
     SELECT e.*, coalesce(e.event_time, e.received_at) AS t,
       CASE e.event_type WHEN 'start' THEN 0 WHEN 'end' THEN 2 ELSE 1 END AS rank
-    FROM analytics_events e JOIN touched USING (session_uuid)
+    FROM analytics_events e
+    WHERE e.session_uuid <> '' AND (since = '-infinity' OR e.session_uuid = ANY (ARRAY(
+      SELECT DISTINCT session_uuid FROM analytics_events WHERE stored_at >= since AND session_uuid <> '')))
   ), gaps AS (
     -- The first point closes no gap: 0, not NULL (least() would turn a NULL into the cap).
     SELECT p.*, coalesce(extract(epoch FROM t - lag(t) OVER (PARTITION BY session_uuid ORDER BY t, rank, event_id)), 0) AS gap
@@ -151,8 +166,9 @@ $fn$;
 -- rewrote. Serialized by an advisory lock: concurrent runs queue instead of racing.
 CREATE FUNCTION refresh_analytics_rollups(gap_cap double precision, overlap interval DEFAULT '10 minutes',
   full_refresh boolean DEFAULT false)
-RETURNS TABLE (sessions integer, report_days integer, fleet_days integer, metric_days integer, instances integer)
-LANGUAGE plpgsql AS $fn$
+RETURNS TABLE (sessions integer, dashboards integer, report_days integer, fleet_days integer, metric_days integer, instances integer)
+-- Enough memory that a full run's sorts stay off disk.
+LANGUAGE plpgsql SET work_mem = '64MB' AS $fn$
 #variable_conflict use_column
 DECLARE
   upto timestamptz := now();
@@ -162,6 +178,8 @@ BEGIN
   SELECT stored_until - overlap INTO since FROM analytics_refresh_state WHERE name = 'rollups';
   IF since IS NULL OR full_refresh THEN since := '-infinity'; END IF;
 
+  CREATE TEMP TABLE touched_sessions (dashboard_uid text, grafana_host text, grafana_env text) ON COMMIT DROP;
+  WITH upserted AS (
   INSERT INTO analytics_sessions SELECT * FROM analytics_session_rows(gap_cap, since)
   ON CONFLICT (session_uuid) DO UPDATE SET started_at = excluded.started_at, last_seen_at = excluded.last_seen_at,
     duration_seconds = excluded.duration_seconds, focused_seconds = excluded.focused_seconds, events = excluded.events,
@@ -169,12 +187,27 @@ BEGIN
     dashboard_name = excluded.dashboard_name, grafana_host = excluded.grafana_host, grafana_env = excluded.grafana_env,
     grafana_version = excluded.grafana_version, user_id = excluded.user_id, user_role = excluded.user_role,
     user_theme = excluded.user_theme, user_timezone = excluded.user_timezone, user_locale = excluded.user_locale,
-    refreshed_at = excluded.refreshed_at;
+    refreshed_at = excluded.refreshed_at
+  RETURNING dashboard_uid, coalesce(grafana_host, ''), coalesce(grafana_env, ''))
+  INSERT INTO touched_sessions SELECT * FROM upserted WHERE dashboard_uid IS NOT NULL;
   GET DIAGNOSTICS sessions = ROW_COUNT;
+  ANALYZE touched_sessions;
+
+  INSERT INTO analytics_dashboards
+  SELECT s.dashboard_uid, coalesce(s.grafana_host, ''), coalesce(s.grafana_env, ''), max(s.dashboard_name),
+    min(s.started_at), max(s.started_at), count(*)
+  FROM analytics_sessions s
+  JOIN (SELECT DISTINCT * FROM touched_sessions) t ON s.dashboard_uid = t.dashboard_uid
+    AND coalesce(s.grafana_host, '') = t.grafana_host AND coalesce(s.grafana_env, '') = t.grafana_env
+  GROUP BY 1, 2, 3
+  ON CONFLICT (dashboard_uid, grafana_host, grafana_env) DO UPDATE SET dashboard_name = excluded.dashboard_name,
+    first_opened = excluded.first_opened, last_opened = excluded.last_opened, sessions = excluded.sessions;
+  GET DIAGNOSTICS dashboards = ROW_COUNT;
 
   CREATE TEMP TABLE touched_days ON COMMIT DROP AS
     SELECT DISTINCT (received_at AT TIME ZONE 'UTC')::date AS day, instance_id FROM usage_reports
     WHERE stored_at >= since AND instance_id IS NOT NULL;
+  ANALYZE touched_days;
 
   INSERT INTO usage_reports_daily
   SELECT DISTINCT ON (t.day, r.instance_id) t.day, r.instance_id,
