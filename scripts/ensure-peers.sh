@@ -41,6 +41,7 @@ PIP_PEERS=(
 
 # Go programs (module@version), built into .local/bin by the Go module proxy.
 GO_PEERS=(
+  "helm.sh/helm/v3/cmd/helm@v3.22.0"
 )
 
 err() { echo "ensure-peers: $*" >&2; }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import { parse } from 'yaml';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { envBindings, loadConfig, SECTIONS } from '@app/config';
 import {
@@ -19,12 +20,13 @@ const known = new Set(bindings.map((b) => b.name));
 const secretNames = ['POSTGRES_PASSWORD', ...bindings.filter((b) => b.secret).map((b) => b.name)];
 const appServices = ['ingest-api', 'worker'];
 
-/** What a user's .env holds: .env.example with its three secrets filled in. */
+/** What a user's .env holds: .env.example with its secrets filled in. */
 const userEnv = {
   ...readDotEnv(join(root, '.env.example')),
   API_KEY: 'user-api-key-0123456789',
   ANONYMIZATION_KEY: 'user-anonymization-key-0123456789',
   POSTGRES_PASSWORD: 'user-postgres-password',
+  GRAFANA_ADMIN_PASSWORD: 'user-grafana-password',
 };
 const compose: ComposeFile = interpolateAll(raw, userEnv);
 const envOf = (service: string) =>
@@ -71,8 +73,8 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, PostgreSQL, Redis, the ingest API, the worker, and the collector on request', () => {
-    const services = ['collector', 'ingest-api', 'kafka', 'postgres', 'redis', 'worker'];
+  it('runs Kafka, PostgreSQL, Redis, the ingest API, the worker, Grafana, and the collector on request', () => {
+    const services = ['collector', 'grafana', 'ingest-api', 'kafka', 'postgres', 'redis', 'worker'];
     expect(Object.keys(compose.services).sort()).toEqual(services);
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
     const optional = Object.entries(compose.services).filter(([, s]) => s.profiles).map(([n, s]) => [n, s.profiles]);
@@ -129,6 +131,14 @@ describe('docker-compose.yml', () => {
 });
 
 describe('docker-compose.yml secrets', () => {
+  it('takes every password, key, token or secret of every service from the environment, required', () => {
+    const literals = Object.entries(raw.services).flatMap(([service, s]) => Object.entries(s.environment ?? {})
+      .filter(([name]) => /(PASSWORD|_KEY|TOKEN|SECRET)$/.test(name))
+      .filter(([, value]) => !/^\$\{\w+:\?[^}]*\}$/.test(String(value)))
+      .map(([name]) => `${service}.${name}`));
+    expect(literals).toEqual([]);
+  });
+
   it('writes no secret as a literal: each comes from the environment or .env, required', () => {
     const found: Array<[string, string, unknown]> = [];
     for (const [service, s] of Object.entries(raw.services)) {
@@ -143,12 +153,12 @@ describe('docker-compose.yml secrets', () => {
     for (const [, name, value] of found) expect(value).toMatch(new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`));
   });
 
-  it('refuses to start with the three secrets unset or left empty as in .env.example', () => {
+  it('refuses to start with the secrets unset or left empty as in .env.example', () => {
     expect(() => interpolateAll(raw, {})).toThrow(InterpolationError);
     const example = readDotEnv(join(root, '.env.example'));
-    expect({ API_KEY: example.API_KEY, ANONYMIZATION_KEY: example.ANONYMIZATION_KEY, POSTGRES_PASSWORD: example.POSTGRES_PASSWORD })
-      .toEqual({ API_KEY: '', ANONYMIZATION_KEY: '', POSTGRES_PASSWORD: '' });
-    for (const name of ['API_KEY', 'ANONYMIZATION_KEY', 'POSTGRES_PASSWORD']) {
+    const secrets = ['API_KEY', 'ANONYMIZATION_KEY', 'POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'];
+    expect(secrets.map((name) => example[name])).toEqual(['', '', '', '']);
+    for (const name of secrets) {
       expect(() => interpolateAll(raw, { ...userEnv, [name]: '' })).toThrow(new RegExp(`required variable ${name} `));
     }
   });
@@ -169,7 +179,7 @@ describe('docker-compose.yml secrets', () => {
 describe('docker-compose.yml ports', () => {
   it('binds every published port to 127.0.0.1 unless BIND_ADDRESS says otherwise', () => {
     const published = Object.values(raw.services).flatMap((s) => s.ports ?? []);
-    expect(published).toHaveLength(4);
+    expect(published).toHaveLength(5);
     for (const port of published) expect(port).toMatch(/^\$\{BIND_ADDRESS:-127\.0\.0\.1\}:\d+:\d+$/);
     const ips = (doc: ComposeFile) => Object.values(doc.services).flatMap((s) => (s.ports ?? []).map((p) => parsePort(p).ip));
     expect(new Set(ips(compose))).toEqual(new Set(['127.0.0.1']));
@@ -237,5 +247,24 @@ describe('README', () => {
     expect(docker).toContain('cp .env.example .env');
     expect(docker).toContain('BIND_ADDRESS');
     expect(docker).toContain('127.0.0.1');
+  });
+});
+
+describe('docker-compose.yml grafana service', () => {
+  const grafana = compose.services.grafana as { environment: Record<string, string>; volumes: string[] };
+  const provisioning = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/usage-stats.yaml'), 'utf8');
+  const provider = parse(readFileSync(join(root, 'deploy/grafana/provisioning/dashboards/usage-stats.yaml'), 'utf8')) as {
+    providers: Array<{ options: { path: string } }>;
+  };
+
+  it('sets every variable the datasource provisioning reads, against the compose PostgreSQL', () => {
+    const used = [...provisioning.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).sort();
+    expect(Object.keys(grafana.environment).filter((k) => k.startsWith('USAGE_STATS_')).sort()).toEqual(used);
+    expect(grafana.environment.USAGE_STATS_POSTGRES_PASSWORD).toBe(compose.services.postgres.environment?.POSTGRES_PASSWORD);
+  });
+
+  it('mounts the provisioning and the dashboards where the provider looks', () => {
+    expect(grafana.volumes).toContain('./deploy/grafana/provisioning:/etc/grafana/provisioning:ro');
+    expect(grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.providers[0].options.path}:ro`);
   });
 });

@@ -4,6 +4,7 @@ import { collectCommand } from './commands/collect.command';
 import { dlqCommand } from './commands/dlq.command';
 import { migrateCommand } from './commands/migrate.command';
 import { pseudonymCommand } from './commands/pseudonym.command';
+import { refreshCommand } from './commands/refresh.command';
 import { replayCommand } from './commands/replay.command';
 import { statusCommand } from './commands/status.command';
 import { topicsCommand } from './commands/topics.command';
@@ -16,9 +17,9 @@ See docs/operations.md.`;
 /** The `usage-stats` command line: every subcommand with --help; parse errors exit 2. */
 export function buildProgram(): Command {
   const program = new Command('usage-stats')
-    .description('operate usage-stats-handler: backfills, dead letters, lag, migrations, topics, collecting Grafana reports, pseudonyms')
+    .description('operate usage-stats-handler: backfills, dead letters, lag, migrations, topics, collecting Grafana reports, pseudonyms, rollups')
     .addHelpText('after', FOOTER);
-  for (const command of [replayCommand(), dlqCommand(), statusCommand(), migrateCommand(), topicsCommand(), collectCommand(), pseudonymCommand()]) {
+  for (const command of [replayCommand(), dlqCommand(), statusCommand(), migrateCommand(), topicsCommand(), collectCommand(), pseudonymCommand(), refreshCommand()]) {
     program.addCommand(command);
   }
   return strict(program);

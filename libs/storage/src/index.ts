@@ -5,3 +5,4 @@ export * from './store.factory';
 export * from './bigquery.store';
 export * from './influxdb.store';
 export * from './remote-write.store';
+export * from './postgres/postgres-rollups';

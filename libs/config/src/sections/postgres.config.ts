@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { Env } from '../env.decorator';
 
 export class PostgresConfig {
@@ -33,4 +33,12 @@ export class PostgresConfig {
 
   @Env('POSTGRES_CONNECT_TIMEOUT_MS', { default: 5000 }) @IsInt() @Min(100) @Max(120_000)
   connectTimeoutMs!: number;
+
+  /** The analytics panel's heartbeat interval; with the factor below it caps each gap a session counts. */
+  @Env('POSTGRES_SESSION_HEARTBEAT_SECONDS', { default: 60 }) @IsNumber() @Min(1) @Max(86_400)
+  sessionHeartbeatSeconds!: number;
+
+  /** Gap cap = heartbeat × factor (the reference server's default 1.25); 0 counts every gap in full. */
+  @Env('POSTGRES_SESSION_GAP_FACTOR', { default: 1.25 }) @IsNumber() @Min(0) @Max(1000)
+  sessionGapFactor!: number;
 }
