@@ -12,3 +12,4 @@ export * from './payload-validator';
 export * from './json-guards';
 export * from './analytics-event.normalize';
 export * from './grafana-version';
+export * from './storable';

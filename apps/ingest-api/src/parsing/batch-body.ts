@@ -1,6 +1,6 @@
+import { findUnstorable, MAX_JSON_TOKENS, MAYBE_UNSTORABLE_JSON, scanJson } from '@app/contracts';
 import { BodyError } from './body-error';
-import { MAX_JSON_TOKENS, parseJson, scanJson } from './safe-json';
-import { MAYBE_UNSTORABLE_JSON, findUnstorable } from './storable';
+import { parseJson } from './safe-json';
 
 export type ParsedItem = { ok: true; value: unknown } | { ok: false; reason: string };
 export type ParsedBatch = { single: true; value: Record<string, unknown> } | { single: false; items: ParsedItem[] };

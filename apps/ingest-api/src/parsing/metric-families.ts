@@ -1,6 +1,5 @@
-import type { MetricsPush, MetricType, SampleValue } from '@app/contracts';
+import { type MetricsPush, type MetricType, type SampleValue, unstorableString } from '@app/contracts';
 import { BodyError } from './body-error';
-import { unstorableString } from './storable';
 
 export type Family = MetricsPush['families'][number];
 export type Sample = Family['samples'][number];

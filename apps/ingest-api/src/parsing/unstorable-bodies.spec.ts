@@ -1,7 +1,7 @@
 import { BodyError } from './body-error';
 import { parseBatch } from './batch-body';
 import { parseJson } from './safe-json';
-import { findUnstorable, unstorableString } from './storable';
+import { findUnstorable, unstorableString } from '@app/contracts';
 
 const refusal = (fn: () => unknown) => {
   try {
