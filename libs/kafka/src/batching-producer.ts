@@ -1,4 +1,5 @@
 import { CompressionTypes, Kafka, Message } from 'kafkajs';
+import type { Config } from '@app/config';
 import type { Logger } from '@app/observability';
 import { ProducerConnection, ProducerState, errorSummary } from './producer-connection';
 
@@ -91,6 +92,25 @@ interface Pending {
   timer?: NodeJS.Timeout;
   resolve(): void;
   reject(err: KafkaUnavailableError | RecordTooLargeError): void;
+}
+
+/** The producer settings every publisher to the events topic takes from the configuration (API, collector). */
+export function eventsProducerSettings(config: Config): Pick<BatchingProducerOptions,
+  'topic' | 'lingerMs' | 'maxBatchMessages' | 'maxBatchBytes' | 'maxRecordBytes' | 'maxQueuedMessages' | 'ackTimeoutMs'
+  | 'compression' | 'idempotent' | 'maxInFlight'> {
+  const { ingest, kafka } = config;
+  return {
+    topic: kafka.topic,
+    lingerMs: ingest.producerLingerMs,
+    maxBatchMessages: ingest.producerBatchMessages,
+    maxBatchBytes: ingest.producerBatchBytes,
+    maxRecordBytes: kafka.maxMessageBytes,
+    maxQueuedMessages: ingest.producerMaxQueued,
+    ackTimeoutMs: kafka.ackTimeoutMs,
+    compression: kafka.compression,
+    idempotent: ingest.producerIdempotent,
+    maxInFlight: ingest.producerMaxInFlight,
+  };
 }
 
 const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, lz4: CompressionTypes.LZ4 } as const;

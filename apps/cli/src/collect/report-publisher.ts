@@ -1,5 +1,5 @@
 import { EnvelopeMessage } from '@app/contracts';
-import { BatchingProducer, ensureTopics } from '@app/kafka';
+import { BatchingProducer, ensureTopics, eventsProducerSettings } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { CliContext } from '../cli-context';
 
@@ -19,16 +19,7 @@ export class ReportPublisher {
     const { config } = ctx;
     this.connectTimeoutMs = Math.max(10_000, 2 * config.kafka.ackTimeoutMs);
     this.producer = new BatchingProducer(ctx.kafka, {
-      topic: config.kafka.topic,
-      lingerMs: config.ingest.producerLingerMs,
-      maxBatchMessages: config.ingest.producerBatchMessages,
-      maxBatchBytes: config.ingest.producerBatchBytes,
-      maxQueuedMessages: config.ingest.producerMaxQueued,
-      ackTimeoutMs: config.kafka.ackTimeoutMs,
-      compression: config.kafka.compression,
-      idempotent: config.ingest.producerIdempotent,
-      maxInFlight: config.ingest.producerMaxInFlight,
-      maxRecordBytes: config.kafka.maxMessageBytes,
+      ...eventsProducerSettings(config),
       logger: logger.child({ component: 'producer' }),
       onFirstConnect: config.kafka.provisionTopics ? () => this.provision() : undefined,
       onStateChange: (state) => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
 import {
-  BatchingProducer, OutgoingMessage, createKafka, describeMaxMessageBytes, ensureTopics, resolveReplication,
+  BatchingProducer, createKafka, describeMaxMessageBytes, ensureTopics, eventsProducerSettings, OutgoingMessage, resolveReplication,
 } from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
@@ -24,18 +24,8 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     const kafkajsLogger = logger.child({}, { level: config.app.logLevel === 'debug' ? 'debug' : 'fatal' });
     // Fail fast: a request's bound is KAFKA_ACK_TIMEOUT_MS, and reconnecting is our loop's job.
     const kafka = createKafka(config.kafka, kafkajsLogger, '-ingest', { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 });
-    const { ingest } = config;
     this.producer = new BatchingProducer(kafka, {
-      topic: config.kafka.topic,
-      lingerMs: ingest.producerLingerMs,
-      maxBatchMessages: ingest.producerBatchMessages,
-      maxBatchBytes: ingest.producerBatchBytes,
-      maxRecordBytes: config.kafka.maxMessageBytes,
-      maxQueuedMessages: ingest.producerMaxQueued,
-      ackTimeoutMs: config.kafka.ackTimeoutMs,
-      compression: config.kafka.compression,
-      idempotent: ingest.producerIdempotent,
-      maxInFlight: ingest.producerMaxInFlight,
+      ...eventsProducerSettings(config),
       logger: logger.child({ component: 'producer' }),
       onFirstConnect: () => this.prepareTopics(kafka),
       onBatch: (b) => {
