@@ -74,8 +74,27 @@ async function sendEverything(apiUrl: string, m: Markers): Promise<void> {
     ] }] } },
   ];
   await send('/api/v1/ingest', 'POST', JSON.stringify(batch), 'application/json');
-  // A poison PostgreSQL refuses (a lone surrogate): it is dead-lettered after decoding.
-  await send('/write', 'POST', JSON.stringify(panelOf(m, { variables: [{ name: 'owner', values: [`broken \ud800 ${m.email}`] }] })), 'text/plain');
+  // A value no store can hold (a lone surrogate) is refused at the door: it never reaches Kafka.
+  const refused = await fetch(`${apiUrl}/write`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'text/plain' },
+    body: JSON.stringify(panelOf(m, { variables: [{ name: 'owner', values: [`broken \ud800 ${m.email}`] }] })),
+  });
+  expect(refused.status).toBe(400);
+}
+
+/**
+ * The same poison as data already in Kafka (an older API let it through): PostgreSQL refuses it,
+ * so it is dead-lettered after decoding. Produced straight to the events topic, so it carries
+ * the garbage tag, the one marker expected there.
+ */
+function surrogatePoison(m: Markers): { key: string; value: string } {
+  const panel = JSON.parse(JSON.stringify(panelOf(m)).split(m.tag).join(m.garbageTag)) as Record<string, unknown>;
+  panel.variables = [{ name: 'owner', values: [`broken \ud800 mail.${m.garbageTag}@example.org`] }];
+  const envelope = {
+    v: 1, id: randomBytes(16).toString('hex'), kind: 'analytics', receivedAt: Date.now(), correlationId: randomUUID(),
+    source: { route: '/write', ip: '192.0.2.10' }, payload: panel,
+  };
+  return { key: `pk-${m.garbageTag}`, value: JSON.stringify(envelope) };
 }
 
 const STORED = 6;
@@ -122,7 +141,9 @@ describe.each(MODES)('privacy scan, anonymization %s', (mode) => {
 
     await sendEverything(`http://127.0.0.1:${apiPort}`, m);
     const garbage = `{"user":{"login":"gl-${m.garbageTag}","email":"g.${m.garbageTag}@example.org"`;
-    await produce(kafka, topic, [{ key: `gk-${m.garbageTag}`, value: garbage, headers: { 'x-user': `gh-${m.garbageTag}` } }]);
+    await produce(kafka, topic, [
+      { key: `gk-${m.garbageTag}`, value: garbage, headers: { 'x-user': `gh-${m.garbageTag}` } }, surrogatePoison(m),
+    ]);
     await waitForStored(db.pool, STORED, 90_000);
     for (const store of STORES) {
       await waitFor(async () => (await groupLag(kafka, `${group}-${store}`, topic)) === 0, 90_000, 250, `${store} caught up`);
