@@ -206,7 +206,7 @@ describe('payloads as lenient as the reference servers', () => {
   it('still refuses what Pushgateway refuses: timestamps, bad label names, conflicting types', async () => {
     const cases: Array<[string, string]> = [
       ['m 1 1700000000000\n', 'pushed metrics must not have timestamps'],
-      ['# TYPE m counter\nm 1\n# TYPE m gauge\nm 2\n', 'second TYPE line for metric name "m"'],
+      ['# TYPE m counter\nm 1\n# TYPE m gauge\nm 2\n', 'invalid text format: line 3: second TYPE line for metric name "m"'],
       ['m{0bad="x"} 1\n', 'invalid label name "0bad"'],
     ];
     for (const [body, message] of cases) {

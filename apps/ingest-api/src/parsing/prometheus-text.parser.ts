@@ -99,7 +99,8 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
     throw new BodyError(400, `invalid text format: line ${lineNo}: unknown type "${rest.slice(0, 32)}"`);
   }
   if (declared.has(name)) {
-    throw new BodyError(400, `invalid text format: line ${lineNo}: second TYPE line for ${name.slice(0, 128)}`);
+    // Pushgateway's parser (expfmt) words it so: one push, one type per family.
+    throw new BodyError(400, `invalid text format: line ${lineNo}: second TYPE line for metric name "${name.slice(0, 128)}"`);
   }
   declared.set(name, type);
 }
