@@ -17,8 +17,8 @@ export interface ClientErrors {
 }
 
 export interface LoadResult {
-  /** Event id to the rows it should become in PostgreSQL, for every item answered 2xx. */
-  acknowledged: Map<string, number>;
+  /** Event id to its event, for every item answered 2xx. */
+  acknowledged: Map<string, GeneratedEvent>;
   requests: number;
   errors: ClientErrors;
   /** Items given up on (a 4xx other than 429): none expected for healthy data. */
@@ -87,7 +87,7 @@ async function sendChunk(o: LoadOptions, items: GeneratedEvent[], r: LoadResult)
     }
     if (res.status === 200) {
       const answer = (await res.json()) as { results: Array<{ index: number; id: string; status: string }> };
-      for (const x of answer.results) if (x.status === 'accepted') r.acknowledged.set(x.id, items[x.index].rows);
+      for (const x of answer.results) if (x.status === 'accepted') r.acknowledged.set(x.id, items[x.index]);
       return;
     }
     await res.arrayBuffer().catch(() => undefined);

@@ -5,7 +5,9 @@
  */
 import { randomName } from '../support/apps';
 import { generateEvents, GeneratedEvent, readyBody } from '../support/pipeline-harness';
+import { Peer, startPrometheus } from '../support/peers';
 import { startKafka, startPostgres, startRedis } from '../support/services';
+import { FailingPeer, startFailingPeer } from './failing-peer.proxy';
 import { LoadResult, runLoad } from './fault-load';
 import { writeReport, ScenarioResult } from './fault-report';
 import { FaultRig, Services } from './fault-rig';
@@ -29,6 +31,20 @@ interface Scenario {
   inject(rig: FaultRig, services: Services): Promise<void>;
   /** Runs after the load: more of the same events (a client's late resend). */
   after?(rig: FaultRig, events: GeneratedEvent[]): Promise<LoadResult>;
+  /** Starts what the scenario needs besides the rig; returns settings for the apps. */
+  before?(): Promise<Record<string, string>>;
+  /** Events acknowledged but missing from a second store (counted as lost). */
+  missingElsewhere?(load: LoadResult): Promise<number>;
+  cleanup?(): Promise<void>;
+}
+
+/** Prometheus behind a peer that fails on demand, as the remote-write store's target. */
+const remoteWrite: { prometheus?: Peer; peer?: FailingPeer } = {};
+
+async function promSum(query: string): Promise<number> {
+  const res = await fetch(`${remoteWrite.prometheus!.url}/api/v1/query?${new URLSearchParams({ query })}`);
+  const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  return body.data.result.reduce((n, r) => n + Number(r.value[1]), 0);
 }
 
 async function killConsumers(rig: FaultRig, times: number, everyMs: number): Promise<void> {
@@ -91,6 +107,35 @@ const SCENARIOS: Scenario[] = [
     // The dedupe marks of the first events expired long ago: only the store's unique ids stop them.
     after: (rig, events) => runLoad({ apiUrl: () => rig.apiUrl, events: events.slice(0, 300), chunk: 100, concurrency: 2, spreadMs: 0 }),
   },
+  {
+    name: 'remote-write-peer-errors',
+    fault: `remote-write peer answering 500, 429, then 429 with Retry-After (${OUTAGE_MS / 1000} s in all); STORAGE_TYPE=postgres,remote_write`,
+    before: async () => {
+      remoteWrite.prometheus = await startPrometheus();
+      remoteWrite.peer = await startFailingPeer(`${remoteWrite.prometheus.url}/api/v1/write`);
+      return { STORAGE_TYPE: 'postgres,remote_write', REMOTE_WRITE_URL: remoteWrite.peer.url };
+    },
+    inject: async () => {
+      for (const mode of ['500', '429', '429-retry-after'] as const) {
+        remoteWrite.peer!.mode = mode;
+        await sleep(OUTAGE_MS / 3);
+      }
+      remoteWrite.peer!.mode = 'pass';
+    },
+    // One dashboards-count sample per usage report and two samples per push must reach Prometheus.
+    missingElsewhere: async (load) => {
+      const kinds = [...load.acknowledged.values()];
+      const reports = kinds.filter((e) => e.kind === 'usage_report').length;
+      const samples = kinds.filter((e) => e.kind === 'metrics').length * 2;
+      const got = await promSum('sum(count_over_time(grafana_usage_stats_dashboards_count[1h]))');
+      const pushed = await promSum('sum(count_over_time(up[1h]))');
+      return Math.max(0, reports - got) + Math.max(0, samples - pushed);
+    },
+    cleanup: async () => {
+      await remoteWrite.peer?.close();
+      await remoteWrite.prometheus?.stop();
+    },
+  },
 ];
 
 function merge(a: LoadResult, b: LoadResult): LoadResult {
@@ -122,7 +167,7 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
 
   for (const s of SCENARIOS) {
     it(`${s.name}: ${s.fault}: nothing acknowledged lost or duplicated`, async () => {
-      const rig = new FaultRig(services, s.overrides);
+      const rig = new FaultRig(services, { ...s.overrides, ...(await s.before?.()) });
       await rig.start();
       try {
         const { events } = generateEvents(s.events ?? EVENTS, randomName('f'));
@@ -134,6 +179,7 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         // Catch-up counts from the end of the load, which outlasts the fault.
         const since = Date.now();
         const accounting = await rig.account(load, since, QUICK ? 180_000 : 600_000);
+        accounting.lost += (await s.missingElsewhere?.(load)) ?? 0;
         const passed = accounting.lost === 0 && accounting.duplicated === 0 && accounting.deadLettered === 0
           && load.errors.unavailableWithoutRetryAfter === 0 && load.refused === 0;
         results.push({ scenario: s.name, fault: s.fault, events: events.length, requests: load.requests, refused: load.refused, clientErrors: load.errors, passed, ...accounting });
@@ -142,6 +188,7 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         expect(accounting.stored).toBe(events.length);
       } finally {
         await rig.stop();
+        await s.cleanup?.();
       }
     }, 1_800_000);
   }

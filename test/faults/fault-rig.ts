@@ -86,15 +86,18 @@ export class FaultRig {
     }
   }
 
-  /** Caught up: the store's group committed the high watermark of every partition. */
+  /** Caught up: every store's group committed the high watermark of every partition. */
   async caughtUp(): Promise<boolean> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const marks = await admin.fetchTopicOffsets(this.topic);
-      const [offsets] = await admin.fetchOffsets({ groupId: `${this.group}-postgres`, topics: [this.topic] });
-      const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      return marks.every((m) => BigInt(m.high) === 0n || (committed.get(m.partition) ?? -1n) >= BigInt(m.high));
+      for (const store of (this.env.STORAGE_TYPE ?? 'postgres').split(',')) {
+        const [offsets] = await admin.fetchOffsets({ groupId: `${this.group}-${store.trim()}`, topics: [this.topic] });
+        const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        if (!marks.every((m) => BigInt(m.high) === 0n || (committed.get(m.partition) ?? -1n) >= BigInt(m.high))) return false;
+      }
+      return true;
     } finally {
       await admin.disconnect();
     }
@@ -110,7 +113,8 @@ export class FaultRig {
     let lost = 0;
     let duplicated = 0;
     let found = 0;
-    for (const [id, expected] of load.acknowledged) {
+    for (const [id, event] of load.acknowledged) {
+      const expected = event.rows;
       const n = stored.get(id);
       if (n === undefined) lost++;
       else {
