@@ -36,6 +36,8 @@ interface Scenario {
   /** Events acknowledged but missing from a second store (counted as lost). */
   missingElsewhere?(load: LoadResult): Promise<number>;
   cleanup?(): Promise<void>;
+  /** What the fault did, for the JSON results (e.g. the answers the failing peer gave). */
+  details?(): Record<string, unknown>;
 }
 
 /** Prometheus behind a peer that fails on demand, as the remote-write store's target. */
@@ -131,6 +133,7 @@ const SCENARIOS: Scenario[] = [
       const pushed = await promSum('sum(count_over_time(up[1h]))');
       return Math.max(0, reports - got) + Math.max(0, samples - pushed);
     },
+    details: () => ({ peerAnswers: remoteWrite.peer?.answered }),
     cleanup: async () => {
       await remoteWrite.peer?.close();
       await remoteWrite.prometheus?.stop();
@@ -158,12 +161,26 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
     const [kafka, postgres, redis] = await Promise.all([startKafka(), startPostgres(), startRedis()]);
     services = { kafka, postgres, redis };
   }, 180_000);
+  // Written after every scenario: an interrupted run still leaves what it measured.
+  const report = () => writeReport({ mode: QUICK ? 'quick' : 'full', outageSeconds: OUTAGE_MS / 1000, command: `npm run test:faults${QUICK ? ' -- --quick' : ''}` }, results);
   afterAll(async () => {
-    if (results.length > 0) {
-      writeReport({ mode: QUICK ? 'quick' : 'full', outageSeconds: OUTAGE_MS / 1000, command: `npm run test:faults${QUICK ? ' -- --quick' : ''}` }, results);
-    }
     await Promise.all([services?.kafka.stop(), services?.postgres.stop(), services?.redis.stop()]);
   }, 120_000);
+
+  it('control: the accounting sees a stored row that went missing', async () => {
+    const rig = new FaultRig(services);
+    await rig.start();
+    try {
+      const { events } = generateEvents(300, randomName('c'));
+      const load = await runLoad({ apiUrl: () => rig.apiUrl, events, chunk: 100, concurrency: 2, spreadMs: 0 });
+      await rig.account(load, Date.now(), 120_000);
+      await rig.db.pool.query('DELETE FROM usage_reports WHERE event_id = (SELECT min(event_id) FROM usage_reports)');
+      const accounting = await rig.account(load, Date.now(), 120_000);
+      expect([accounting.acknowledged, accounting.stored, accounting.lost, accounting.duplicated]).toEqual([300, 299, 1, 0]);
+    } finally {
+      await rig.stop();
+    }
+  }, 300_000);
 
   for (const s of SCENARIOS) {
     it(`${s.name}: ${s.fault}: nothing acknowledged lost or duplicated`, async () => {
@@ -182,7 +199,11 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         accounting.lost += (await s.missingElsewhere?.(load)) ?? 0;
         const passed = accounting.lost === 0 && accounting.duplicated === 0 && accounting.deadLettered === 0
           && load.errors.unavailableWithoutRetryAfter === 0 && load.refused === 0;
-        results.push({ scenario: s.name, fault: s.fault, events: events.length, requests: load.requests, refused: load.refused, clientErrors: load.errors, passed, ...accounting });
+        results.push({
+          scenario: s.name, fault: s.fault, events: events.length, requests: load.requests, refused: load.refused, clientErrors: load.errors,
+          passed, ...accounting, details: s.details?.(),
+        });
+        report();
         expect({ ...accounting, catchUpMs: 0, unavailableWithoutRetryAfter: load.errors.unavailableWithoutRetryAfter, refused: load.refused })
           .toEqual({ ...accounting, catchUpMs: 0, lost: 0, duplicated: 0, deadLettered: 0, unavailableWithoutRetryAfter: 0, refused: 0 });
         expect(accounting.stored).toBe(events.length);

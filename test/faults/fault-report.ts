@@ -15,6 +15,7 @@ export interface ScenarioResult extends Accounting {
   refused: number;
   clientErrors: ClientErrors;
   passed: boolean;
+  details?: Record<string, unknown>;
 }
 
 export interface RunInfo {
@@ -68,6 +69,10 @@ commit ${sha}, ${now.toISOString()}. Raw numbers: \`bench/results/faults.json\`.
 | scenario | fault | acknowledged | stored | lost | duplicated | dead-lettered | catch-up | client errors | result |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Not in the matrix yet: the 3-broker KRaft cluster (replication 3, \`min.insync.replicas=2\`; a
+broker killed and restarted, a broker cut off with \`ip netns\` so a leader moves). A control
+scenario (not in the table) deletes a stored row and checks the accounting reports it as lost.
 
 \`npm run test:faults\` runs the full matrix (\`-- --quick\`: fewer events and 10 s outages;
 \`FAULTS_OUTAGE_S\` sets the outage length, \`FAULTS_EVENTS\` the events per scenario); it exits
