@@ -19,6 +19,8 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/unit'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/timeout-integration.ts'] },
+    // The fault matrix (npm run test:faults): not part of npm test's projects.
+    { ...common, displayName: 'faults', roots: ['<rootDir>/test/faults'], testMatch: ['**/*.test.ts'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/timeout-e2e.ts'] },
   ],
 };

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from './cli-errors';
 import { collectCommand } from './commands/collect.command';
 import { dlqCommand } from './commands/dlq.command';
+import { ledgerCommand } from './commands/ledger.command';
 import { migrateCommand } from './commands/migrate.command';
 import { pseudonymCommand } from './commands/pseudonym.command';
 import { refreshCommand } from './commands/refresh.command';
@@ -17,9 +18,16 @@ See docs/operations.md.`;
 /** The `usage-stats` command line: every subcommand with --help; parse errors exit 2. */
 export function buildProgram(): Command {
   const program = new Command('usage-stats')
-    .description('operate usage-stats-handler: backfills, dead letters, lag, migrations, topics, collecting Grafana reports, pseudonyms, rollups')
+    .description(
+      'operate usage-stats-handler: backfills, dead letters, lag, the delivery ledger, migrations, topics, '
+        + 'collecting Grafana reports, pseudonyms, rollups',
+    )
     .addHelpText('after', FOOTER);
-  for (const command of [replayCommand(), dlqCommand(), statusCommand(), migrateCommand(), topicsCommand(), collectCommand(), pseudonymCommand(), refreshCommand()]) {
+  const commands = [
+    replayCommand(), dlqCommand(), statusCommand(), ledgerCommand(), migrateCommand(), topicsCommand(), collectCommand(),
+    pseudonymCommand(), refreshCommand(),
+  ];
+  for (const command of commands) {
     program.addCommand(command);
   }
   return strict(program);

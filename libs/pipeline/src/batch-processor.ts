@@ -1,6 +1,6 @@
 import type { Anonymizer } from '@app/anonymizer';
 import { EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
-import type { Logger } from '@app/observability';
+import { ledgerSource, LedgerSource, LedgerStage, type Logger } from '@app/observability';
 import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
@@ -55,7 +55,9 @@ export class SuspiciousBatchError extends Error {
 interface Prepared {
   events: Array<{ event: ProcessedEvent; message: PipelineMessage }>;
   letters: DeadLetter[];
-  dropped: Array<{ kind: EventKind | 'unknown'; reason: string }>;
+  dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource }>;
+  /** The envelope source of letters whose envelope decoded (ledger labels). */
+  letterSources: Map<PipelineMessage, LedgerSource>;
 }
 
 /**
@@ -105,6 +107,7 @@ export class BatchProcessor {
     await this.unhold(messages);
 
     this.record(prepared, stored, duplicates, written.written, written.duplicates, letters);
+    this.recordLedger(prepared, stored, duplicates, written.duplicates, letters);
     return {
       commits: nextOffsets(messages),
       counts: {
@@ -115,7 +118,7 @@ export class BatchProcessor {
   }
 
   private prepare(messages: PipelineMessage[]): Prepared {
-    const out: Prepared = { events: [], letters: [], dropped: [] };
+    const out: Prepared = { events: [], letters: [], dropped: [], letterSources: new Map() };
     const letter = (message: PipelineMessage, stage: PipelineStage, reason: string, detail?: string, eventId?: string) =>
       out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
     for (const message of messages) {
@@ -124,8 +127,9 @@ export class BatchProcessor {
       if (decoded.type === 'dlq') letter(message, 'decode', decoded.reason, decoded.detail);
       if (decoded.type !== 'ok') continue;
       const envelope = decoded.value;
+      out.letterSources.set(message, envelope.source);
       const ruled = this.rules(envelope);
-      if (ruled.type === 'drop') out.dropped.push({ kind: envelope.kind, reason: ruled.reason });
+      if (ruled.type === 'drop') out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source });
       if (ruled.type === 'dlq') letter(message, 'rules', ruled.reason, ruled.detail, envelope.id);
       if (ruled.type !== 'ok') continue;
       const anonymized = this.anonymize(ruled.value);
@@ -174,6 +178,10 @@ export class BatchProcessor {
     await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
   }
 
+  private recordLedger(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, storeDups: number, letters: DeadLetter[]): void {
+    if (this.o.metrics) ledgerOf(this.o.metrics.ledger, this.label, this.o.mode === 'replace', p, stored, dups, storeDups, letters);
+  }
+
   private record(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, written: number, storeDups: number, letters: DeadLetter[]): void {
     const m = this.o.metrics;
     const store = this.label;
@@ -187,6 +195,32 @@ export class BatchProcessor {
       // Position and reason code only: the detail may quote personal data.
       this.o.logger.warn({ stage: l.stage, reason: l.reason, topic: l.message.topic, partition: l.message.partition, offset: l.message.offset, eventId: l.eventId }, 'message dead-lettered');
     }
+  }
+}
+
+/**
+ * The delivery ledger's worker stages. A store that found some of the batch already written
+ * (a redelivery after a crash) says how many, not which: that batch's written and deduplicated
+ * counts then carry route, key_id and kind "mixed", so totals stay exact.
+ */
+function ledgerOf(
+  m: PipelineMetrics['ledger'], store: string, replay: boolean,
+  p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, storeDups: number, letters: DeadLetter[],
+): void {
+  const at = (source: LedgerSource | undefined, kind: string, reason = '') => ({ ...ledgerSource(source), kind, store, reason });
+  const writtenStage: LedgerStage = replay ? 'replayed' : 'written';
+  for (const d of p.dropped) m.count('dropped', at(d.source, d.kind, d.reason));
+  for (const d of dups) m.count('deduplicated', at(d.event.source, d.event.kind, d.layer));
+  if (storeDups === 0) for (const e of stored) m.count(writtenStage, at(e.source, e.kind));
+  else {
+    const mixed = { route: 'mixed', key_id: 'mixed', kind: 'mixed', store };
+    m.count(writtenStage, { ...mixed, reason: '' }, stored.length - storeDups);
+    m.count('deduplicated', { ...mixed, reason: 'store' }, storeDups);
+  }
+  const bySource = new Map(p.events.map((e) => [e.event.id, e.event.source]));
+  for (const l of letters) {
+    const source = p.letterSources.get(l.message) ?? (l.eventId ? bySource.get(l.eventId) : undefined);
+    m.count('dead_lettered', at(source, kindHeader(l.message), l.reason));
   }
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LedgerMetrics } from '@app/observability';
 
 /** The same metrics for every store (cf. Vector's component metrics), labelled by store. */
 export class PipelineMetrics {
@@ -13,10 +14,13 @@ export class PipelineMetrics {
   readonly batchSize: Histogram<'store'>;
   readonly writeSeconds: Histogram<'store'>;
   readonly lag: Gauge<'store' | 'topic' | 'partition'>;
+  /** The delivery ledger's worker stages, by source (one name with the API's, whatever the prefix). */
+  readonly ledger: LedgerMetrics;
   readonly waiting: Gauge<'store' | 'partition' | 'reason'>;
 
   constructor(registry: Registry, prefix = 'usage_stats_worker_') {
     const registers = [registry];
+    this.ledger = new LedgerMetrics(registry);
     this.consumed = new Counter({ name: `${prefix}events_consumed_total`, help: 'Messages taken from the events topic', labelNames: ['store', 'kind'], registers });
     this.stored = new Counter({ name: `${prefix}events_stored_total`, help: 'Events the store confirmed (new or already there)', labelNames: ['store', 'kind'], registers });
     this.written = new Counter({ name: `${prefix}events_written_total`, help: 'Events newly written by the store', labelNames: ['store'], registers });

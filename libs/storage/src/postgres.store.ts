@@ -74,6 +74,19 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
+  async storedIds(ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    // Every table carries event_id (metric_samples is keyed per sample, many rows per event).
+    const tables = Object.values(TABLES).map((t) => `SELECT event_id AS id FROM ${t.table} WHERE event_id = ANY($1::text[])`);
+    // A push without samples (a DELETE) leaves no sample row: its group's last event id stands for it.
+    tables.push('SELECT last_event_id AS id FROM push_groups WHERE last_event_id = ANY($1::text[])');
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const { rows } = await this.pool.query<{ id: string }>(tables.join(' UNION '), [ids.slice(i, i + 10_000)]);
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  }
+
   /**
    * `events` failed together with `cause`, a data error: halves them until the refused events
    * are alone (each level one transaction per half: k refused of n cost about 2·k·log2(n)

@@ -56,6 +56,11 @@ export interface Store {
   writeBatch(events: ProcessedEvent[], options?: WriteOptions): Promise<WriteResult>;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
+  /**
+   * Which of these event ids the store holds (for `usage-stats ledger`); absent when the store
+   * cannot be asked cheaply by id.
+   */
+  storedIds?(ids: string[]): Promise<Set<string>>;
 }
 
 export class RetriableStoreError extends Error {

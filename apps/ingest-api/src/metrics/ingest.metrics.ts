@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createMetricsRegistry } from '@app/observability';
+import { createMetricsRegistry, LedgerMetrics } from '@app/observability';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -63,6 +63,9 @@ export class IngestMetrics {
     help: '1 while the Kafka producer is connected and ready.',
     registers: [this.registry],
   });
+
+  /** stage="acknowledged": the delivery ledger's first column (docs/operations.md). */
+  readonly ledger = new LedgerMetrics(this.registry);
 
   readonly items = new Counter({
     name: 'ingest_items_total',

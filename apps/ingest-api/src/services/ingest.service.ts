@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EnvelopeItem, EventKind, envelopeMessage } from '@app/contracts';
 import { OutgoingMessage } from '@app/kafka';
+import { ANY_STORE, ledgerSource } from '@app/observability';
 import { RequestContext } from '../http/request-context';
 import { EventPublisher } from '../kafka/event-publisher.service';
 import { IngestMetrics } from '../metrics/ingest.metrics';
@@ -12,6 +13,8 @@ export interface PreparedItem {
   id: string;
   kind: EventKind;
   message: OutgoingMessage;
+  /** Ledger labels of its source (route template, key fingerprint). */
+  source: { route: string; key_id: string };
 }
 
 /** Wraps accepted items in their envelope (libs/contracts envelopeMessage) and hands them to Kafka. */
@@ -22,7 +25,7 @@ export class IngestService {
   prepare(item: IngestItem, ctx: RequestContext): PreparedItem {
     // ANONYMIZE_AT=ingest: no raw personal data reaches the broker (docs/privacy.md).
     const { id, key, value, headers } = envelopeMessage(item, ctx, this.edge.transform);
-    return { id, kind: item.kind, message: { key, value, headers } };
+    return { id, kind: item.kind, message: { key, value, headers }, source: ledgerSource(ctx) };
   }
 
   /** Resolves once Kafka acknowledged every item; rejects (KafkaUnavailableError) with none of them acknowledged to the client. */
@@ -33,7 +36,10 @@ export class IngestService {
       items.forEach((i) => this.metrics.items.inc({ kind: i.kind, outcome: 'unavailable' }));
       throw err;
     }
-    items.forEach((i) => this.metrics.items.inc({ kind: i.kind, outcome: 'accepted' }));
+    for (const i of items) {
+      this.metrics.items.inc({ kind: i.kind, outcome: 'accepted' });
+      this.metrics.ledger.count('acknowledged', { ...i.source, kind: i.kind, store: ANY_STORE });
+    }
   }
 
   /** prepare + publish for one item; returns its event id. */
