@@ -43,7 +43,9 @@ IS_ROOT=0; [[ "$(id -u)" == 0 ]] && IS_ROOT=1
 # checkout, nothing of the user's changes mode); .local/postgres links to it. As any other
 # user the server runs as that user, in .local/ itself. PG_HOME overrides the choice.
 pg_home_default() {
-  if [[ "$IS_ROOT" == 1 ]]; then
+  if [[ -d "$LOCAL/postgres/data" && ! -L "$LOCAL/postgres" ]]; then
+    echo "$LOCAL/postgres" # a cluster made before this layout: keep using it (its path is reachable)
+  elif [[ "$IS_ROOT" == 1 ]]; then
     echo "/var/lib/usage-stats-handler/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
   else
     echo "$LOCAL/postgres"
