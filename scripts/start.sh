@@ -47,8 +47,9 @@ wait_ready "http://127.0.0.1:8081/ready" "ingest API" "${pids[0]}" .local/logs/i
 wait_ready "http://127.0.0.1:8082/ready" "worker" "${pids[1]}" .local/logs/worker.log
 
 echo "== sending one payload of each client"
-# One correlation id for this run's payloads, so the rows shown below are exactly theirs.
-run_id="start-$(date +%s)-$$"
+# One correlation id for this run's payloads, so the rows shown below are exactly theirs. Hex,
+# a shape the API stores as sent (others are stored as a keyed pseudonym, docs/privacy.md).
+run_id="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 auth=(-H "Authorization: Bearer $API_KEY" -H "X-Request-Id: $run_id")
 send() { # label curl-args...
   local label="$1"; shift
