@@ -47,27 +47,32 @@ wait_ready "http://127.0.0.1:8081/ready" "ingest API" "${pids[0]}" .local/logs/i
 wait_ready "http://127.0.0.1:8082/ready" "worker" "${pids[1]}" .local/logs/worker.log
 
 echo "== sending one payload of each client"
-# One correlation id for this run's payloads, so the rows shown below are exactly theirs. Hex,
-# a shape the API stores as sent (others are stored as a keyed pseudonym, docs/privacy.md).
-run_id="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-auth=(-H "Authorization: Bearer $API_KEY" -H "X-Request-Id: $run_id")
-send() { # label curl-args...
+# Each answer names its event id (X-Event-Id): the rows shown below are exactly those events'.
+# Sent again the same day, the report and the panel event keep their ids (a retry dedupes).
+auth=(-H "Authorization: Bearer $API_KEY")
+headers="$(mktemp)"
+send() { # label curl-args... -> prints the status, sets $event_id
   local label="$1"; shift
-  local code; code=$(curl -sS -o /dev/null -w '%{http_code}' "$@") || code="failed"
+  local code; code=$(curl -sS -D "$headers" -o /dev/null -w '%{http_code}' "$@") || code="failed"
+  event_id="$(tr -d '\r' <"$headers" | awk 'tolower($1) == "x-event-id:" { print $2 }')"
   echo "  $code <- $label"
 }
 send "POST /grafana-usage-report (Grafana's daily report)" "${auth[@]}" -H 'Content-Type: application/json' \
   --data-binary @test/fixtures/samples/grafana-usage-report.json "http://127.0.0.1:$api_port/grafana-usage-report"
-send "POST /write (analytics panel, text/plain)" -H "X-Request-Id: $run_id" -H 'Content-Type: text/plain' \
+report_id="$event_id"
+send "POST /write (analytics panel, text/plain)" -H 'Content-Type: text/plain' \
   --data-binary @test/fixtures/samples/analytics-panel-start.json "http://127.0.0.1:$api_port/write?key=$API_KEY"
+panel_id="$event_id"
 send "PUT /metrics/job/influxdb/instance/demo (Pushgateway text format)" "${auth[@]}" -X PUT \
   --data-binary @test/fixtures/samples/push.txt "http://127.0.0.1:$api_port/metrics/job/influxdb/instance/demo"
+push_id="$event_id"
+rm -f "$headers"
 
 sql() { PGPASSWORD="$POSTGRES_PASSWORD" psql -X -h "$POSTGRES_HOST" -U "$POSTGRES_USER" -d "$POSTGRES_DB" "$@" 2>/dev/null; }
 landed() {
-  sql -Atc "select (select count(*) > 0 from usage_reports where correlation_id = '$run_id')
-    and (select count(*) > 0 from analytics_events where correlation_id = '$run_id')
-    and (select count(*) > 0 from metric_samples where correlation_id = '$run_id')" | grep -qx t
+  sql -Atc "select (select count(*) > 0 from usage_reports where event_id = '$report_id')
+    and (select count(*) > 0 from analytics_events where event_id = '$panel_id')
+    and (select count(*) > 0 from metric_samples where event_id = '$push_id')" | grep -qx t
 }
 echo "== waiting for the rows in PostgreSQL"
 ok=0
@@ -75,12 +80,12 @@ for _ in $(seq 1 60); do landed && { ok=1; break; }; sleep 0.5; done
 if [[ "$ok" == 1 ]]; then
   echo "-- the usage report became (usage_reports):"
   sql -c "select event_id, instance_id, version, edition, os, arch, packaging,
-    (select count(*) from jsonb_object_keys(metrics)) as metric_count from usage_reports where correlation_id = '$run_id'"
+    (select count(*) from jsonb_object_keys(metrics)) as metric_count from usage_reports where event_id = '$report_id'"
   echo "-- the panel event became (analytics_events; the user is a pseudonym):"
   sql -c "select event_id, session_uuid, event_type, dashboard_uid, dashboard_name, grafana_host, user_id, user_role
-    from analytics_events where correlation_id = '$run_id'"
-  echo "-- the push became (metric_samples, up to 8 of its $(sql -Atc "select count(*) from metric_samples where correlation_id = '$run_id'") rows):"
-  sql -c "select job, name, labels, value, op from metric_samples where correlation_id = '$run_id' order by name limit 8"
+    from analytics_events where event_id = '$panel_id'"
+  echo "-- the push became (metric_samples):"
+  sql -c "select job, name, labels, value, op from metric_samples where event_id = '$push_id' order by name limit 8"
 else
   echo "the rows did not all land within 30 s; see .local/logs/worker.log" >&2
 fi
