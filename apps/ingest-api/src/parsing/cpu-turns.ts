@@ -11,3 +11,11 @@ export function inTurn<T>(step: () => T): Promise<T> {
   tail = run.catch(() => undefined);
   return run;
 }
+
+/** Bodies below this are handled at once: their steps cost microseconds, and a turn each would cost more. */
+export const IN_PLACE_BYTES = 64 * 1024;
+
+/** `step` at once for a small body, else alone in its own turn (see inTurn). */
+export function inTurnIfLarge<T>(bodyBytes: number, step: () => T): T | Promise<T> {
+  return bodyBytes < IN_PLACE_BYTES ? step() : inTurn(step);
+}

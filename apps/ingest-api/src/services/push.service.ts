@@ -5,7 +5,7 @@ import { MetricsPush } from '@app/contracts';
 import { RequestContext } from '../http/request-context';
 import { BodyError } from '../parsing/body-error';
 import { decodeContent } from '../parsing/body-decoder';
-import { inTurn } from '../parsing/cpu-turns';
+import { inTurnIfLarge } from '../parsing/cpu-turns';
 import { Family, checkStorable } from '../parsing/metric-families';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { isDelimitedProtobuf, parsePrometheusProtobuf } from '../parsing/prometheus-protobuf.parser';
@@ -60,12 +60,13 @@ export class PushService {
     const protobuf = isDelimitedProtobuf(ctx.contentType);
     // Flattened samples repeat their labels: bounded like the body itself.
     const maxBytes = this.config.app.maxPayloadBytes;
+    // A small push is handled at once; a large one (a bomb expands here) takes turns (cpu-turns.ts).
     const families = protobuf
-      ? await inTurn(() => parsePrometheusProtobuf(bytes, max, maxBytes))
-      : await inTurn(() => parsePrometheusText(bytes, { maxSamples: max, maxBytes }));
+      ? await inTurnIfLarge(bytes.length, () => parsePrometheusProtobuf(bytes, max, maxBytes))
+      : await inTurnIfLarge(bytes.length, () => parsePrometheusText(bytes, { maxSamples: max, maxBytes }));
     // The format is part of the digest: the same samples as text and as protobuf are different bytes anyway.
     const format = protobuf ? 'protobuf\0' : 'text\0';
-    const digest = await inTurn(() => createHash('sha256').update(format).update(bytes).digest('hex'));
+    const digest = await inTurnIfLarge(bytes.length, () => createHash('sha256').update(format).update(bytes).digest('hex'));
     return { families, digest };
   }
 }
