@@ -1,3 +1,4 @@
+import type { EnvelopeOrigin } from '@app/contracts';
 import type { FastifyRequest } from 'fastify';
 import { BodyError } from '../parsing/body-error';
 
@@ -10,15 +11,8 @@ declare module 'fastify' {
   }
 }
 
-/** What the services need to know about the request an item came in with. */
-export interface RequestContext {
-  route: string;
-  receivedAt: number;
-  correlationId: string;
-  apiKeyId?: string;
-  ip?: string;
-  userAgent?: string;
-  idempotencyKey?: string;
+/** What the services need to know about the request an item came in with: its envelope origin, and its body's types. */
+export interface RequestContext extends EnvelopeOrigin {
   contentType?: string;
   contentEncoding?: string;
 }
