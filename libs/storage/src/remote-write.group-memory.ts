@@ -11,13 +11,8 @@ import type { PushGroupMemory } from './remote-write.push-groups';
  */
 export const GROUP_MEMORY_TTL_SECONDS = 8 * 86_400;
 
-interface Stored {
-  job: string;
-  grouping: Record<string, string>;
-  lastReceivedAt: number;
-  exists: boolean;
-  pushTime: number;
-  pushFailureTime: number;
+/** A group's state as Redis keeps it: the state itself, but families reduced to series identities. */
+interface Stored extends Omit<GroupState, 'key' | 'families'> {
   /** family -> [type, [name, labels]...]: only what markers need (series identity), not values. */
   families: Record<string, [string, Array<[string, Record<string, string>]>]>;
 }
