@@ -8,7 +8,7 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
-const libs = ['config', 'contracts', 'kafka', 'anonymizer', 'rules', 'storage', 'observability', 'pipeline'];
+const libs = ['config', 'contracts', 'kafka', 'anonymizer', 'rules', 'storage', 'observability', 'pipeline', 'redis'];
 const moduleNameMapper = Object.fromEntries(libs.flatMap((l) => [
   [`^@app/${l}$`, `<rootDir>/libs/${l}/src`],
   [`^@app/${l}/(.*)$`, `<rootDir>/libs/${l}/src/$1`],

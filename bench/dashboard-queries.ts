@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { migrate } from '@app/storage';
+import { migrate } from '@app/storage/postgres';
 import { grafanaSql, VariableValue } from '../test/support/grafana-macros';
 
 const ROOT = join(__dirname, '../..');

@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { GuardHoldRepository, HeldPartition } from '@app/pipeline';
+import type { HeldPartition } from '@app/pipeline';
+import { GuardHoldRepository } from '@app/redis';
 import { releaseHeld } from '../../apps/cli/src/dlq/guard-release';
 import { randomName } from '../support/apps';
 import { sharedStack } from '../support/services';

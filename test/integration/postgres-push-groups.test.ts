@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '@app/config';
 import { createLogger } from '@app/observability';
-import { PostgresStore } from '@app/storage';
+import { PostgresStore } from '@app/storage/postgres';
 import { createTestDatabase, TestDatabase } from '../support/pipeline-harness';
 import { FamilySpec, metricsEvent } from '../support/store-events';
 

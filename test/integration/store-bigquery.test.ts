@@ -4,8 +4,8 @@
  * the store's error handling is driven through real HTTP answers.
  */
 import { ConfigError, loadConfig } from '@app/config';
-import { BigQueryStore, ProcessedEvent, RetriableStoreError } from '@app/storage';
-import { TABLE_SCHEMA } from '@app/storage/bigquery.mapping';
+import { ProcessedEvent, RetriableStoreError } from '@app/storage';
+import { BigQueryStore, TABLE_SCHEMA } from '@app/storage/bigquery';
 import { baseEnv, randomName } from '../support/apps';
 import { BigQueryEmulator } from '../support/bigquery-emulator';
 import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-events';

@@ -4,8 +4,7 @@
  * of lingering for the 5-minute lookback, and push_time_seconds is queryable.
  */
 import { loadConfig } from '@app/config';
-import { RemoteWriteStore } from '@app/storage';
-import { RedisPushGroupMemory } from '@app/storage/remote-write.group-memory';
+import { RedisPushGroupMemory, RemoteWriteStore } from '@app/storage/remote-write';
 import { baseEnv, randomName, waitFor } from '../support/apps';
 import { Peer, startPrometheus } from '../support/peers';
 import { FamilySpec, metricsEvent } from '../support/store-events';

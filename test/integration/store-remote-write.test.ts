@@ -7,8 +7,9 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '@app/config';
-import { ProcessedEvent, RemoteWriteStore, RetriableStoreError } from '@app/storage';
-import { decodeWriteRequest, Series } from '@app/storage/remote-write.proto';
+import { ProcessedEvent, RetriableStoreError } from '@app/storage';
+import { RemoteWriteStore } from '@app/storage/remote-write';
+import { decodeWriteRequest, Series } from '@app/storage/remote-write/remote-write.proto';
 import { baseEnv, getFreePort, waitFor } from '../support/apps';
 import { Peer, startPrometheus, startVictoriaMetrics } from '../support/peers';
 import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-events';

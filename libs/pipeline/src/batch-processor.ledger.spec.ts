@@ -7,7 +7,7 @@ import { createLogger, ledgerSource } from '@app/observability';
 import { loadRules } from '@app/rules';
 import { BatchProcessor } from './batch-processor';
 import { PipelineMetrics } from './pipeline.metrics';
-import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelMessage } from './test-helpers';
+import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelMessage } from '../../../test/support/pipeline-fakes';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'spec' });
 

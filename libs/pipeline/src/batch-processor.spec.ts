@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchProcessor, SuspiciousBatchError } from './batch-processor';
-import type { GuardHolds, HeldPartition } from './guard-hold.repository';
-import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage } from './test-helpers';
+import type { GuardHolds, HeldPartition } from './guard-holds';
+import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage } from '../../../test/support/pipeline-fakes';
 
 class MemoryHolds implements GuardHolds {
   readonly held = new Map<string, HeldPartition>();

@@ -5,7 +5,7 @@ import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
 import type { DeadLetter, DeadLetterSink, PipelineStage } from './dead-letter';
-import type { GuardHolds } from './guard-hold.repository';
+import type { GuardHolds } from './guard-holds';
 import { decodeStep } from './decode.step';
 import { DedupeIndex, DedupeStep } from './dedupe.step';
 import { CommitOffset, nextOffsets, PipelineMessage } from './pipeline-message';

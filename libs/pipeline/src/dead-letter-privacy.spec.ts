@@ -4,7 +4,7 @@ import { anonymizeStep } from './anonymize.step';
 import type { DeadLetter } from './dead-letter';
 import { DLQ_PRIVACY_HEADERS, deadLetterSinkFor, openLetter, protectLetter } from './dead-letter-privacy';
 import { DeadLetterSeal } from './dead-letter-seal';
-import { MemorySink, messageOf, panelEnvelope } from './test-helpers';
+import { MemorySink, messageOf, panelEnvelope } from '../../../test/support/pipeline-fakes';
 
 const anonymizer = new Anonymizer('k'.repeat(32), fieldListsFrom());
 const SEAL_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';

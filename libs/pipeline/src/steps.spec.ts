@@ -7,7 +7,7 @@ import { decodeStep } from './decode.step';
 import { DedupeStep } from './dedupe.step';
 import { nextOffsets } from './pipeline-message';
 import { rulesStep } from './rules.step';
-import { MemoryIndex, MemoryStore, messageOf, panelEnvelope } from './test-helpers';
+import { MemoryIndex, MemoryStore, messageOf, panelEnvelope } from '../../../test/support/pipeline-fakes';
 import { writeStep } from './write.step';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'spec' });

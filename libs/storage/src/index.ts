@@ -1,8 +1,4 @@
+// The contract and the registry only: a store's own module (and its client library) loads
+// when STORAGE_TYPE names it, through createStore, or by importing @app/storage/<store>.
 export * from './store';
-export * from './postgres.store';
-export * from './postgres/postgres-migrations';
 export * from './store.factory';
-export * from './bigquery.store';
-export * from './influxdb.store';
-export * from './remote-write.store';
-export * from './postgres/postgres-rollups';

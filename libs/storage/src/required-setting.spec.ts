@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@app/config';
-import { InfluxDbStore } from './influxdb.store';
-import { RemoteWriteStore } from './remote-write.store';
+import { InfluxDbStore } from './influxdb/influxdb.store';
+import { RemoteWriteStore } from './remote-write/remote-write.store';
 
 const config = (env: Record<string, string>) => loadConfig({ API_KEY: 'k'.repeat(32), ANONYMIZATION_KEY: 'a'.repeat(32), ...env });
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { createPostgresPool, MIGRATIONS, migrate } from '@app/storage';
+import { createPostgresPool, MIGRATIONS, migrate } from '@app/storage/postgres';
 import { runAction } from '../cli-runner';
 
 /** `usage-stats migrate`: the PostgreSQL store's pending migrations, for operators who set POSTGRES_MIGRATE_ON_START=false. */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { createPostgresPool, refreshRollups, sessionGapCap } from '@app/storage';
+import { createPostgresPool, refreshRollups, sessionGapCap } from '@app/storage/postgres';
 import { UsageError } from '../cli-errors';
 import { runAction } from '../cli-runner';
 

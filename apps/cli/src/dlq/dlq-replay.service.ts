@@ -128,7 +128,7 @@ export class DlqReplayService {
     if (existing) return existing;
     let store = this.stores.get(type);
     if (!store) {
-      store = createStore(type, this.ctx.config, this.ctx.logger);
+      store = await createStore(type, this.ctx.config, this.ctx.logger);
       await store.connect();
       this.stores.set(type, store);
     }

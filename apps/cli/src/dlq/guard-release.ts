@@ -1,4 +1,5 @@
-import { createRedisClient, GuardHoldRepository, HeldPartition } from '@app/pipeline';
+import type { HeldPartition } from '@app/pipeline';
+import { createRedisClient, GuardHoldRepository } from '@app/redis';
 import type { CliContext } from '../cli-context';
 import { duration } from '../output/format';
 

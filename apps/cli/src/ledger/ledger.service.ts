@@ -82,7 +82,7 @@ export class LedgerService {
   }
 
   private async storedIds(type: (typeof this.ctx.config.worker.storageTypes)[number], events: AcknowledgedEvent[]): Promise<Set<string>> {
-    const store = createStore(type, this.ctx.config, this.ctx.logger);
+    const store = await createStore(type, this.ctx.config, this.ctx.logger);
     if (!store.storedIds) throw new UsageError(`the ledger cannot ask the ${type} store which event ids it holds (postgres can)`);
     await store.connect();
     try {

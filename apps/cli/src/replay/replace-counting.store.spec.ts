@@ -1,4 +1,4 @@
-import { MemoryStore, panelEnvelope } from '@app/pipeline/test-helpers';
+import { MemoryStore, panelEnvelope } from '../../../../test/support/pipeline-fakes';
 import type { ProcessedEvent } from '@app/storage';
 import { ReplaceCountingStore } from './replace-counting.store';
 

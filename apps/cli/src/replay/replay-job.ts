@@ -26,23 +26,33 @@ const METRICS_PREFIX = 'replay_';
  */
 export class ReplayJob {
   private readonly registry = new Registry();
-  private readonly store: Store;
   private readonly deadLetters?: DeadLetterProducer;
   private readonly processor: BatchProcessor;
   private readonly throttle: Throttle;
   private readonly kinds?: Set<string>;
   private readonly totals = { read: 0, skipped: 0, written: 0, duplicates: 0, dropped: 0, deadLettered: 0 };
 
-  constructor(
+  /** Loads the replayed store's module (and only that one) before building the job. */
+  static async create(
+    ctx: CliContext, request: ReplayRequest, plan: ReplayPlan, settings: PipelineSettings,
+    progress: ProgressReporter, signal: AbortSignal,
+  ): Promise<ReplayJob> {
+    const store = request.dryRun
+      ? new DryRunStore(request.store)
+      : countingIfPossible(await createStore(request.store, ctx.config, ctx.logger));
+    return new ReplayJob(ctx, request, plan, settings, progress, signal, store);
+  }
+
+  private constructor(
     private readonly ctx: CliContext,
     private readonly request: ReplayRequest,
     private readonly plan: ReplayPlan,
     settings: PipelineSettings,
     private readonly progress: ProgressReporter,
     private readonly signal: AbortSignal,
+    private readonly store: Store,
   ) {
     const { config, logger } = ctx;
-    this.store = request.dryRun ? new DryRunStore(request.store) : countingIfPossible(createStore(request.store, config, logger));
     this.deadLetters = request.dryRun
       ? undefined
       : new DeadLetterProducer(ctx.kafka, config.kafka.deadLetterTopic, config.kafka.deadLetterMaxBytes);

@@ -23,7 +23,7 @@ export class ReplayService {
       messages: plan.total, alreadyDone: plan.before, resumed: plan.resumed, dryRun: request.dryRun,
     }, plan.resumed ? 'resuming an interrupted replay' : 'replay planned');
     this.started = true;
-    return new ReplayJob(this.ctx, request, plan, settings, this.progress, signal).run();
+    return (await ReplayJob.create(this.ctx, request, plan, settings, this.progress, signal)).run();
   }
 
   /** The CONFIG_FILE the worker runs with; a broken one is a usage error, found before anything is read. */

@@ -2,7 +2,8 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '@app/config';
 import { createKafka, DeadLetterProducer } from '@app/kafka';
 import { createMetricsRegistry, Logger } from '@app/observability';
-import { connectRedis, createRedisClient, loadPipelineSettings, PipelineMetrics, pingRedis } from '@app/pipeline';
+import { loadPipelineSettings, PipelineMetrics } from '@app/pipeline';
+import { connectRedis, createRedisClient, pingRedis } from '@app/redis';
 import { ChildStatus, STATUS_MESSAGE, StatusMessage } from '../worker-messages';
 import { StoreConsumer } from './store-consumer';
 
@@ -24,13 +25,13 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
   const redis = config.redis.dedupeEnabled ? createRedisClient(config.redis) : undefined;
 
   let shuttingDown = false;
-  const consumers = config.worker.storageTypes.map((type) => new StoreConsumer(type, {
+  const consumers = await Promise.all(config.worker.storageTypes.map((type) => StoreConsumer.create(type, {
     config, settings, kafka, deadLetters, redis, metrics, logger,
     onFatal: (err) => {
       logger.error({ err: (err as Error)?.message }, 'consumer crashed; exiting to be restarted');
       process.exit(1);
     },
-  }));
+  })));
 
   const shutdown = async (why: string) => {
     if (shuttingDown) return;

@@ -1,11 +1,9 @@
 import type { Kafka } from 'kafkajs';
-import type Redis from 'ioredis';
 import type { Config, StorageType } from '@app/config';
 import { backoffDelay, BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import {
-  BatchProcessor, DeadLetterSink, deadLetterSinkFor, GuardHoldRepository, PipelineMetrics, RedisDedupeRepository, SuspiciousBatchError,
-} from '@app/pipeline';
+import { BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError } from '@app/pipeline';
+import { GuardHoldRepository, RedisClient, RedisDedupeRepository } from '@app/redis';
 import { createStore, RetriableStoreError, Store } from '@app/storage';
 import type { PartitionWait, StoreStatus } from '../worker-messages';
 import type { PipelineSettings } from '@app/pipeline';
@@ -15,7 +13,7 @@ export interface StoreConsumerDeps {
   settings: PipelineSettings;
   kafka: Kafka;
   deadLetters: DeadLetterSink;
-  redis?: Redis;
+  redis?: RedisClient;
   metrics: PipelineMetrics;
   logger: Logger;
   /** Called when the consumer cannot go on (kafkajs gave up): the process exits and is restarted. */
@@ -28,20 +26,24 @@ export interface StoreConsumerDeps {
  * moves the existing one's offsets), hence its own offsets, retries, lag and dead letters.
  */
 export class StoreConsumer {
-  readonly group: string;
-  private readonly store: Store;
   private readonly consumer: BatchConsumer;
-  private readonly logger: Logger;
   private written = 0;
   private readonly waiting = new Map<number, PartitionWait>();
   private stopped = false;
   private lastHealth: { ok: boolean; detail?: string } = { ok: false, detail: 'not connected yet' };
 
-  constructor(readonly type: StorageType, private readonly deps: StoreConsumerDeps) {
+  /** Loads the store's module (only the stores STORAGE_TYPE names are ever loaded), then builds the consumer. */
+  static async create(type: StorageType, deps: StoreConsumerDeps): Promise<StoreConsumer> {
+    const group = `${deps.config.kafka.consumerGroup}-${type}`;
+    const logger = deps.logger.child({ store: type, group });
+    return new StoreConsumer(type, deps, group, logger, await createStore(type, deps.config, logger));
+  }
+
+  private constructor(
+    readonly type: StorageType, private readonly deps: StoreConsumerDeps, readonly group: string,
+    private readonly logger: Logger, private readonly store: Store,
+  ) {
     const { config, settings, metrics } = deps;
-    this.group = `${config.kafka.consumerGroup}-${type}`;
-    this.logger = deps.logger.child({ store: type, group: this.group });
-    this.store = createStore(type, config, this.logger);
     const processor = new BatchProcessor({
       store: this.store, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
       deadLetters: deadLetterSinkFor(deps.deadLetters, settings.anonymizer, config.anonymizer.dlqEncryptionKeys),

@@ -76,12 +76,12 @@ describe('createStore', () => {
   const config = loadConfig({ API_KEY: 'k'.repeat(32), ANONYMIZATION_KEY: 'a'.repeat(32), POSTGRES_SSL_MODE: 'disable' });
   const logger = createLogger({ level: 'error', format: 'json', name: 't' });
   it('builds the postgres store', async () => {
-    const store = createStore('postgres', config, logger);
+    const store = await createStore('postgres', config, logger);
     expect(store.type).toBe('postgres');
     await store.close();
   });
-  it('tells an unknown type apart', () => {
-    expect(() => createStore('mysql', config, logger)).toThrow(UnknownStoreError);
-    expect(() => createStore('mysql', config, logger)).toThrow(/unknown store type/);
+  it('tells an unknown type apart', async () => {
+    await expect(createStore('mysql', config, logger)).rejects.toThrow(UnknownStoreError);
+    await expect(createStore('mysql', config, logger)).rejects.toThrow(/unknown store type/);
   });
 });

@@ -1,6 +1,6 @@
-import { metricsView, pushedLabels, usageView } from './event-fields';
+import { metricsView, pushedLabels, usageView } from '../event-fields';
 import type { Series } from './remote-write.proto';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 /** Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]*. */
 export function sanitizeMetricName(name: string): string {

@@ -2,12 +2,12 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { InfluxDbConfig } from '@app/config';
 import type { Logger } from '@app/observability';
-import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from './http-outcome';
-import { influxErrorText, linesNamedIn } from './influx-response';
-import { pointsFor } from './influx.mapping';
+import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from '../http-outcome';
+import { influxErrorText, linesNamedIn } from './influxdb-response';
+import { pointsFor } from './influxdb.mapping';
 import { formatPoint, Precision } from './line-protocol';
-import { requireSetting } from './required-setting';
-import { ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from './store';
+import { requireSetting } from '../required-setting';
+import { ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult } from '../store';
 
 const gzip = promisify(gzipCb);
 

@@ -1,9 +1,9 @@
 import {
   applyGroupEvent, GroupEvent, groupEventOf, groupSamples, GroupSample, GroupState, inReceiveOrder, PUSH_FAILURE_TIME, PUSH_TIME,
   removedSeries, seriesKeyOf,
-} from './push-group.state';
+} from '../push-group.state';
 import { normalizeLabels, SeriesSet } from './remote-write.mapping';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 /**
  * Prometheus' staleness marker: a NaN with this exact bit pattern (value.StaleNaN) ends a

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
 import type { RedisConfig } from '@app/config';
-import type { GroupSample, GroupState } from './push-group.state';
+import { RedisStringsRepository } from '@app/redis';
+import type { GroupSample, GroupState } from '../push-group.state';
 import type { PushGroupMemory } from './remote-write.push-groups';
 
 /**
@@ -44,34 +44,20 @@ export function deserializeGroup(key: string, text: string): GroupState | undefi
  * costs markers, never a batch.
  */
 export class RedisPushGroupMemory implements PushGroupMemory {
-  private readonly redis: Redis;
+  private readonly strings: RedisStringsRepository;
   private readonly prefix: string;
-  private connecting?: Promise<void>;
 
   constructor(config: RedisConfig, private readonly ttlSeconds = GROUP_MEMORY_TTL_SECONDS) {
     this.prefix = `${config.keyPrefix}:remote_write:push-group:`;
-    this.redis = new Redis({
-      host: config.host, port: config.port, password: config.password, db: config.db, lazyConnect: true,
-      enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, commandTimeout: config.commandTimeoutMs,
-      retryStrategy: (times) => Math.min(200 * times, 2000),
-    });
-    // Errors surface as rejected commands; without a listener they would crash the process.
-    this.redis.on('error', () => undefined);
+    this.strings = new RedisStringsRepository(config);
   }
 
   private key(groupKey: string): string {
     return this.prefix + createHash('sha256').update(groupKey).digest('hex');
   }
 
-  private async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    this.connecting ??= this.redis.connect().catch(() => undefined).finally(() => (this.connecting = undefined));
-    await this.connecting;
-  }
-
   async load(keys: string[]): Promise<Map<string, GroupState>> {
-    await this.ready();
-    const values = await this.redis.mget(keys.map((k) => this.key(k)));
+    const values = await this.strings.getMany(keys.map((k) => this.key(k)));
     const out = new Map<string, GroupState>();
     keys.forEach((k, i) => {
       const state = values[i] === null ? undefined : deserializeGroup(k, values[i] as string);
@@ -81,14 +67,10 @@ export class RedisPushGroupMemory implements PushGroupMemory {
   }
 
   async save(states: GroupState[]): Promise<void> {
-    if (states.length === 0) return;
-    await this.ready();
-    const pipeline = this.redis.pipeline();
-    for (const state of states) pipeline.set(this.key(state.key), serializeGroup(state), 'EX', this.ttlSeconds);
-    await pipeline.exec();
+    await this.strings.setMany(states.map((state) => [this.key(state.key), serializeGroup(state)]), this.ttlSeconds);
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    await this.strings.close();
   }
 }

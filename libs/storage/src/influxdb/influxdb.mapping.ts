@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { analyticsView, FamilyView, metricsView, pushedLabels, usageView } from './event-fields';
+import { analyticsView, FamilyView, metricsView, pushedLabels, usageView } from '../event-fields';
 import { FieldValue, fromMillis, Point, Precision, PRECISION_PER_SECOND } from './line-protocol';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 /**
  * Events to InfluxDB points (documented in docs/stores.md). A point is identified by

@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
 import type { RemoteWriteConfig } from '@app/config';
 import type { Logger } from '@app/observability';
-import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from './http-outcome';
+import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from '../http-outcome';
 import { SessionCounters } from './remote-write.counters';
 import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
 import { PushGroupMemory, PushGroupTracker } from './remote-write.push-groups';
 import { encodeWriteRequest, Series } from './remote-write.proto';
-import { requireSetting } from './required-setting';
+import { requireSetting } from '../required-setting';
 import {
   PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult,
-} from './store';
+} from '../store';
 
 /** The headers the remote write 1.0 spec requires (DESIGN.md). */
 const PROTOCOL_HEADERS = {

@@ -4,9 +4,9 @@ import { BigQueryConfig, ConfigError } from '@app/config';
 import type { Logger } from '@app/observability';
 import { BigQueryErrorItem, requestVerdict, rowVerdict } from './bigquery.errors';
 import { CLUSTER_COLUMNS, insertIdFor, PARTITION_COLUMN, Row, rowFor, TABLE_SCHEMA } from './bigquery.mapping';
-import { parseRetryAfter } from './http-outcome';
-import { requireSetting } from './required-setting';
-import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from './store';
+import { parseRetryAfter } from '../http-outcome';
+import { requireSetting } from '../required-setting';
+import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from '../store';
 
 /** insertAll limits: 10 MB per request and per row (https://cloud.google.com/bigquery/quotas#streaming_inserts). */
 const MAX_REQUEST_BYTES = 9 * 1024 * 1024;

@@ -1,17 +1,16 @@
 import { Pool, PoolClient } from 'pg';
 import type { PostgresConfig } from '@app/config';
-import type { EventKind } from '@app/contracts';
+import { EVENT_KINDS, EventKind } from '@app/contracts';
 import type { Logger } from '@app/observability';
-import { copyIntoStaging, createStagingSql, mergeSql } from './postgres/postgres-copy';
-import { describePgError, isDataError } from './postgres/postgres-errors';
-import { migrate } from './postgres/postgres-migrations';
-import { applyPushGroups } from './postgres/postgres-push-groups';
-import { Row, TABLES, rowsOf } from './postgres/postgres-rows';
-import { sslOptions } from './postgres/postgres-ssl';
-import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from './store';
+import { copyIntoStaging, createStagingSql, mergeSql } from './postgres-copy';
+import { describePgError, isDataError } from './postgres-errors';
+import { migrate } from './postgres-migrations';
+import { applyPushGroups } from './postgres-push-groups';
+import { Row, TABLES, rowsOf } from './postgres-rows';
+import { sslOptions } from './postgres-ssl';
+import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from '../store';
 
 const EMPTY: WriteResult = { written: 0, duplicates: 0, rejected: [] };
-const KINDS: EventKind[] = ['usage_report', 'analytics', 'metrics'];
 
 export function createPostgresPool(config: PostgresConfig, applicationName = 'usage-stats'): Pool {
   return new Pool({
@@ -117,7 +116,7 @@ export class PostgresStore implements Store {
       await this.ensureStaging(client);
       await client.query('BEGIN');
       const stored = new Set<string>();
-      for (const kind of KINDS) {
+      for (const kind of EVENT_KINDS) {
         const ofKind = events.filter((e) => e.kind === kind);
         if (ofKind.length > 0) for (const id of await this.writeKind(client, kind, ofKind, mode)) stored.add(id);
       }

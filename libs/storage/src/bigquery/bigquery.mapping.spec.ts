@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { insertIdFor, rowFor, TABLE_SCHEMA } from './bigquery.mapping';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>): ProcessedEvent =>
   ({ id: 'evt-1', kind, receivedAt: Date.UTC(2025, 0, 2, 3, 4, 5), correlationId: 'corr', source: { route: '/r' }, payload });
 const written = Date.UTC(2025, 0, 3);

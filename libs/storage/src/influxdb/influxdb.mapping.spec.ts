@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyticsTimestamp, fieldFor, pointsFor } from './influx.mapping';
-import type { ProcessedEvent } from './store';
+import { analyticsTimestamp, fieldFor, pointsFor } from './influxdb.mapping';
+import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>, id = 'e1'): ProcessedEvent =>
   ({ id, kind, receivedAt: 1_700_000_000_123, correlationId: 'c', source: { route: '/' }, payload });
 

@@ -1,9 +1,9 @@
 import { SeriesSet } from './remote-write.mapping';
 import { decodeWriteRequest, encodeWriteRequest, Series } from './remote-write.proto';
-import type { GroupState } from './push-group.state';
+import type { GroupState } from '../push-group.state';
 import { deserializeGroup, serializeGroup } from './remote-write.group-memory';
 import { isStaleNaN, PushGroupMemory, PushGroupTracker, STALE_NAN } from './remote-write.push-groups';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 type Fam = { name: string; samples: Array<{ labels?: Record<string, string>; value: number }> };
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addPushedSeries, addUsageSeries, normalizeLabels, sanitizeLabelName, SeriesSet, usageMetricName } from './remote-write.mapping';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>, receivedAt = 1000): ProcessedEvent =>
   ({ id: 'e', kind, receivedAt, correlationId: 'c', source: { route: '/' }, payload });
 

@@ -1,6 +1,6 @@
 import { SESSION_SECONDS_TOTAL, SESSIONS_TOTAL, SessionCounters } from './remote-write.counters';
 import type { Series } from './remote-write.proto';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 let n = 0;
 const panel = (uuid: string, type: string, time: number, extra: Record<string, unknown> = {}): ProcessedEvent => ({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { analyticsView, metricsView, usageView } from './event-fields';
-import type { ProcessedEvent } from './store';
+import { analyticsView, metricsView, usageView } from '../event-fields';
+import type { ProcessedEvent } from '../store';
 
 export interface ColumnSpec {
   name: string;

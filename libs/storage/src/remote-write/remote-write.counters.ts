@@ -1,7 +1,7 @@
-import { analyticsView, AnalyticsView } from './event-fields';
+import { analyticsView, AnalyticsView } from '../event-fields';
 import { normalizeLabels } from './remote-write.mapping';
 import type { Series } from './remote-write.proto';
-import type { ProcessedEvent } from './store';
+import type { ProcessedEvent } from '../store';
 
 export const SESSIONS_TOTAL = 'grafana_analytics_sessions_total';
 export const SESSION_SECONDS_TOTAL = 'grafana_analytics_sessions_duration_seconds_total';

@@ -1,10 +1,8 @@
 import { encodeEnvelope, Envelope, eventIdFor, HEADERS } from '@app/contracts';
 import { PermanentStoreError, ProcessedEvent, Store, WriteOptions, WriteResult } from '@app/storage';
-import type { DeadLetter, DeadLetterSink } from './dead-letter';
-import type { DedupeIndex } from './dedupe.step';
-import type { PipelineMessage } from './pipeline-message';
+import type { DeadLetter, DeadLetterSink, DedupeIndex, PipelineMessage } from '@app/pipeline';
 
-/** In-memory fakes for unit specs only (integration tests use the real services). */
+/** In-memory fakes for unit specs only (integration tests use the real services); not part of the build. */
 export class MemoryStore implements Store {
   readonly type = 'postgres' as const;
   readonly rows = new Map<string, ProcessedEvent>();

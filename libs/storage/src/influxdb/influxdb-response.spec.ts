@@ -1,4 +1,4 @@
-import { influxErrorText, linesNamedIn } from './influx-response';
+import { influxErrorText, linesNamedIn } from './influxdb-response';
 
 const lines = ['m,t=a v=1 1', 'm,t=b v=2 1', 'm,t=c v=3 1'];
 

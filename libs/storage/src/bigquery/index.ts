@@ -1,0 +1,2 @@
+export * from './bigquery.store';
+export { TABLE_SCHEMA } from './bigquery.mapping';

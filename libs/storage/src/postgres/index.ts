@@ -1,0 +1,3 @@
+export * from './postgres.store';
+export * from './postgres-migrations';
+export * from './postgres-rollups';

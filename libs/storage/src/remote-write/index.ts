@@ -1,0 +1,2 @@
+export * from './remote-write.store';
+export { RedisPushGroupMemory } from './remote-write.group-memory';
