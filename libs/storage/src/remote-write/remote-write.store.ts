@@ -2,10 +2,9 @@ import { hostname } from 'node:os';
 import type { RemoteWriteConfig } from '@app/config';
 import type { Logger } from '@app/observability';
 import { bodyText, isConfigurationStatus, isRetriableStatus, retriableResponse, send } from '../http-outcome';
-import { SessionCounters } from './remote-write.counters';
-import { addPushedSeries, addUsageSeries, SeriesSet } from './remote-write.mapping';
-import { PushGroupMemory, PushGroupTracker } from './remote-write.push-groups';
+import { MappedSeries, RemoteWriteBatchMapping } from './remote-write.batch-mapping';
 import { encodeWriteRequest, Series } from './remote-write.proto';
+import type { PushGroupMemory } from './remote-write.push-groups';
 import { requireSetting } from '../required-setting';
 import {
   PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult,
@@ -19,15 +18,8 @@ const PROTOCOL_HEADERS = {
   'user-agent': 'usage-stats-handler',
 };
 
-/** One series to send: session counters carry a key, pushed and usage series the events behind them. */
-interface Item {
-  key?: string;
-  series: Series;
-  events: string[];
-}
-
 interface Refusal {
-  item: Item;
+  item: MappedSeries;
   reason: string;
 }
 
@@ -58,9 +50,7 @@ export class RemoteWriteStore implements Store {
   private readonly url: string;
   private readonly what: string;
   private readonly headers: Record<string, string>;
-  private readonly counters: SessionCounters;
-  private readonly pushGroups: PushGroupTracker;
-  private readonly now: () => number;
+  private readonly mapping: RemoteWriteBatchMapping;
   private readonly groupMemory?: PushGroupMemory;
   /** Batches are written one after another so counter samples reach the receiver in time order. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -69,10 +59,11 @@ export class RemoteWriteStore implements Store {
     this.url = requireSetting('REMOTE_WRITE_URL', config.url, 'STORAGE_TYPE includes remote_write');
     this.what = `remote write receiver at ${new URL(this.url).host}`;
     this.headers = { ...config.extraHeaders, ...this.authHeader(), ...PROTOCOL_HEADERS };
-    this.counters = new SessionCounters(options.writerId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`, config.userLabels);
-    this.now = options.now ?? Date.now;
     this.groupMemory = options.groupMemory;
-    this.pushGroups = new PushGroupTracker(undefined, options.groupMemory);
+    this.mapping = new RemoteWriteBatchMapping({
+      writerId: options.writerId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
+      userLabels: config.userLabels, now: options.now ?? Date.now, groupMemory: options.groupMemory,
+    });
   }
 
   private authHeader(): Record<string, string> {
@@ -94,30 +85,22 @@ export class RemoteWriteStore implements Store {
   }
 
   private async write(events: ProcessedEvent[]): Promise<WriteResult> {
-    const set = new SeriesSet();
-    for (const event of events) {
-      if (event.kind === 'usage_report') addUsageSeries(set, event);
-      else if (event.kind === 'metrics') addPushedSeries(set, event);
-    }
-    const groups = await this.pushGroups.prepare(events);
-    groups.addTo(set);
-    const counters = this.counters.prepare(events, this.now());
-    const all: Item[] = [...set.entries(), ...counters.series.map((c) => ({ ...c, events: [] }))];
-    const chunks: Item[][] = [];
+    const batch = await this.mapping.map(events);
+    const all = batch.series;
+    const chunks: MappedSeries[][] = [];
     for (let i = 0; i < all.length; i += this.config.seriesLimit) chunks.push(all.slice(i, i + this.config.seriesLimit));
     const outcomes = await this.sendAll(chunks);
     const refused = outcomes.flatMap((o) => (o.ok ? o.refused : []));
     const refusedItems = new Set(refused.map((r) => r.item));
-    const reached = (chunk: Item[]) => chunk.filter((c) => c.key && !refusedItems.has(c)).map((c) => c.key!);
-    counters.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? reached(chunk) : [])));
+    const reached = (chunk: MappedSeries[]) => chunk.filter((c) => c.key && !refusedItems.has(c)).map((c) => c.key!);
+    batch.markWritten(chunks.flatMap((chunk, i) => (outcomes[i].ok ? reached(chunk) : [])));
     // An outage wins over a refusal: after the retry only the refusals remain.
     const retriable = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
     if (retriable.length > 0) {
       const wait = Math.max(0, ...retriable.map((e) => e.retryAfterMs ?? 0));
       throw new RetriableStoreError(`${retriable.length}/${chunks.length} requests failed: ${retriable[0].message}`, wait || undefined);
     }
-    counters.commit();
-    await groups.commit();
+    await batch.commit();
     const rejected = this.rejections(refused);
     return { written: events.length - rejected.length, duplicates: 0, rejected };
   }
@@ -138,7 +121,7 @@ export class RemoteWriteStore implements Store {
   }
 
   /** Sends every chunk with at most `concurrency` requests in flight; never rejects. */
-  private async sendAll(chunks: Item[][]): Promise<ChunkOutcome[]> {
+  private async sendAll(chunks: MappedSeries[][]): Promise<ChunkOutcome[]> {
     const outcomes: ChunkOutcome[] = new Array(chunks.length);
     let next = 0;
     const lane = async () => {
@@ -158,7 +141,7 @@ export class RemoteWriteStore implements Store {
    * Sends the items; a refusal (PermanentStoreError) halves them until each refused series is
    * alone, so k refused series of n cost about k·log2(n) extra requests. Outages reject.
    */
-  private async deliver(items: Item[]): Promise<Refusal[]> {
+  private async deliver(items: MappedSeries[]): Promise<Refusal[]> {
     try {
       await this.post(items.map((i) => i.series));
       return [];
