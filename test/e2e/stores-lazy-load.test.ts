@@ -28,7 +28,9 @@ const { createStore } = require('./dist/libs/storage/src');
 
 const CLIENTS = ['@google-cloud/bigquery', 'ioredis', 'pg', 'pg-copy-streams'];
 
-async function clientsLoadedFor(storageType: string, env: Record<string, string> = {}): Promise<{ type: string; clients: string[] }> {
+type Loaded = { type: string; clients: string[] };
+
+async function clientsLoadedFor(storageType: string, env: Record<string, string> = {}): Promise<Loaded> {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', SCRIPT], {
     cwd: ROOT, timeout: 30_000, env: baseEnv({ STORAGE_TYPE: storageType, ...env }),
   });
@@ -52,7 +54,7 @@ describe('store modules load lazily (built code)', () => {
     expect(await clientsLoadedFor('influxdb', env)).toEqual({ type: 'influxdb', clients: [] });
   });
 
-  it('STORAGE_TYPE=remote_write loads ioredis (its push group memory), neither pg nor the BigQuery client', async () => {
+  it('STORAGE_TYPE=remote_write loads ioredis (push group memory), neither pg nor BigQuery', async () => {
     const env = { REMOTE_WRITE_URL: 'http://127.0.0.1:9/api/v1/write' };
     expect(await clientsLoadedFor('remote_write', env)).toEqual({ type: 'remote_write', clients: ['ioredis'] });
   });

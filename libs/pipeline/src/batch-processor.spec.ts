@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchProcessor, SuspiciousBatchError } from './batch-processor';
 import type { GuardHolds, HeldPartition } from './guard-holds';
-import { MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage } from '../../../test/support/pipeline-fakes';
+import {
+  MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage,
+} from '../../../test/support/pipeline-fakes';
 
 class MemoryHolds implements GuardHolds {
   readonly held = new Map<string, HeldPartition>();

@@ -1,7 +1,10 @@
 import type { DedupeIndex } from '@app/pipeline';
 import type { RedisClient } from './redis.client';
 
-/** Dedupe marks in Redis: `<prefix>:<store>:<event id>`, one namespace per store so stores never hide events from each other. */
+/**
+ * Dedupe marks in Redis: `<prefix>:<store>:<event id>`, one namespace per store so stores never
+ * hide events from each other.
+ */
 export class RedisDedupeRepository implements DedupeIndex {
   constructor(
     private readonly redis: RedisClient,

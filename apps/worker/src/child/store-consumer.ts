@@ -2,7 +2,9 @@ import type { Kafka } from 'kafkajs';
 import type { Config, StorageType } from '@app/config';
 import { backoffDelay, BatchConsumer } from '@app/kafka';
 import type { Logger } from '@app/observability';
-import { BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError } from '@app/pipeline';
+import {
+  BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError,
+} from '@app/pipeline';
 import { GuardHoldRepository, RedisClient, RedisDedupeRepository } from '@app/redis';
 import { createStore, RetriableStoreError, Store } from '@app/storage';
 import type { PartitionWait, StoreStatus } from '../worker-messages';

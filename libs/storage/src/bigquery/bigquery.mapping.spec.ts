@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { insertIdFor, rowFor, TABLE_SCHEMA } from './bigquery.mapping';
 import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
+const SAMPLES = join(__dirname, '../../../../test/fixtures/samples');
+const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>): ProcessedEvent =>
   ({ id: 'evt-1', kind, receivedAt: Date.UTC(2025, 0, 2, 3, 4, 5), correlationId: 'corr', source: { route: '/r' }, payload });
 const written = Date.UTC(2025, 0, 3);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { analyticsTimestamp, fieldFor, pointsFor } from './influxdb.mapping';
 import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
+const SAMPLES = join(__dirname, '../../../../test/fixtures/samples');
+const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>, id = 'e1'): ProcessedEvent =>
   ({ id, kind, receivedAt: 1_700_000_000_123, correlationId: 'c', source: { route: '/' }, payload });
 

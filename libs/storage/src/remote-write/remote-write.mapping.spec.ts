@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { addPushedSeries, addUsageSeries, normalizeLabels, sanitizeLabelName, SeriesSet, usageMetricName } from './remote-write.mapping';
 import type { ProcessedEvent } from '../store';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/samples', name), 'utf8'));
+const SAMPLES = join(__dirname, '../../../../test/fixtures/samples');
+const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 const ev = (kind: ProcessedEvent['kind'], payload: Record<string, unknown>, receivedAt = 1000): ProcessedEvent =>
   ({ id: 'e', kind, receivedAt, correlationId: 'c', source: { route: '/' }, payload });
 
