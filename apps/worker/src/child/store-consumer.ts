@@ -1,7 +1,6 @@
-import type { Kafka } from 'kafkajs';
 import type Redis from 'ioredis';
 import type { Config, StorageType } from '@app/config';
-import { backoffDelay, BatchConsumer } from '@app/kafka';
+import { BatchConsumer, KafkaClient, retryUntil } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import {
   BatchProcessor, DeadLetterSink, deadLetterSinkFor, GuardHoldRepository, PipelineMetrics, RedisDedupeRepository, SuspiciousBatchError,
@@ -13,7 +12,7 @@ import type { PipelineSettings } from '@app/pipeline';
 export interface StoreConsumerDeps {
   config: Config;
   settings: PipelineSettings;
-  kafka: Kafka;
+  kafka: KafkaClient;
   deadLetters: DeadLetterSink;
   redis?: Redis;
   metrics: PipelineMetrics;
@@ -111,15 +110,13 @@ export class StoreConsumer {
   }
 
   private async untilDone(what: string, fn: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const delayMs = backoffDelay(attempt, this.deps.config.worker.retryInitialMs, this.deps.config.worker.retryMaxMs);
+    const { retryInitialMs: initialMs, retryMaxMs: maxMs } = this.deps.config.worker;
+    await retryUntil(fn, {
+      initialMs, maxMs, stopped: () => this.stopped,
+      onError: (err, attempt, delayMs) => {
         this.logger.warn({ err: (err as Error).message, attempt, delayMs }, `${what} failed; retrying`);
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
+      },
+    });
   }
 
   async status(): Promise<StoreStatus> {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { Config, ConfigError } from '@app/config';
-import { createKafka, ensureTopics, resolveReplication } from '@app/kafka';
+import { createKafka, prepareTopics } from '@app/kafka';
 import { Logger, startMetricsServer } from '@app/observability';
 import { loadPipelineSettings } from '@app/pipeline';
 import { PoolSupervisor } from './pool.supervisor';
@@ -20,23 +20,11 @@ function validateOrExit(config: Config): void {
 
 async function provisionTopics(config: Config, logger: Logger): Promise<void> {
   if (!config.kafka.provisionTopics) return;
-  const admin = createKafka(config.kafka, logger, '-worker-admin').admin();
   try {
-    await admin.connect();
-    const replication = await resolveReplication(admin, config.kafka);
-    if (replication.warning) {
-      const { factor, minInsync } = replication;
-      logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
-    }
-    for (const report of await ensureTopics(admin, config.kafka, replication)) {
-      logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'topic checked');
-      for (const warning of report.warnings) logger.warn({ topic: report.topic }, warning);
-    }
+    await prepareTopics(createKafka(config.kafka, logger, '-worker-admin'), config.kafka, logger);
   } catch (err) {
     // The consumers retry on their own; an unreachable broker at start is not fatal.
     logger.warn({ err: (err as Error).message }, 'could not provision topics');
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }
 
