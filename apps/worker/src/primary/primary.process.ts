@@ -2,10 +2,9 @@ import type { Server } from 'node:http';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { Config, ConfigError } from '@app/config';
 import { createKafka, prepareTopics } from '@app/kafka';
-import { Logger, startMetricsServer } from '@app/observability';
+import { Logger, startMetricsServer, startProbeServer } from '@app/observability';
 import { loadPipelineSettings } from '@app/pipeline';
 import { PoolSupervisor } from './pool.supervisor';
-import { startProbeServer } from './probes.server';
 
 /** Fails fast on CONFIG_FILE problems (children would only crash-loop on them). */
 function validateOrExit(config: Config): void {
@@ -42,8 +41,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
 
   const servers: Server[] = [];
   servers.push(await startProbeServer(config.app.healthCheckPort, {
-    health: () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
-    ready: () => {
+    '/health': () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
+    '/ready': () => {
       const s = supervisor.statuses();
       return { ok: s.ready, body: { status: s.ready ? 'ready' : 'not ready', expected: config.worker.workers, processes: s.processes } };
     },
