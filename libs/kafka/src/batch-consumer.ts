@@ -24,7 +24,10 @@ export interface BatchConsumerOptions {
 
 export interface BatchConsumerHooks {
   onBatchDone?(info: { topic: string; partition: number; size: number; lag: number }): void;
-  onRetry?(info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }): void;
+  /** The batch failed and waits `delayMs` (`messages`: the batch, for the caller's log line). */
+  onRetry?(info: {
+    topic: string; partition: number; attempt: number; delayMs: number; error: unknown; messages: ConsumedMessage[];
+  }): void;
   onAssignment?(partitions: number[]): void;
   /** kafkajs gave up on the consumer; the process should exit and be restarted. */
   onCrash?(error: unknown): void;
@@ -131,7 +134,7 @@ export class BatchConsumer {
       const attempt = this.attempts.get(partition) ?? 0;
       this.attempts.set(partition, attempt + 1);
       const delayMs = retryDelay(error, attempt, this.options.retryInitialMs, this.options.retryMaxMs);
-      this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
+      this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error, messages });
       this.retryLater(topic, partition, messages[0].offset, delayMs);
       return;
     }

@@ -4,6 +4,7 @@ import { ledgerSource, LedgerSource, LedgerStage, type Logger } from '@app/obser
 import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
+import { batchCorrelationIds, correlationIdForLog } from './correlation-log';
 import type { DeadLetterSink } from './dead-letter';
 import type { GuardHolds } from './guard-hold.repository';
 import { decodeStep } from './decode.step';
@@ -31,6 +32,8 @@ export interface BatchProcessorOptions {
   guard?: { maxRatio: number; minBatch: number; holds?: GuardHolds };
   consumerGroup?: string;
   metrics?: PipelineMetrics;
+  /** The API's correlation-id key (ANONYMIZATION_KEY): log lines carry a non-opaque id only in its keyed form. */
+  correlationKey?: string;
 }
 
 export interface BatchCounts {
@@ -162,7 +165,8 @@ export class BatchProcessor {
     // Remembered before the release check too: unhold() clears the release once the batch is done.
     this.heldSince.set(key, since);
     if (await g.holds?.isReleased(group, topic, partition)) {
-      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
+      const correlationIds = batchCorrelationIds(messages, this.o.correlationKey);
+      this.o.logger.warn({ topic, partition, offset, size, letters, correlationIds }, 'held batch released by an operator');
       return;
     }
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
@@ -192,8 +196,11 @@ export class BatchProcessor {
     m?.written.inc({ store }, written);
     for (const l of letters) {
       m?.deadLettered.inc({ store, stage: l.stage, reason: l.reason });
-      // Position and reason code only: the detail may quote personal data.
-      this.o.logger.warn({ stage: l.stage, reason: l.reason, topic: l.message.topic, partition: l.message.partition, offset: l.message.offset, eventId: l.eventId }, 'message dead-lettered');
+      // Position, reason code and ids only: the detail may quote personal data.
+      const { topic, partition, offset } = l.message;
+      const correlationId = correlationIdForLog(l.message, this.o.correlationKey);
+      const line = { stage: l.stage, reason: l.reason, topic, partition, offset, eventId: l.eventId, correlationId };
+      this.o.logger.warn(line, 'message dead-lettered');
     }
   }
 }

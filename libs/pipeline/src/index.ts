@@ -14,3 +14,4 @@ export * from './write.step';
 export * from './pipeline-settings';
 export * from './edge-transform';
 export * from './guard-hold.repository';
+export * from './correlation-log';
