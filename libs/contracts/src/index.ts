@@ -16,3 +16,4 @@ export * from './storable';
 export * from './topic-message';
 export * from './retry-after';
 export * from './message-kind';
+export * from './correlation-id';

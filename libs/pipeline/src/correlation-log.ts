@@ -1,13 +1,5 @@
 import { pseudonym } from '@app/anonymizer';
-import { type ConsumedMessage, headerText, HEADERS } from '@app/contracts';
-
-/**
- * Correlation ids the API stores as sent (a UUID, a 16-64 hex trace id, a ULID) and its own
- * keyed form of any other client id (`h-` + a 32-hex pseudonym): none can carry a name, an
- * e-mail or an address (docs/privacy.md).
- */
-const STORED_SHAPE = new RegExp('^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
-  + '|[0-9a-fA-F]{16,64}|[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}|h-[0-9a-f]{32})$');
+import { type ConsumedMessage, HASHED_CORRELATION_PREFIX, headerText, HEADERS, isStoredCorrelationId } from '@app/contracts';
 
 /** A batch line names at most this many distinct ids (one request's items share one). */
 export const MAX_LOGGED_CORRELATION_IDS = 10;
@@ -33,8 +25,8 @@ function carriedCorrelationId(message: Pick<ConsumedMessage, 'headers' | 'value'
 export function correlationIdForLog(message: Pick<ConsumedMessage, 'headers' | 'value'>, hashKey?: string): string | undefined {
   const id = carriedCorrelationId(message);
   if (id === undefined) return undefined;
-  if (STORED_SHAPE.test(id)) return id;
-  return hashKey ? `h-${pseudonym(hashKey, id.slice(0, 1024))}` : undefined;
+  if (isStoredCorrelationId(id)) return id;
+  return hashKey ? `${HASHED_CORRELATION_PREFIX}${pseudonym(hashKey, id.slice(0, 1024))}` : undefined;
 }
 
 /** A batch's distinct correlation ids for its log lines, in message order, at most MAX_LOGGED_CORRELATION_IDS. */
