@@ -1,6 +1,9 @@
 import pino from 'pino';
 import { Admin, Partitioners } from 'kafkajs';
-import { ConsumedMessage, offsetsForRange, PartitionRange, RangeReader, rangeSize, readRangesOnce, topicRetentionMs, topicWatermarks } from '@app/kafka';
+import type { ConsumedMessage } from '@app/contracts';
+import {
+  offsetsForRange, PartitionRange, RangeReader, rangeSize, readRangesOnce, topicRetentionMs, topicWatermarks,
+} from '@app/kafka/admin';
 import { randomName } from '../support/apps';
 import { createTopics, deleteTopics, kafkaClient } from '../support/pipeline-harness';
 

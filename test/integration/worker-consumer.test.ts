@@ -1,5 +1,6 @@
 import { Kafka } from 'kafkajs';
-import { BatchConsumer, BatchConsumerOptions, ConsumedMessage } from '@app/kafka';
+import type { ConsumedMessage } from '@app/contracts';
+import { BatchConsumer, BatchConsumerOptions } from '@app/kafka';
 import { createLogger } from '@app/observability';
 import { randomName, waitFor } from '../support/apps';
 import { createTopics, deleteTopics, kafkaClient, produce } from '../support/pipeline-harness';

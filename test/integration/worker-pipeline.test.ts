@@ -2,7 +2,8 @@ import Redis from 'ioredis';
 import { loadConfig } from '@app/config';
 import { DEAD_LETTER_HEADERS, DeadLetterProducer } from '@app/kafka';
 import { createLogger } from '@app/observability';
-import { BatchProcessor, PipelineMessage } from '@app/pipeline';
+import type { ConsumedMessage } from '@app/contracts';
+import { BatchProcessor } from '@app/pipeline';
 import { createRedisClient, RedisDedupeRepository } from '@app/redis';
 import { RetriableStoreError } from '@app/storage';
 import { PostgresStore } from '@app/storage/postgres';
@@ -17,7 +18,7 @@ const configFor = (env: Record<string, string>) => loadConfig({
 });
 
 let offset = 0;
-const asMessages = (topic: string, values: Buffer[]): PipelineMessage[] => values.map((value) => ({
+const asMessages = (topic: string, values: Buffer[]): ConsumedMessage[] => values.map((value) => ({
   topic, partition: 0, offset: String(offset++), key: Buffer.from('k'), value, headers: { 'x-original': 'yes' }, timestamp: String(Date.now()),
 }));
 

@@ -1,6 +1,6 @@
-import { encodeEnvelope, Envelope, eventIdFor, HEADERS } from '@app/contracts';
+import { ConsumedMessage, DeadLetter, encodeEnvelope, Envelope, eventIdFor, HEADERS } from '@app/contracts';
 import { PermanentStoreError, ProcessedEvent, Store, WriteOptions, WriteResult } from '@app/storage';
-import type { DeadLetter, DeadLetterSink, DedupeIndex, PipelineMessage } from '@app/pipeline';
+import type { DeadLetterSink, DedupeIndex } from '@app/pipeline';
 
 /** In-memory fakes for unit specs only (integration tests use the real services); not part of the build. */
 export class MemoryStore implements Store {
@@ -47,7 +47,7 @@ export class MemoryIndex implements DedupeIndex {
 }
 
 let offset = 0;
-export function messageOf(value: Buffer | null, partition = 0): PipelineMessage {
+export function messageOf(value: Buffer | null, partition = 0): ConsumedMessage {
   return { topic: 't', partition, offset: String(offset++), key: null, value, headers: {}, timestamp: '0' };
 }
 
@@ -60,6 +60,6 @@ export function panelEnvelope(i: number, overrides: Record<string, unknown> = {}
   return { v: 1, id: eventIdFor('analytics', payload, { receivedAt }), kind: 'analytics', receivedAt, correlationId: `c${i}`, source: { route: '/write', ip: '203.0.113.9' }, payload };
 }
 
-export function panelMessage(i: number, partition = 0): PipelineMessage {
+export function panelMessage(i: number, partition = 0): ConsumedMessage {
   return { ...messageOf(encodeEnvelope(panelEnvelope(i)), partition), headers: { [HEADERS.kind]: 'analytics' } };
 }

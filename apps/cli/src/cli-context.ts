@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
 import { Config, ConfigError, Environment, loadConfig } from '@app/config';
-import { createKafka, deleteGroup } from '@app/kafka';
+import { createQuietKafka, KafkaClient } from '@app/kafka';
+import { deleteGroup, TopicAdmin } from '@app/kafka/admin';
 import { createLogger, Logger } from '@app/observability';
 import { UsageError } from './cli-errors';
 
@@ -10,8 +10,8 @@ import { UsageError } from './cli-errors';
  * clients. Logs go to stderr as text lines, so stdout carries only the command's result.
  */
 export class CliContext {
-  private kafkaClient?: Kafka;
-  private adminClient?: Promise<Admin>;
+  private kafkaClient?: KafkaClient;
+  private adminClient?: Promise<TopicAdmin>;
   private readonly cleanups: Array<() => Promise<void>> = [];
 
   /** The environment the configuration was read from (the collector's `tokenEnv` looks names up here). */
@@ -30,21 +30,18 @@ export class CliContext {
     return new CliContext(config, logger, env);
   }
 
-  get kafka(): Kafka {
+  get kafka(): KafkaClient {
     // kafkajs' own retries stay short (an operator waits at the terminal) and its logs quiet
     // unless LOG_LEVEL=debug: a failure ends the command with one line naming the cause.
-    if (!this.kafkaClient) {
-      const quiet = this.logger.child({}, { level: this.config.app.logLevel === 'debug' ? 'debug' : 'fatal' });
-      this.kafkaClient = createKafka(this.config.kafka, quiet, '-cli', { retries: 3, initialRetryTime: 300, maxRetryTime: 3_000 });
-    }
+    const retry = { retries: 3, initialRetryTime: 300, maxRetryTime: 3_000 };
+    this.kafkaClient ??= createQuietKafka(this.config.kafka, this.logger, this.config.app.logLevel, '-cli', retry);
     return this.kafkaClient;
   }
 
-  /** A connected admin client, shared by the command's services. */
-  admin(): Promise<Admin> {
+  /** A connected admin, shared by the command's services. */
+  admin(): Promise<TopicAdmin> {
     this.adminClient ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
+      const admin = await TopicAdmin.connect(this.kafka);
       this.cleanups.push(() => admin.disconnect());
       return admin;
     })();

@@ -13,3 +13,7 @@ export * from './json-guards';
 export * from './analytics-event.normalize';
 export * from './grafana-version';
 export * from './storable';
+export * from './topic-message';
+export * from './retry-after';
+export * from './message-kind';
+export * from './correlation-id';

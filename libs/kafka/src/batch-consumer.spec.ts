@@ -1,4 +1,4 @@
-import { backoffDelay, MAX_RETRY_AFTER_MS, retryDelay } from './batch-consumer';
+import { backoffDelay, MAX_RETRY_AFTER_MS, retryDelay } from './backoff';
 import { DEAD_LETTER_HEADERS, deadLetterMessage } from './dead-letter-producer';
 
 describe('backoffDelay', () => {

@@ -1,23 +1,8 @@
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { CommitOffset, ConsumedMessage } from '@app/contracts';
 import type { Logger } from '@app/observability';
-
-/** A consumed record as plain data, free of kafkajs types, so a replay can feed the same handler. */
-export interface ConsumedMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-  timestamp: string;
-}
-
-/** The next offset to read of one partition: everything before it is done. */
-export interface CommitOffset {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+import { retryDelay } from './backoff';
+import { toConsumed } from './consumed-message';
 
 /** Processes a batch; resolves with what may be committed, rejects to have the batch retried. */
 export type BatchHandler = (messages: ConsumedMessage[]) => Promise<CommitOffset[]>;
@@ -39,37 +24,16 @@ export interface BatchConsumerOptions {
 
 export interface BatchConsumerHooks {
   onBatchDone?(info: { topic: string; partition: number; size: number; lag: number }): void;
-  onRetry?(info: { topic: string; partition: number; attempt: number; delayMs: number; error: unknown }): void;
+  /** The batch failed and waits `delayMs` (`messages`: the batch, for the caller's log line). */
+  onRetry?(info: {
+    topic: string; partition: number; attempt: number; delayMs: number; error: unknown; messages: ConsumedMessage[];
+  }): void;
   onAssignment?(partitions: number[]): void;
   /** kafkajs gave up on the consumer; the process should exit and be restarted. */
   onCrash?(error: unknown): void;
 }
 
-/** Capped exponential backoff with jitter (half fixed, half random) so retrying consumers spread out. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (random() * base) / 2);
-}
-
-/** A peer's Retry-After is honoured up to this, so a hostile or broken header cannot park a partition for hours. */
-export const MAX_RETRY_AFTER_MS = 300_000;
-
-/**
- * The wait before the next attempt: the backoff, or longer when the failed write carried a
- * Retry-After hint (a `retryAfterMs` on the error, as the stores' RetriableStoreError has).
- */
-export function retryDelay(error: unknown, attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
-  const backoff = backoffDelay(attempt, initialMs, maxMs, random);
-  const hinted = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  if (typeof hinted !== 'number' || !Number.isFinite(hinted) || hinted <= 0) return backoff;
-  return Math.max(backoff, Math.min(hinted, MAX_RETRY_AFTER_MS));
-}
-
 class Abandoned extends Error {}
-
-function toConsumed(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
-  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
-}
 
 /**
  * kafkajs `eachBatch` behind a small interface (Nest's one-message-at-a-time server does not
@@ -170,7 +134,7 @@ export class BatchConsumer {
       const attempt = this.attempts.get(partition) ?? 0;
       this.attempts.set(partition, attempt + 1);
       const delayMs = retryDelay(error, attempt, this.options.retryInitialMs, this.options.retryMaxMs);
-      this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error });
+      this.hooks.onRetry?.({ topic, partition, attempt, delayMs, error, messages });
       this.retryLater(topic, partition, messages[0].offset, delayMs);
       return;
     }

@@ -1,20 +1,7 @@
 import { createHash } from 'node:crypto';
-import { IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
-import type { ConsumedMessage } from './batch-consumer';
-
-/** One message that can never be processed, with where and why it failed. */
-export interface DeadLetterRecord {
-  message: ConsumedMessage;
-  /** Pipeline stage that refused it (decode, rules, anonymize, write). */
-  stage: string;
-  /** Short machine-readable reason (also the metric label). */
-  reason: string;
-  /** Longer explanation; may quote the payload, so it goes to the topic, never to logs. */
-  detail?: string;
-  eventId?: string;
-  /** The consumer group (one per store) that gave up on it. */
-  consumerGroup?: string;
-}
+import type { Kafka } from 'kafkajs';
+import type { ConsumedMessage, DeadLetter } from '@app/contracts';
+import { TopicProducer } from './topic-producer';
 
 export const DEAD_LETTER_HEADERS = {
   reason: 'dlq-reason',
@@ -32,7 +19,7 @@ export const DEAD_LETTER_HEADERS = {
   payloadSha256: 'dlq-payload-sha256',
 } as const;
 
-type Letter = { key: Buffer | null; value: Buffer | null; headers: IHeaders };
+type Letter = Pick<ConsumedMessage, 'key' | 'value' | 'headers'>;
 
 /** Record overhead in a Kafka record batch (length, attributes, deltas, counts: varints, generous). */
 const RECORD_OVERHEAD = 32;
@@ -94,7 +81,7 @@ export function chunkLetters(letters: Letter[], maxBytes: number): Letter[][] {
 }
 
 /** Keeps the original key, bytes and headers, and adds the dlq-* headers. */
-export function deadLetterMessage(record: DeadLetterRecord, now = Date.now()): { key: Buffer | null; value: Buffer | null; headers: IHeaders } {
+export function deadLetterMessage(record: DeadLetter, now = Date.now()): Letter {
   const m = record.message;
   const h = DEAD_LETTER_HEADERS;
   const added: Record<string, string> = {
@@ -112,26 +99,13 @@ export function deadLetterMessage(record: DeadLetterRecord, now = Date.now()): {
  * so a batch of large letters never meets the broker's MESSAGE_TOO_LARGE; a failure rejects so
  * the batch is retried, never committed.
  */
-export class DeadLetterProducer {
-  private readonly producer: Producer;
-
-  constructor(kafka: Kafka, private readonly topic: string, private readonly maxBytes = 1_000_000) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+export class DeadLetterProducer extends TopicProducer {
+  constructor(kafka: Kafka, topic: string, private readonly maxBytes = 1_000_000) {
+    super(kafka, topic);
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-
-  async publish(records: DeadLetterRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async publish(records: DeadLetter[]): Promise<void> {
     const letters = records.map((r) => fitLetter(deadLetterMessage(r), this.maxBytes));
-    for (const messages of chunkLetters(letters, this.maxBytes)) {
-      await this.producer.send({ topic: this.topic, acks: -1, messages });
-    }
-  }
-
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+    for (const messages of chunkLetters(letters, this.maxBytes)) await this.send(messages);
   }
 }

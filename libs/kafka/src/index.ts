@@ -1,9 +1,12 @@
+// Kafka for the running services: client construction, publishing (API), consuming with
+// commits (worker), the dead-letter sink, backoff and topic provisioning. Operator tooling
+// (range reads, offsets for times, the recovery log) is @app/kafka/admin.
 export * from './kafka-client';
+export * from './backoff';
 export * from './topics';
+export * from './topic-provisioning';
 export * from './batching-producer';
 export * from './producer-connection';
 export * from './batch-consumer';
+export * from './topic-producer';
 export * from './dead-letter-producer';
-export * from './offsets-for-range';
-export * from './range-reader';
-export * from './dead-letter-recovery';

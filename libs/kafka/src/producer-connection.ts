@@ -1,5 +1,6 @@
 import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from '@app/observability';
+import { retryUntil } from './backoff';
 
 export type ProducerState = 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -14,8 +15,6 @@ export interface ProducerConnectionOptions {
   onFirstConnect?: () => Promise<void>;
   onStateChange?: (state: ProducerState) => void;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -92,27 +91,28 @@ export class ProducerConnection {
   }
 
   private async connectUntilReady(): Promise<void> {
-    let delay = 200;
     let logged = false;
-    while (this.current !== 'closed' && this.current !== 'ready') {
-      try {
-        await this.dispose();
-        const producer = this.createProducer();
-        this.producer = producer;
-        await withTimeout(producer.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
-        if (!this.firstConnectDone && this.options.onFirstConnect) await this.options.onFirstConnect();
-        this.firstConnectDone = true;
-        this.markSuccess();
-        if ((this.current as ProducerState) === 'closed') return;
-        this.options.logger.info('kafka producer connected');
-        this.setState('ready');
-      } catch (err) {
+    await retryUntil(() => this.connectOnce(), {
+      initialMs: 200, maxMs: 2000, unref: true,
+      stopped: () => this.current === 'closed' || this.current === 'ready',
+      onError: (err) => {
         if (!logged) this.options.logger.warn({ err: errorSummary(err) }, 'kafka producer cannot connect; retrying');
         logged = true;
-        await sleep(delay);
-        delay = Math.min(delay * 2, 2000);
-      }
-    }
+      },
+    });
+  }
+
+  private async connectOnce(): Promise<void> {
+    await this.dispose();
+    const producer = this.createProducer();
+    this.producer = producer;
+    await withTimeout(producer.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
+    if (!this.firstConnectDone && this.options.onFirstConnect) await this.options.onFirstConnect();
+    this.firstConnectDone = true;
+    this.markSuccess();
+    if ((this.current as ProducerState) === 'closed') return;
+    this.options.logger.info('kafka producer connected');
+    this.setState('ready');
   }
 
   /**

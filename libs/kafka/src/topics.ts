@@ -49,13 +49,21 @@ export async function resolveReplication(admin: Admin, config: KafkaConfig): Pro
 }
 
 /**
- * The events topic's retention is the product's replay window; the dead-letter topic keeps
- * its messages exactly as long: as long as an operator needs to look, and no longer than the
- * raw events themselves are kept (letters may hold sealed personal data, docs/privacy.md).
- * Both take records up to KAFKA_MAX_MESSAGE_BYTES, which the API's largest accepted request fits.
+ * The events topic's retention is the product's replay window; the dead-letter topic and its
+ * recovery log keep their records exactly as long: as long as an operator needs to look, and
+ * no longer than the raw events themselves are kept (letters may hold sealed personal data,
+ * docs/privacy.md).
+ */
+export function retentionMs(config: Pick<KafkaConfig, 'retentionHours'>): number {
+  return config.retentionHours * HOUR_MS;
+}
+
+/**
+ * The events and dead-letter topics; both take records up to KAFKA_MAX_MESSAGE_BYTES, which
+ * the API's largest accepted request fits.
  */
 export function topicPlan(config: KafkaConfig, replication: Replication): TopicPlan[] {
-  const retention = String(config.retentionHours * HOUR_MS);
+  const retention = String(retentionMs(config));
   const shared = [
     { name: 'cleanup.policy', value: 'delete' },
     { name: 'max.message.bytes', value: String(config.maxMessageBytes) },
@@ -89,16 +97,46 @@ export interface TopicReport {
   warnings: string[];
 }
 
+/** The compacted log of recovered dead letters, keyed by the letter's position. */
+export function recoveryTopicOf(deadLetterTopic: string): string {
+  return `${deadLetterTopic}-recovered`;
+}
+
+/** One partition, compacted (the latest record per letter) and expiring with the letters themselves. */
+export function recoveryTopicPlan(config: KafkaConfig, replication: Replication): TopicPlan {
+  return {
+    topic: recoveryTopicOf(config.deadLetterTopic),
+    numPartitions: 1,
+    replicationFactor: replication.factor,
+    configEntries: [
+      { name: 'min.insync.replicas', value: String(replication.minInsync) },
+      { name: 'cleanup.policy', value: 'compact,delete' },
+      { name: 'retention.ms', value: String(retentionMs(config)) },
+    ],
+  };
+}
+
+/** Creates the plans' missing topics; returns the ones it created. */
+async function createMissing(admin: Admin, plans: TopicPlan[]): Promise<TopicPlan[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = plans.filter((p) => !existing.has(p.topic));
+  if (missing.length > 0) await admin.createTopics({ topics: missing as ITopicConfig[], waitForLeaders: true });
+  return missing;
+}
+
+/** The recovery log's topic (only `dlq replay` and `usage-stats topics` need it). */
+export async function ensureRecoveryTopic(admin: Admin, config: KafkaConfig): Promise<TopicReport> {
+  const plan = recoveryTopicPlan(config, await resolveReplication(admin, config));
+  const created = await createMissing(admin, [plan]);
+  return { topic: plan.topic, action: created.length > 0 ? 'created' : 'exists', partitions: plan.numPartitions, warnings: [] };
+}
+
 /** Creates missing topics and reports how existing ones differ from the plan. Idempotent. */
 export async function ensureTopics(
   admin: Admin, config: KafkaConfig, replication?: Replication,
 ): Promise<TopicReport[]> {
   const plans = topicPlan(config, replication ?? await resolveReplication(admin, config));
-  const existing = new Set(await admin.listTopics());
-  const missing = plans.filter((p) => !existing.has(p.topic));
-  if (missing.length > 0) {
-    await admin.createTopics({ topics: missing as ITopicConfig[], waitForLeaders: true });
-  }
+  const missing = await createMissing(admin, plans);
   const metadata = await admin.fetchTopicMetadata({ topics: plans.map((p) => p.topic) });
   const limits = await describeMaxMessageBytes(admin, plans.map((p) => p.topic));
   return plans.map((plan) => {

@@ -1,14 +1,15 @@
 import type { Anonymizer } from '@app/anonymizer';
-import { EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
+import { CommitOffset, ConsumedMessage, DeadLetter, DeadLetterStage, EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
 import { ledgerSource, LedgerSource, LedgerStage, type Logger } from '@app/observability';
 import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
-import type { DeadLetter, DeadLetterSink, PipelineStage } from './dead-letter';
+import { batchCorrelationIds, correlationIdForLog } from './correlation-log';
+import type { DeadLetterSink } from './dead-letter';
 import type { GuardHolds } from './guard-holds';
 import { decodeStep } from './decode.step';
 import { DedupeIndex, DedupeStep } from './dedupe.step';
-import { CommitOffset, nextOffsets, PipelineMessage } from './pipeline-message';
+import { nextOffsets } from './pipeline-message';
 import type { PipelineMetrics } from './pipeline.metrics';
 import { rulesStep } from './rules.step';
 import { writeStep } from './write.step';
@@ -31,6 +32,8 @@ export interface BatchProcessorOptions {
   guard?: { maxRatio: number; minBatch: number; holds?: GuardHolds };
   consumerGroup?: string;
   metrics?: PipelineMetrics;
+  /** The API's correlation-id key (ANONYMIZATION_KEY): log lines carry a non-opaque id only in its keyed form. */
+  correlationKey?: string;
 }
 
 export interface BatchCounts {
@@ -53,11 +56,11 @@ export class SuspiciousBatchError extends Error {
 }
 
 interface Prepared {
-  events: Array<{ event: ProcessedEvent; message: PipelineMessage }>;
+  events: Array<{ event: ProcessedEvent; message: ConsumedMessage }>;
   letters: DeadLetter[];
   dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource }>;
   /** The envelope source of letters whose envelope decoded (ledger labels). */
-  letterSources: Map<PipelineMessage, LedgerSource>;
+  letterSources: Map<ConsumedMessage, LedgerSource>;
 }
 
 /**
@@ -83,7 +86,7 @@ export class BatchProcessor {
     this.label = o.store.type;
   }
 
-  async process(messages: PipelineMessage[]): Promise<BatchOutcome> {
+  async process(messages: ConsumedMessage[]): Promise<BatchOutcome> {
     const m = this.o.metrics;
     m?.batchSize.observe({ store: this.label }, messages.length);
     const prepared = this.prepare(messages);
@@ -117,9 +120,9 @@ export class BatchProcessor {
     };
   }
 
-  private prepare(messages: PipelineMessage[]): Prepared {
+  private prepare(messages: ConsumedMessage[]): Prepared {
     const out: Prepared = { events: [], letters: [], dropped: [], letterSources: new Map() };
-    const letter = (message: PipelineMessage, stage: PipelineStage, reason: string, detail?: string, eventId?: string) =>
+    const letter = (message: ConsumedMessage, stage: DeadLetterStage, reason: string, detail?: string, eventId?: string) =>
       out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
     for (const message of messages) {
       this.o.metrics?.consumed.inc({ store: this.label, kind: kindHeader(message) });
@@ -151,7 +154,7 @@ export class BatchProcessor {
    * write, a value jsonb cannot hold), so they are isolated and dead-lettered like any record-level
    * refusal. Dead letters can be replayed (`usage-stats dlq replay`), so nothing is lost.
    */
-  private async guard(messages: PipelineMessage[], letters: number): Promise<void> {
+  private async guard(messages: ConsumedMessage[], letters: number): Promise<void> {
     const g = this.o.guard;
     const size = messages.length;
     if (!g || this.proven || letters === 0 || size < g.minBatch || letters / size <= g.maxRatio) return;
@@ -162,7 +165,8 @@ export class BatchProcessor {
     // Remembered before the release check too: unhold() clears the release once the batch is done.
     this.heldSince.set(key, since);
     if (await g.holds?.isReleased(group, topic, partition)) {
-      this.o.logger.warn({ topic, partition, offset, size, letters }, 'held batch released by an operator');
+      const correlationIds = batchCorrelationIds(messages, this.o.correlationKey);
+      this.o.logger.warn({ topic, partition, offset, size, letters, correlationIds }, 'held batch released by an operator');
       return;
     }
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
@@ -171,7 +175,7 @@ export class BatchProcessor {
     throw new SuspiciousBatchError(`${over}; holding the partition until the deployment is fixed or \`${release}\``);
   }
 
-  private async unhold(messages: PipelineMessage[]): Promise<void> {
+  private async unhold(messages: ConsumedMessage[]): Promise<void> {
     const first = messages[0];
     const key = first && `${first.topic}\u0000${first.partition}`;
     if (!key || !this.heldSince.delete(key)) return;
@@ -192,8 +196,11 @@ export class BatchProcessor {
     m?.written.inc({ store }, written);
     for (const l of letters) {
       m?.deadLettered.inc({ store, stage: l.stage, reason: l.reason });
-      // Position and reason code only: the detail may quote personal data.
-      this.o.logger.warn({ stage: l.stage, reason: l.reason, topic: l.message.topic, partition: l.message.partition, offset: l.message.offset, eventId: l.eventId }, 'message dead-lettered');
+      // Position, reason code and ids only: the detail may quote personal data.
+      const { topic, partition, offset } = l.message;
+      const correlationId = correlationIdForLog(l.message, this.o.correlationKey);
+      const line = { stage: l.stage, reason: l.reason, topic, partition, offset, eventId: l.eventId, correlationId };
+      this.o.logger.warn(line, 'message dead-lettered');
     }
   }
 }
@@ -224,7 +231,7 @@ function ledgerOf(
   }
 }
 
-function kindHeader(message: PipelineMessage): string {
+function kindHeader(message: ConsumedMessage): string {
   const raw = message.headers[HEADERS.kind];
   const value = Array.isArray(raw) ? raw[0] : raw;
   const kind = value === undefined ? '' : value.toString();

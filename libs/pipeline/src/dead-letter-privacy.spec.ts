@@ -1,7 +1,6 @@
 import { Anonymizer, fieldListsFrom } from '@app/anonymizer';
-import { decodeEnvelope, encodeEnvelope } from '@app/contracts';
+import { DeadLetter, decodeEnvelope, encodeEnvelope } from '@app/contracts';
 import { anonymizeStep } from './anonymize.step';
-import type { DeadLetter } from './dead-letter';
 import { DLQ_PRIVACY_HEADERS, deadLetterSinkFor, openLetter, protectLetter } from './dead-letter-privacy';
 import { DeadLetterSeal } from './dead-letter-seal';
 import { MemorySink, messageOf, panelEnvelope } from '../../../test/support/pipeline-fakes';

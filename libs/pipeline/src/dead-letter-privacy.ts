@@ -1,8 +1,7 @@
 import type { Anonymizer } from '@app/anonymizer';
-import { decodeEnvelope, encodeEnvelope, Envelope, HEADERS } from '@app/contracts';
-import type { DeadLetter, DeadLetterSink } from './dead-letter';
+import { ConsumedMessage, DeadLetter, decodeEnvelope, encodeEnvelope, Envelope, HEADERS } from '@app/contracts';
+import type { DeadLetterSink } from './dead-letter';
 import { DeadLetterSeal } from './dead-letter-seal';
-import type { PipelineMessage } from './pipeline-message';
 
 export const DLQ_PRIVACY_HEADERS = {
   /** anonymized: the value is the anonymized envelope; sealed: raw bytes only in dlq-sealed; withheld: no raw bytes kept. */
@@ -27,7 +26,7 @@ export function protectLetter(letter: DeadLetter, anonymizer: Anonymizer, seal?:
   const anonymized = anonymizedValue(raw.value, anonymizer);
   const privacy: LetterPrivacy = anonymized ? 'anonymized' : seal ? 'sealed' : 'withheld';
   const { known, foreign } = splitHeaders(raw.headers);
-  const headers: PipelineMessage['headers'] = { ...known, [DLQ_PRIVACY_HEADERS.privacy]: privacy };
+  const headers: ConsumedMessage['headers'] = { ...known, [DLQ_PRIVACY_HEADERS.privacy]: privacy };
   if (seal) {
     headers[DLQ_PRIVACY_HEADERS.sealed] = seal.seal({ key: raw.key, value: anonymized ? null : raw.value, detail: letter.detail, headers: foreign });
     headers[DLQ_PRIVACY_HEADERS.sealKeyId] = seal.keyId;
@@ -39,8 +38,8 @@ export function protectLetter(letter: DeadLetter, anonymizer: Anonymizer, seal?:
 /** The API's own headers (no personal data: its correlation ids are safe shapes) and dlq-*; the rest is sealed. */
 const isKnownHeader = (name: string) => (Object.values(HEADERS) as string[]).includes(name) || name.startsWith('dlq-');
 
-function splitHeaders(headers: PipelineMessage['headers']): { known: PipelineMessage['headers']; foreign?: Record<string, string> } {
-  const known: PipelineMessage['headers'] = {};
+function splitHeaders(headers: ConsumedMessage['headers']): { known: ConsumedMessage['headers']; foreign?: Record<string, string> } {
+  const known: ConsumedMessage['headers'] = {};
   const foreign: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (isKnownHeader(name)) known[name] = value;
@@ -63,14 +62,14 @@ function anonymizedValue(value: Buffer | null, anonymizer: Anonymizer): Buffer |
 }
 
 /** The raw key, bytes and detail of a letter, from its seal; undefined when it has none. */
-export function openLetter(message: Pick<PipelineMessage, 'headers'>, seal: DeadLetterSeal): ReturnType<DeadLetterSeal['open']> | undefined {
+export function openLetter(message: Pick<ConsumedMessage, 'headers'>, seal: DeadLetterSeal): ReturnType<DeadLetterSeal['open']> | undefined {
   const sealed = headerBuffer(message.headers[DLQ_PRIVACY_HEADERS.sealed]);
   const keyId = headerBuffer(message.headers[DLQ_PRIVACY_HEADERS.sealKeyId])?.toString('utf8');
   if (!sealed || !keyId) return undefined;
   return seal.open(sealed, keyId);
 }
 
-function headerBuffer(raw: PipelineMessage['headers'][string]): Buffer | undefined {
+function headerBuffer(raw: ConsumedMessage['headers'][string]): Buffer | undefined {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return undefined;
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;

@@ -13,3 +13,4 @@ export * from './write.step';
 export * from './pipeline-settings';
 export * from './edge-transform';
 export * from './guard-holds';
+export * from './correlation-log';

@@ -1,7 +1,5 @@
+import { MAX_RETRY_AFTER_MS } from '@app/contracts';
 import { RetriableStoreError } from './store';
-
-/** Longest wait a peer's Retry-After may impose (a bogus header must not park a worker for days). */
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {

@@ -1,5 +1,5 @@
 import { EnvelopeMessage } from '@app/contracts';
-import { BatchingProducer, ensureTopics, eventsProducerSettings } from '@app/kafka';
+import { BatchingProducer, eventsProducerSettings } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { CliContext } from '../cli-context';
 
@@ -53,6 +53,6 @@ export class ReportPublisher {
   }
 
   private async provision(): Promise<void> {
-    await ensureTopics(await this.ctx.admin(), this.ctx.config.kafka);
+    await (await this.ctx.admin()).ensureTopics(this.ctx.config.kafka);
   }
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '@app/config';
-import { letterKey } from '@app/kafka';
+import { letterKey } from '@app/kafka/admin';
 import { parsePosition, parsePositiveInt, parseStore } from '../args/parse-args';
 import { parseTime } from '../args/parse-time';
 import type { CliContext } from '../cli-context';

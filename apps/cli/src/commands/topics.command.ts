@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ensureRecoveryTopic, ensureTopics, TopicReport } from '@app/kafka';
+import type { TopicReport } from '@app/kafka/admin';
 import { runAction } from '../cli-runner';
 import { table } from '../output/format';
 
@@ -12,7 +12,7 @@ export function topicsCommand(): Command {
     .addHelpText('after', '\nPartitions of an existing topic are never changed (it would move keys); differences are reported.')
     .action((o: { strict?: boolean; json?: boolean }) => runAction(() => o, async (_args, ctx) => {
       const admin = await ctx.admin();
-      const reports: TopicReport[] = [...await ensureTopics(admin, ctx.config.kafka), await ensureRecoveryTopic(admin, ctx.config.kafka)];
+      const reports: TopicReport[] = [...await admin.ensureTopics(ctx.config.kafka), await admin.ensureRecoveryTopic(ctx.config.kafka)];
       if (o.json) {
         process.stdout.write(`${JSON.stringify(reports)}\n`);
       } else {

@@ -1,6 +1,7 @@
-import { ConsumedMessage, DEAD_LETTER_HEADERS, letterKey, RECOVERY_HEADERS, RecoveryRecord } from '@app/kafka';
-import { DLQ_PRIVACY_HEADERS, PipelineMessage } from '@app/pipeline';
-import { headerText } from '../kafka/message-kind';
+import { ConsumedMessage, headerText } from '@app/contracts';
+import { DEAD_LETTER_HEADERS } from '@app/kafka';
+import { letterKey, RECOVERY_HEADERS, RecoveryRecord } from '@app/kafka/admin';
+import { DLQ_PRIVACY_HEADERS } from '@app/pipeline';
 
 /** One message of the dead-letter topic, its dlq-* headers read. */
 export interface DeadLetterView {
@@ -50,9 +51,9 @@ const DLQ_HEADER_NAMES = new Set<string>([...Object.values(DEAD_LETTER_HEADERS),
  * The event as it was on the events topic (same key, bytes, headers, position), plus the
  * attempt it is now on: if it fails again, its new dead letter carries that count.
  */
-export function originalMessage(letter: DeadLetterView): PipelineMessage {
+export function originalMessage(letter: DeadLetterView): ConsumedMessage {
   const m = letter.message;
-  const headers: PipelineMessage['headers'] = {};
+  const headers: ConsumedMessage['headers'] = {};
   for (const [name, value] of Object.entries(m.headers)) if (!DLQ_HEADER_NAMES.has(name)) headers[name] = value;
   headers[RECOVERY_HEADERS.attempts] = String(letter.attempts + 1);
   headers[RECOVERY_HEADERS.replayedFrom] = letterKey(letter.partition, letter.offset);

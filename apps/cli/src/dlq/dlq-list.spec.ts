@@ -1,4 +1,5 @@
-import type { ConsumedMessage, RecoveryRecord } from '@app/kafka';
+import type { ConsumedMessage } from '@app/contracts';
+import type { RecoveryRecord } from '@app/kafka/admin';
 import { originalMessage, viewOf } from './dead-letter-view';
 import { groupLetters, renderGroups } from './dlq-list';
 

@@ -1,4 +1,4 @@
-import type { RecoveryRecord } from '@app/kafka';
+import type { RecoveryRecord } from '@app/kafka/admin';
 import { count, table } from '../output/format';
 import { DeadLetterView, LetterStatus, statusOf } from './dead-letter-view';
 

@@ -1,9 +1,11 @@
-import { decodeRecovery, letterKey, offsetsForRange, PartitionRange, readRangesOnce, recoveryTopicOf, RecoveryRecord, topicWatermarks } from '@app/kafka';
+import {
+  decodeRecovery, letterKey, PartitionRange, readRangesOnce, recoveryTopicOf, RecoveryRecord,
+} from '@app/kafka/admin';
 import type { CliContext } from '../cli-context';
 import { DeadLetterView, viewOf } from './dead-letter-view';
 
 async function exists(ctx: CliContext, topic: string): Promise<boolean> {
-  return (await (await ctx.admin()).listTopics()).includes(topic);
+  return (await ctx.admin()).hasTopic(topic);
 }
 
 /** Reads ranges of a topic once, through a throwaway group. */
@@ -17,8 +19,8 @@ export async function readDeadLetters(ctx: CliContext, sinceMs?: number): Promis
   if (!(await exists(ctx, topic))) return [];
   const admin = await ctx.admin();
   const ranges = sinceMs === undefined
-    ? (await topicWatermarks(admin, topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }))
-    : await offsetsForRange(admin, topic, sinceMs);
+    ? (await admin.watermarks(topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }))
+    : await admin.offsetsForRange(topic, sinceMs);
   const letters: DeadLetterView[] = [];
   await readAll(ctx, topic, ranges, 'dlq-read', async (b) => {
     letters.push(...b.messages.map(viewOf));
@@ -30,7 +32,7 @@ export async function readDeadLetters(ctx: CliContext, sinceMs?: number): Promis
 export async function readDeadLetter(ctx: CliContext, partition: number, offset: string): Promise<DeadLetterView | undefined> {
   const topic = ctx.config.kafka.deadLetterTopic;
   if (!(await exists(ctx, topic))) return undefined;
-  const mark = (await topicWatermarks(await ctx.admin(), topic)).find((w) => w.partition === partition);
+  const mark = (await (await ctx.admin()).watermarks(topic)).find((w) => w.partition === partition);
   if (!mark || BigInt(offset) < BigInt(mark.low) || BigInt(offset) >= BigInt(mark.high)) return undefined;
   let found: DeadLetterView | undefined;
   await readAll(ctx, topic, [{ partition, start: offset, end: String(BigInt(offset) + 1n) }], 'dlq-show', async (b) => {
@@ -44,7 +46,7 @@ export async function readRecoveries(ctx: CliContext): Promise<Map<string, Recov
   const topic = recoveryTopicOf(ctx.config.kafka.deadLetterTopic);
   const out = new Map<string, RecoveryRecord>();
   if (!(await exists(ctx, topic))) return out;
-  const ranges = (await topicWatermarks(await ctx.admin(), topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }));
+  const ranges = (await (await ctx.admin()).watermarks(topic)).map((w) => ({ partition: w.partition, start: w.low, end: w.high }));
   await readAll(ctx, topic, ranges, 'dlq-recovered', async (b) => {
     for (const m of b.messages) {
       const record = decodeRecovery(m);

@@ -1,6 +1,8 @@
 import type { StorageType } from '@app/config';
-import { backoffDelay, DeadLetterProducer, ensureRecoveryTopic, recoveryTopicOf, RecoveryLogProducer, RecoveryRecord } from '@app/kafka';
-import { BatchCounts, BatchProcessor, DeadLetter, DeadLetterSeal, DeadLetterSink, deadLetterSinkFor } from '@app/pipeline';
+import type { DeadLetter } from '@app/contracts';
+import { backoffDelay, DeadLetterProducer } from '@app/kafka';
+import { recoveryTopicOf, RecoveryLogProducer, RecoveryRecord } from '@app/kafka/admin';
+import { BatchCounts, BatchProcessor, DeadLetterSeal, DeadLetterSink, deadLetterSinkFor } from '@app/pipeline';
 import { createStore, Store } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { InterruptedError } from '../cli-errors';
@@ -65,7 +67,7 @@ export class DlqReplayService {
   }
 
   async run(request: DlqReplayRequest): Promise<DlqReplaySummary> {
-    await ensureRecoveryTopic(await this.ctx.admin(), this.ctx.config.kafka);
+    await (await this.ctx.admin()).ensureRecoveryTopic(this.ctx.config.kafka);
     const [letters, recoveries] = await Promise.all([readDeadLetters(this.ctx, request.sinceMs), readRecoveries(this.ctx)]);
     const summary: DlqReplaySummary = { considered: 0, recovered: 0, dropped: 0, failedAgain: 0, exhausted: 0, noStore: 0, byReason: {} };
     const chosen = letters.filter((l) => (!request.reasons || request.reasons.includes(l.reason)) && !recoveries.has(`${l.partition}:${l.offset}`));

@@ -1,4 +1,4 @@
-import type { RecoveryRecord } from '@app/kafka';
+import type { RecoveryRecord } from '@app/kafka/admin';
 import { DLQ_PRIVACY_HEADERS } from '@app/pipeline';
 import type { DeadLetterView, LetterStatus } from './dead-letter-view';
 import { isSecretName, REDACTED, redactJson, redactText } from './redact';

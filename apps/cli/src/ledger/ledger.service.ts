@@ -1,13 +1,11 @@
-import type { Admin } from 'kafkajs';
-import { HEADERS } from '@app/contracts';
-import { offsetsForRange, PartitionRange, readRangesOnce } from '@app/kafka';
+import { headerText, HEADERS } from '@app/contracts';
+import { PartitionRange, readRangesOnce, TopicAdmin } from '@app/kafka/admin';
 import { ledgerSource } from '@app/observability';
 import { decodeStep, loadPipelineSettings, rulesStep } from '@app/pipeline';
 import { createStore } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
 import { readDeadLetters } from '../dlq/dlq-reader';
-import { headerText } from '../kafka/message-kind';
 import { requireTopic } from '../replay/replay-plan';
 import { AcknowledgedEvent, LedgerRow, LetterRef, tallyStore, UnaccountedEvent } from './ledger-tally';
 
@@ -45,7 +43,7 @@ export class LedgerService {
     const admin = await this.ctx.admin();
     const { topic } = this.ctx.config.kafka;
     await requireTopic(admin, topic);
-    const ranges = await offsetsForRange(admin, topic, sinceMs);
+    const ranges = await admin.offsetsForRange(topic, sinceMs);
     const events = await this.acknowledged(topic, ranges);
     const letters = (await readDeadLetters(this.ctx, sinceMs)).filter((l) => (l.sourceTopic ?? topic) === topic);
     const stores: StoreLedger[] = [];
@@ -93,9 +91,9 @@ export class LedgerService {
   }
 
   /** Messages of the window past the group's committed offsets (see "caught up" in docs/operations.md). */
-  private async behind(admin: Admin, group: string, topic: string, ranges: PartitionRange[]): Promise<number> {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  private async behind(admin: TopicAdmin, group: string, topic: string, ranges: PartitionRange[]): Promise<number> {
+    const offsets = await admin.committedOffsets(group, topic);
+    const committed = new Map(offsets.map((p) => [p.partition, BigInt(p.offset)]));
     let behind = 0n;
     for (const r of ranges) {
       const at = committed.get(r.partition) ?? -1n;

@@ -1,4 +1,5 @@
-import type { DeadLetter, DeadLetterSink } from '@app/pipeline';
+import type { DeadLetter } from '@app/contracts';
+import type { DeadLetterSink } from '@app/pipeline';
 import type { ProcessedEvent, Store, StoreHealth, WriteResult } from '@app/storage';
 
 /** Stands in for the store in a dry run: takes everything, writes nothing (the pipeline counts). */

@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
-import { backoffDelay, ConsumedMessage, DeadLetterProducer, deleteGroup, RangeBatch, RangeReader } from '@app/kafka';
+import { ConsumedMessage, kindOf } from '@app/contracts';
+import { backoffDelay, DeadLetterProducer } from '@app/kafka';
+import { deleteGroup, RangeBatch, RangeReader } from '@app/kafka/admin';
 import { BatchOutcome, BatchProcessor, DeadLetterSink, PipelineMetrics, SuspiciousBatchError } from '@app/pipeline';
 import { createStore, Store } from '@app/storage';
 import type { CliContext } from '../cli-context';
 import { InterruptedError } from '../cli-errors';
-import { kindOf } from '../kafka/message-kind';
 import type { PipelineSettings } from '@app/pipeline';
 import { DiscardingSink, DryRunStore } from './dry-run.store';
 import type { ProgressReporter } from './progress';

@@ -1,11 +1,8 @@
-import type { Admin } from 'kafkajs';
 import type { StorageType } from '@app/config';
 import type { EventKind } from '@app/contracts';
-import { maxOffset, offsetsForRange, PartitionRange, rangeSize } from '@app/kafka';
+import { maxOffset, PartitionRange, rangeSize, retentionInfo, TimestampPeeker, TopicAdmin } from '@app/kafka/admin';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
-import { retentionInfo } from '../kafka/retention';
-import type { TimestampPeeker } from '../kafka/timestamp-peeker';
 import { isoTime } from '../output/format';
 import { decodeRangeMetadata, replayGroupId } from './replay-group';
 
@@ -36,8 +33,8 @@ export interface ReplayPlan {
   resumed: boolean;
 }
 
-export async function requireTopic(admin: Admin, topic: string): Promise<void> {
-  if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (create it with \`usage-stats topics\`)`);
+export async function requireTopic(admin: TopicAdmin, topic: string): Promise<void> {
+  if (!(await admin.hasTopic(topic))) throw new Error(`topic ${topic} does not exist (create it with \`usage-stats topics\`)`);
 }
 
 /**
@@ -61,14 +58,14 @@ export async function planReplay(ctx: CliContext, request: ReplayRequest, peeker
     throw new UsageError(`--from ${JSON.stringify(request.from)} (${isoTime(request.fromMs)}) is outside the retention of ${topic} (retention ${hours}): `
       + `the oldest time a replay can reach is ${isoTime(info.reachBackMs)}`);
   }
-  const ranges = await offsetsForRange(admin, topic, request.fromMs, request.toMs >= request.now ? undefined : request.toMs);
+  const ranges = await admin.offsetsForRange(topic, request.fromMs, request.toMs >= request.now ? undefined : request.toMs);
   return { groupId, fromMs: request.fromMs, toMs: request.toMs, ranges, remaining: ranges, total: rangeSize(ranges), before: 0, resumed: false };
 }
 
 /** The plan an interrupted run left in its group's committed offsets and their metadata. */
-async function resumedPlan(admin: Admin, topic: string, groupId: string): Promise<ReplayPlan | undefined> {
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const entries = (committed?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset, meta: decodeRangeMetadata(p.metadata) }));
+async function resumedPlan(admin: TopicAdmin, topic: string, groupId: string): Promise<ReplayPlan | undefined> {
+  const committed = await admin.committedOffsets(groupId, topic);
+  const entries = committed.map((p) => ({ partition: p.partition, offset: p.offset, meta: decodeRangeMetadata(p.metadata) }));
   const first = entries.find((e) => e.meta)?.meta;
   if (!first) return undefined;
   // Partitions added since the replay started have no recorded range: nothing of them is in it.

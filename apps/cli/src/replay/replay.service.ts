@@ -1,7 +1,7 @@
 import { ConfigError } from '@app/config';
 import type { CliContext } from '../cli-context';
 import { UsageError } from '../cli-errors';
-import { TimestampPeeker } from '../kafka/timestamp-peeker';
+import { TimestampPeeker } from '@app/kafka/admin';
 import { loadPipelineSettings, PipelineSettings } from '@app/pipeline';
 import { ProgressReporter } from './progress';
 import { ReplayJob } from './replay-job';

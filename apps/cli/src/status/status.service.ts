@@ -1,10 +1,9 @@
-import type { Admin } from 'kafkajs';
-import { PartitionOffsets, topicWatermarks } from '@app/kafka';
+import {
+  CommittedOffset, PartitionOffsets, retentionInfo, RetentionInfo, TimestampPeeker, TopicAdmin,
+} from '@app/kafka/admin';
 import type { HeldPartition } from '@app/pipeline';
 import type { CliContext } from '../cli-context';
 import { guardHolds } from '../dlq/guard-release';
-import { retentionInfo, RetentionInfo } from '../kafka/retention';
-import { TimestampPeeker } from '../kafka/timestamp-peeker';
 import { requireTopic } from '../replay/replay-plan';
 import { decodeRangeMetadata, REPLAY_GROUP_MARK } from '../replay/replay-group';
 
@@ -29,12 +28,6 @@ export interface StatusReport {
   groups: GroupStatus[];
   /** Partitions the mass dead-letter guard holds; undefined when Redis cannot be asked. */
   held?: HeldPartition[];
-}
-
-interface Committed {
-  partition: number;
-  offset: string;
-  metadata: string | null;
 }
 
 /** `usage-stats status`: lag of every group reading the events topic, and how far back the topic reaches. */
@@ -62,22 +55,21 @@ export class StatusService {
   }
 
   /** The configured stores' groups, and every other `<prefix>-*` group with offsets on the topic (replays). */
-  private async groupsOf(admin: Admin, topic: string): Promise<Map<string, Committed[]>> {
+  private async groupsOf(admin: TopicAdmin, topic: string): Promise<Map<string, CommittedOffset[]>> {
     const prefix = `${this.ctx.config.kafka.consumerGroup}-`;
     const live = this.ctx.config.worker.storageTypes.map((t) => `${prefix}${t}`);
-    const listed = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix) && !g.startsWith(`${prefix}cli-`));
-    const out = new Map<string, Committed[]>();
+    const listed = (await admin.groupIds()).filter((g) => g.startsWith(prefix) && !g.startsWith(`${prefix}cli-`));
+    const out = new Map<string, CommittedOffset[]>();
     for (const group of [...new Set([...live, ...listed.sort()])]) {
-      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      const committed = (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null }));
+      const committed = await admin.committedOffsets(group, topic);
       if (live.includes(group) || committed.some((c) => BigInt(c.offset) >= 0n)) out.set(group, committed);
     }
     return out;
   }
 
-  private async statusOf(admin: Admin, group: string, committed: Committed[], marks: PartitionOffsets[], peeker: TimestampPeeker, now: number): Promise<GroupStatus> {
-    const described = (await admin.describeGroups([group])).groups[0];
-    const base = { group, state: described?.state ?? 'Dead', members: described?.members.length ?? 0 };
+  private async statusOf(admin: TopicAdmin, group: string, committed: CommittedOffset[], marks: PartitionOffsets[], peeker: TimestampPeeker, now: number): Promise<GroupStatus> {
+    const described = await admin.describeGroup(group);
+    const base = { group, state: described?.state ?? 'Dead', members: described?.members ?? 0 };
     if (group.startsWith(`${this.ctx.config.kafka.consumerGroup}${REPLAY_GROUP_MARK}`)) return { ...base, role: 'replay', ...replayProgress(committed) };
     // A group without a commit starts at the oldest retained message (WORKER_FROM_BEGINNING).
     const positions = marks.map((m) => {
@@ -103,14 +95,14 @@ export class StatusService {
     }
   }
 
-  private async size(admin: Admin, topic: string): Promise<number> {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await topicWatermarks(admin, topic)).reduce((n, w) => n + Number(BigInt(w.high) - BigInt(w.low)), 0);
+  private async size(admin: TopicAdmin, topic: string): Promise<number> {
+    if (!(await admin.hasTopic(topic))) return 0;
+    return (await admin.watermarks(topic)).reduce((n, w) => n + Number(BigInt(w.high) - BigInt(w.low)), 0);
   }
 }
 
 /** A replay's progress from its commits: the range each partition recorded, and the position in it. */
-function replayProgress(committed: Committed[]): Pick<GroupStatus, 'lagMessages' | 'replay'> {
+function replayProgress(committed: CommittedOffset[]): Pick<GroupStatus, 'lagMessages' | 'replay'> {
   let total = 0;
   let done = 0;
   let range: { fromMs: number; toMs: number } | undefined;

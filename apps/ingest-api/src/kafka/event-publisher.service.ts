@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
 import {
-  BatchingProducer, createKafka, describeMaxMessageBytes, ensureTopics, eventsProducerSettings, OutgoingMessage, resolveReplication,
+  BatchingProducer, createQuietKafka, eventsProducerSettings, KafkaClient, OutgoingMessage, prepareTopics,
 } from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
@@ -19,11 +19,10 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly producer: BatchingProducer;
 
   constructor(@Inject(CONFIG) private readonly config: Config, @Inject(LOGGER) private readonly logger: Logger, private readonly metrics: IngestMetrics) {
-    // kafkajs logs every retry of every connection at error level; during an outage the
-    // producer's own "lost"/"connected" lines say it once, so its chatter is kept for debug.
-    const kafkajsLogger = logger.child({}, { level: config.app.logLevel === 'debug' ? 'debug' : 'fatal' });
+    // Quiet: during an outage the producer's own "lost"/"connected" lines say it once.
     // Fail fast: a request's bound is KAFKA_ACK_TIMEOUT_MS, and reconnecting is our loop's job.
-    const kafka = createKafka(config.kafka, kafkajsLogger, '-ingest', { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 });
+    const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 };
+    const kafka = createQuietKafka(config.kafka, logger, config.app.logLevel, '-ingest', retry);
     this.producer = new BatchingProducer(kafka, {
       ...eventsProducerSettings(config),
       logger: logger.child({ component: 'producer' }),
@@ -72,35 +71,14 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
    * Provisions the topics when configured, and learns the events topic's actual record size
    * limit either way, so a request that cannot fit gets 413 before anything is sent.
    */
-  private async prepareTopics(kafka: ReturnType<typeof createKafka>): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const { topic } = this.config.kafka;
-      // A topic someone else provisions may not exist yet: then the configured limit stands.
-      let limit = (await describeMaxMessageBytes(admin, [topic]).catch(() => undefined))?.get(topic);
-      if (this.config.kafka.provisionTopics) {
-        const replication = await resolveReplication(admin, this.config.kafka);
-        if (replication.warning) {
-          const { factor, minInsync } = replication;
-          this.logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
-        }
-        for (const report of await ensureTopics(admin, this.config.kafka, replication)) {
-          const { action, partitions, maxMessageBytes } = report;
-          this.logger.info({ topic: report.topic, action, partitions, maxMessageBytes }, 'kafka topic ready');
-          for (const warning of report.warnings) this.logger.warn({ topic: report.topic }, warning);
-          if (report.topic === topic) limit = report.maxMessageBytes;
-        }
-      }
-      const effective = Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes);
-      this.producer.setMaxRecordBytes(effective);
-      if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
-        this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
-          'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: '
-          + 'the largest accepted bodies will get 413');
-      }
-    } finally {
-      await admin.disconnect();
+  private async prepareTopics(kafka: KafkaClient): Promise<void> {
+    const limit = await prepareTopics(kafka, this.config.kafka, this.logger);
+    const effective = Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes);
+    this.producer.setMaxRecordBytes(effective);
+    if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
+      this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
+        'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: '
+        + 'the largest accepted bodies will get 413');
     }
   }
 }

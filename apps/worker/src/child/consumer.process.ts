@@ -1,6 +1,6 @@
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '@app/config';
-import { createKafka, DeadLetterProducer } from '@app/kafka';
+import { createKafka, DeadLetterProducer, retryUntil } from '@app/kafka';
 import { createMetricsRegistry, Logger } from '@app/observability';
 import { loadPipelineSettings, PipelineMetrics } from '@app/pipeline';
 import { connectRedis, createRedisClient, pingRedis } from '@app/redis';
@@ -68,18 +68,11 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
   reporter.unref();
 
   if (redis) await connectRedis(redis);
-  await untilConnected(() => deadLetters.connect(), logger, () => shuttingDown);
+  const { retryInitialMs: initialMs, retryMaxMs: maxMs } = config.worker;
+  await retryUntil(() => deadLetters.connect(), {
+    initialMs, maxMs, stopped: () => shuttingDown,
+    onError: (err, attempt) => logger.warn({ err: (err as Error).message, attempt }, 'dead-letter producer cannot connect; retrying'),
+  });
   await Promise.all(consumers.map((c) => c.start()));
   logger.info({ stores: consumers.map((c) => c.group) }, 'consumer process running');
-}
-
-async function untilConnected(connect: () => Promise<void>, logger: Logger, stopped: () => boolean): Promise<void> {
-  for (let attempt = 0; !stopped(); attempt++) {
-    try {
-      return await connect();
-    } catch (err) {
-      logger.warn({ err: (err as Error).message, attempt }, 'dead-letter producer cannot connect; retrying');
-      await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
-    }
-  }
 }

@@ -1,9 +1,9 @@
-import type { Kafka } from 'kafkajs';
 import type { Config, StorageType } from '@app/config';
-import { backoffDelay, BatchConsumer } from '@app/kafka';
+import { BatchConsumer, KafkaClient, retryUntil } from '@app/kafka';
 import type { Logger } from '@app/observability';
+import type { ConsumedMessage } from '@app/contracts';
 import {
-  BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError,
+  BatchCounts, batchCorrelationIds, BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError,
 } from '@app/pipeline';
 import { GuardHoldRepository, RedisClient, RedisDedupeRepository } from '@app/redis';
 import { createStore, RetriableStoreError, Store } from '@app/storage';
@@ -13,7 +13,7 @@ import type { PipelineSettings } from '@app/pipeline';
 export interface StoreConsumerDeps {
   config: Config;
   settings: PipelineSettings;
-  kafka: Kafka;
+  kafka: KafkaClient;
   deadLetters: DeadLetterSink;
   redis?: RedisClient;
   metrics: PipelineMetrics;
@@ -33,6 +33,8 @@ export class StoreConsumer {
   private readonly waiting = new Map<number, PartitionWait>();
   private stopped = false;
   private lastHealth: { ok: boolean; detail?: string } = { ok: false, detail: 'not connected yet' };
+  /** The API's correlation-id key: batch lines carry a non-opaque id only in its keyed form. */
+  private readonly correlationKey?: string;
 
   /** Loads the store's module (only the stores STORAGE_TYPE names are ever loaded), then builds the consumer. */
   static async create(type: StorageType, deps: StoreConsumerDeps): Promise<StoreConsumer> {
@@ -46,6 +48,7 @@ export class StoreConsumer {
     private readonly logger: Logger, private readonly store: Store,
   ) {
     const { config, settings, metrics } = deps;
+    this.correlationKey = config.anonymizer.enabled ? config.anonymizer.key : undefined;
     const processor = new BatchProcessor({
       store: this.store, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
       deadLetters: deadLetterSinkFor(deps.deadLetters, settings.anonymizer, config.anonymizer.dlqEncryptionKeys),
@@ -53,7 +56,7 @@ export class StoreConsumer {
       guard: {
         maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch,
         holds: deps.redis ? new GuardHoldRepository(deps.redis) : undefined,
-      }, consumerGroup: this.group, metrics, mode: 'insert',
+      }, consumerGroup: this.group, metrics, mode: 'insert', correlationKey: this.correlationKey,
     });
     const w = config.worker;
     this.consumer = new BatchConsumer(deps.kafka, {
@@ -63,6 +66,7 @@ export class StoreConsumer {
     }, async (messages) => {
       const outcome = await processor.process(messages);
       this.written += outcome.counts.written;
+      this.logBatch(messages, outcome.counts);
       return outcome.commits;
     }, this.logger, this.hooks());
   }
@@ -75,7 +79,9 @@ export class StoreConsumer {
         metrics.lag.set({ store: this.type, topic, partition: String(partition) }, lag);
         this.stopWaiting(partition);
       },
-      onRetry: ({ partition, attempt, delayMs, error }: { partition: number; attempt: number; delayMs: number; error: unknown }) => {
+      onRetry: ({ partition, attempt, delayMs, error, messages }: {
+        partition: number; attempt: number; delayMs: number; error: unknown; messages: ConsumedMessage[];
+      }) => {
         const e = error as Error;
         const reason = waitReason(error);
         metrics.retries.inc({ store: this.type, error: e?.name ?? 'Error' });
@@ -84,7 +90,8 @@ export class StoreConsumer {
         metrics.waiting.set({ store: this.type, partition: String(partition), reason }, 1);
         const message = String(e?.message ?? e).slice(0, 500);
         this.waiting.set(partition, { partition, reason, message, attempts: attempt + 1, since });
-        const log = { partition, attempt, delayMs, reason, error: e?.name, message: e?.message };
+        const correlationIds = batchCorrelationIds(messages, this.correlationKey);
+        const log = { partition, attempt, delayMs, reason, error: e?.name, message: e?.message, correlationIds };
         if (reason !== 'suspicious_batch') return this.logger.warn(log, 'batch failed; partition waits and retries');
         this.logger.error(log, 'partition held by the mass dead-letter guard; fix the deployment or release it');
       },
@@ -98,6 +105,15 @@ export class StoreConsumer {
       },
       onCrash: (err: unknown) => this.deps.onFatal(err),
     };
+  }
+
+  /** One debug line per stored batch: its positions, counts and the requests it came from. */
+  private logBatch(messages: ConsumedMessage[], counts: BatchCounts): void {
+    if (!this.logger.isLevelEnabled('debug')) return;
+    const { partition, offset: fromOffset } = messages[0];
+    const toOffset = messages[messages.length - 1].offset;
+    const correlationIds = batchCorrelationIds(messages, this.correlationKey);
+    this.logger.debug({ partition, fromOffset, toOffset, ...counts, correlationIds }, 'batch processed');
   }
 
   private stopWaiting(partition: number): void {
@@ -115,15 +131,13 @@ export class StoreConsumer {
   }
 
   private async untilDone(what: string, fn: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const delayMs = backoffDelay(attempt, this.deps.config.worker.retryInitialMs, this.deps.config.worker.retryMaxMs);
+    const { retryInitialMs: initialMs, retryMaxMs: maxMs } = this.deps.config.worker;
+    await retryUntil(fn, {
+      initialMs, maxMs, stopped: () => this.stopped,
+      onError: (err, attempt, delayMs) => {
         this.logger.warn({ err: (err as Error).message, attempt, delayMs }, `${what} failed; retrying`);
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
+      },
+    });
   }
 
   async status(): Promise<StoreStatus> {

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { Config, ConfigError } from '@app/config';
-import { createKafka, ensureTopics, resolveReplication } from '@app/kafka';
-import { Logger, startMetricsServer } from '@app/observability';
+import { createKafka, prepareTopics } from '@app/kafka';
+import { Logger, startMetricsServer, startProbeServer } from '@app/observability';
 import { loadPipelineSettings } from '@app/pipeline';
 import { PoolSupervisor } from './pool.supervisor';
-import { startProbeServer } from './probes.server';
 
 /** Fails fast on CONFIG_FILE problems (children would only crash-loop on them). */
 function validateOrExit(config: Config): void {
@@ -20,23 +19,11 @@ function validateOrExit(config: Config): void {
 
 async function provisionTopics(config: Config, logger: Logger): Promise<void> {
   if (!config.kafka.provisionTopics) return;
-  const admin = createKafka(config.kafka, logger, '-worker-admin').admin();
   try {
-    await admin.connect();
-    const replication = await resolveReplication(admin, config.kafka);
-    if (replication.warning) {
-      const { factor, minInsync } = replication;
-      logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
-    }
-    for (const report of await ensureTopics(admin, config.kafka, replication)) {
-      logger.info({ topic: report.topic, action: report.action, partitions: report.partitions }, 'topic checked');
-      for (const warning of report.warnings) logger.warn({ topic: report.topic }, warning);
-    }
+    await prepareTopics(createKafka(config.kafka, logger, '-worker-admin'), config.kafka, logger);
   } catch (err) {
     // The consumers retry on their own; an unreachable broker at start is not fatal.
     logger.warn({ err: (err as Error).message }, 'could not provision topics');
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }
 
@@ -54,8 +41,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
 
   const servers: Server[] = [];
   servers.push(await startProbeServer(config.app.healthCheckPort, {
-    health: () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
-    ready: () => {
+    '/health': () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
+    '/ready': () => {
       const s = supervisor.statuses();
       return { ok: s.ready, body: { status: s.ready ? 'ready' : 'not ready', expected: config.worker.workers, processes: s.processes } };
     },

@@ -1,6 +1,7 @@
-import { EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
-import type { ConsumedMessage } from '@app/kafka';
+import { EVENT_KINDS, EventKind, HEADERS } from './envelope';
+import type { ConsumedMessage } from './topic-message';
 
+/** A header of a consumed message as text (the first value when repeated). */
 export function headerText(message: Pick<ConsumedMessage, 'headers'>, name: string): string | undefined {
   const raw = message.headers[name];
   const value = Array.isArray(raw) ? raw[0] : raw;

@@ -1,6 +1,6 @@
-import type { Admin } from 'kafkajs';
-import { PartitionOffsets, topicRetentionMs, topicWatermarks } from '@app/kafka';
+import type { PartitionOffsets } from './offsets-for-range';
 import type { TimestampPeeker } from './timestamp-peeker';
+import type { TopicAdmin } from './topic-admin';
 
 export interface RetentionInfo {
   topic: string;
@@ -23,8 +23,10 @@ export interface RetentionInfo {
  * are gone or about to go), and so does a partition whose first offset is above zero: it
  * has lost its older messages, so the time of its first retained message is a bound.
  */
-export async function retentionInfo(admin: Admin, topic: string, peeker: TimestampPeeker, all: boolean, now = Date.now()): Promise<RetentionInfo> {
-  const [partitions, retentionMs] = await Promise.all([topicWatermarks(admin, topic), topicRetentionMs(admin, topic)]);
+export async function retentionInfo(
+  admin: TopicAdmin, topic: string, peeker: TimestampPeeker, all: boolean, now = Date.now(),
+): Promise<RetentionInfo> {
+  const [partitions, retentionMs] = await Promise.all([admin.watermarks(topic), admin.retentionMs(topic)]);
   const nonEmpty = partitions.filter((p) => BigInt(p.high) > BigInt(p.low));
   const trimmed = nonEmpty.filter((p) => BigInt(p.low) > 0n);
   const firsts = await peeker.peek((all ? nonEmpty : trimmed).map((p) => ({ partition: p.partition, offset: p.low })));

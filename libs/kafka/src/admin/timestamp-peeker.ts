@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { deleteGroup, RangeReader } from '@app/kafka';
 import type { Logger } from '@app/observability';
+import { deleteGroup, RangeReader } from './range-reader';
 
 export interface PeekTarget {
   partition: number;
@@ -16,14 +16,17 @@ export interface PeekTarget {
 export class TimestampPeeker {
   private reader?: RangeReader;
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly groupId: string, private readonly logger: Logger) {}
+  constructor(
+    private readonly kafka: Kafka, private readonly topic: string, private readonly groupId: string, private readonly logger: Logger,
+  ) {}
 
   /** Partition → timestamp (ms) of the message at the target offset. One target per partition. */
   async peek(targets: PeekTarget[], timeoutMs = 15_000): Promise<Map<number, number>> {
     const found = new Map<number, number>();
     if (targets.length === 0) return found;
     if (!this.reader) {
-      this.reader = new RangeReader(this.kafka, { groupId: this.groupId, topic: this.topic, maxBytesPerPartition: 64 * 1024, maxWaitTimeMs: 100 }, this.logger);
+      const options = { groupId: this.groupId, topic: this.topic, maxBytesPerPartition: 64 * 1024, maxWaitTimeMs: 100 };
+      this.reader = new RangeReader(this.kafka, options, this.logger);
       await this.reader.start();
     }
     const ranges = targets.map((t) => ({ partition: t.partition, start: t.offset, end: String(BigInt(t.offset) + 1n) }));

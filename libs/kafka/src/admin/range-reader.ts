@@ -1,8 +1,9 @@
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { ConsumedMessage } from '@app/contracts';
 import type { Logger } from '@app/observability';
-import type { ConsumedMessage } from './batch-consumer';
+import { toConsumed } from '../consumed-message';
+import { withTimeout } from '../producer-connection';
 import type { PartitionRange } from './offsets-for-range';
-import { withTimeout } from './producer-connection';
 
 export interface RangeReaderOptions {
   /** A group of the reader's own: its offsets are never another consumer's. */
@@ -49,9 +50,6 @@ interface Job {
   resolve(): void;
   reject(err: unknown): void;
 }
-
-const toConsumed = (topic: string, partition: number, m: KafkaMessage): ConsumedMessage =>
-  ({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp });
 
 /**
  * Reads fixed offset ranges ([start, end) per partition) of one topic and stops at their
