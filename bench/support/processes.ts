@@ -1,7 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { getFreePort } from '../../test/support/apps';
+
+export { getFreePort };
 
 /** The checkout's root, found from wherever this file was compiled to (dist/bench/support). */
 export const REPO_ROOT = (() => {
@@ -15,17 +17,6 @@ export const REPO_ROOT = (() => {
 })();
 
 export const BENCH_DIST = join(REPO_ROOT, 'dist/bench');
-
-export async function getFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
