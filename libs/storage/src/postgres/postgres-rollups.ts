@@ -14,7 +14,7 @@ export interface RollupRefresh {
   metricDays: number;
   /** Instances whose first/last reporting day was recomputed. */
   instances: number;
-  /** UTC days of the usage rollups (analytics_usage_daily, analytics_usage_hourly, analytics_viewer_days) recomputed. */
+  /** UTC days recomputed in analytics_usage_daily, analytics_usage_hourly and analytics_viewer_days. */
   usageDays: number;
   gapCapSeconds: number;
 }
@@ -39,14 +39,15 @@ export function sessionGapCap(config: Pick<PostgresConfig, 'sessionHeartbeatSeco
  */
 export async function refreshRollups(pool: Pool, gapCapSeconds: number, options: RefreshOptions = {}): Promise<RollupRefresh> {
   const { rows } = await pool.query<{
-    sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number; usage_days: number;
+    sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number;
+    usage_days: number;
   }>(
     'SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)',
     [gapCapSeconds, options.overlapSeconds ?? 600, options.full ?? false],
   );
   const r = rows[0];
   return {
-    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days, instances: r.instances,
-    usageDays: r.usage_days, gapCapSeconds,
+    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days,
+    instances: r.instances, usageDays: r.usage_days, gapCapSeconds,
   };
 }

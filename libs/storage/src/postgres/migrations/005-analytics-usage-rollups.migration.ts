@@ -77,7 +77,8 @@ LANGUAGE sql IMMUTABLE AS $fn$
 $fn$;
 CREATE FUNCTION analytics_whole_to(unit text, from_time timestamptz, to_time timestamptz) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE AS $fn$
-  SELECT greatest(analytics_whole_from(unit, from_time), date_trunc(unit, to_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+  SELECT greatest(analytics_whole_from(unit, from_time),
+    date_trunc(unit, to_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
 $fn$;
 
 -- The sessions that started in [from_time, to_time] as rows to aggregate: for the whole UTC days, the
@@ -87,8 +88,8 @@ $fn$;
 -- Inlined into the panel's query.
 CREATE FUNCTION analytics_usage(from_time timestamptz, to_time timestamptz)
 RETURNS TABLE (grafana_host text, grafana_env text, dashboard_uid text, dashboard_name text, user_role text,
-  user_theme text, user_timezone text, user_locale text, user_id text, sessions integer, duration_seconds double precision,
-  focused_seconds double precision, last_seen_at timestamptz)
+  user_theme text, user_timezone text, user_locale text, user_id text, sessions integer,
+  duration_seconds double precision, focused_seconds double precision, last_seen_at timestamptz)
 LANGUAGE sql STABLE AS $fn$
   SELECT d.grafana_host, d.grafana_env, d.dashboard_uid, d.dashboard_name, d.user_role, d.user_theme, d.user_timezone,
     d.user_locale, NULL, d.sessions, d.duration_seconds, d.focused_seconds, d.last_seen_at
@@ -96,8 +97,8 @@ LANGUAGE sql STABLE AS $fn$
   WHERE d.day >= (analytics_whole_from('day', from_time) AT TIME ZONE 'UTC')::date
     AND d.day < (analytics_whole_to('day', from_time, to_time) AT TIME ZONE 'UTC')::date
   UNION ALL
-  SELECT v.grafana_host, v.grafana_env, v.dashboard_uid, NULL, v.user_role, v.user_theme, v.user_timezone, v.user_locale,
-    v.user_id, 0, 0, 0, NULL
+  SELECT v.grafana_host, v.grafana_env, v.dashboard_uid, NULL, v.user_role, v.user_theme, v.user_timezone,
+    v.user_locale, v.user_id, 0, 0, 0, NULL
   FROM analytics_viewer_days v
   WHERE v.days && ARRAY(SELECT generate_series(analytics_whole_from('day', from_time) AT TIME ZONE 'UTC',
     analytics_whole_to('day', from_time, to_time) AT TIME ZONE 'UTC' - interval '1 day', interval '1 day')::date)
@@ -105,14 +106,17 @@ LANGUAGE sql STABLE AS $fn$
   SELECT s.grafana_host, s.grafana_env, s.dashboard_uid, s.dashboard_name, s.user_role, s.user_theme, s.user_timezone,
     s.user_locale, s.user_id, 1, s.duration_seconds, s.focused_seconds, s.last_seen_at
   FROM analytics_sessions s
-  WHERE (s.started_at >= from_time AND s.started_at <= to_time AND s.started_at < analytics_whole_from('day', from_time))
-    OR (s.started_at >= analytics_whole_to('day', from_time, to_time) AND s.started_at >= from_time AND s.started_at <= to_time)
+  WHERE (s.started_at >= from_time AND s.started_at <= to_time
+      AND s.started_at < analytics_whole_from('day', from_time))
+    OR (s.started_at >= from_time AND s.started_at <= to_time
+      AND s.started_at >= analytics_whole_to('day', from_time, to_time))
 $fn$;
 
 -- The same for the time series: per whole UTC hour when the panel's interval is a whole number of
 -- hours (its buckets then hold whole hours), else every session of the range.
 CREATE FUNCTION analytics_usage_series(from_time timestamptz, to_time timestamptz, interval_ms bigint)
-RETURNS TABLE (started_at timestamptz, grafana_host text, grafana_env text, sessions integer, focused_seconds double precision)
+RETURNS TABLE (started_at timestamptz, grafana_host text, grafana_env text, sessions integer,
+  focused_seconds double precision)
 LANGUAGE sql STABLE AS $fn$
   SELECT h.hour, h.grafana_host, h.grafana_env, h.sessions, h.focused_seconds
   FROM analytics_usage_hourly h
@@ -122,7 +126,8 @@ LANGUAGE sql STABLE AS $fn$
   SELECT s.started_at, s.grafana_host, s.grafana_env, 1, s.focused_seconds
   FROM analytics_sessions s
   WHERE s.started_at >= from_time AND s.started_at <= to_time AND (interval_ms % 3600000 <> 0
-    OR s.started_at < analytics_whole_from('hour', from_time) OR s.started_at >= analytics_whole_to('hour', from_time, to_time))
+    OR s.started_at < analytics_whole_from('hour', from_time)
+    OR s.started_at >= analytics_whole_to('hour', from_time, to_time))
 $fn$;
 
 -- Recomputes the usage rollups of these UTC days (NULL: all) from analytics_sessions; returns the days.
@@ -139,7 +144,8 @@ BEGIN
     for_days := coalesce(for_days, '{}');
   ELSE
     DELETE FROM analytics_usage_daily WHERE day = ANY (for_days);
-    UPDATE analytics_viewer_days v SET days = ARRAY(SELECT d FROM unnest(v.days) AS d WHERE d <> ALL (for_days) ORDER BY d)
+    UPDATE analytics_viewer_days v
+    SET days = ARRAY(SELECT d FROM unnest(v.days) AS d WHERE d <> ALL (for_days) ORDER BY d)
     WHERE v.days && for_days;
     DELETE FROM analytics_usage_hourly h USING unnest(for_days) AS d(day)
     WHERE h.hour >= d.day::timestamp AT TIME ZONE 'UTC' AND h.hour < (d.day + 1)::timestamp AT TIME ZONE 'UTC';
@@ -149,22 +155,26 @@ BEGIN
   CREATE TEMP TABLE usage_day_sessions ON COMMIT DROP AS
     SELECT (s.started_at AT TIME ZONE 'UTC')::date AS day, s.*
     FROM unnest(for_days) AS d(day) JOIN analytics_sessions s
-      ON s.started_at >= d.day::timestamp AT TIME ZONE 'UTC' AND s.started_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC';
+      ON s.started_at >= d.day::timestamp AT TIME ZONE 'UTC'
+      AND s.started_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC';
 
   INSERT INTO analytics_usage_daily
-  SELECT day, grafana_host, grafana_env, dashboard_uid, max(dashboard_name), user_role, user_theme, user_timezone, user_locale,
-    count(*), sum(duration_seconds), sum(focused_seconds), max(last_seen_at)
+  SELECT day, grafana_host, grafana_env, dashboard_uid, max(dashboard_name), user_role, user_theme, user_timezone,
+    user_locale, count(*), sum(duration_seconds), sum(focused_seconds), max(last_seen_at)
   FROM usage_day_sessions
   GROUP BY day, grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale;
 
   INSERT INTO analytics_usage_hourly
-  SELECT date_trunc('hour', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', grafana_host, grafana_env, count(*), sum(focused_seconds)
+  SELECT date_trunc('hour', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', grafana_host, grafana_env, count(*),
+    sum(focused_seconds)
   FROM usage_day_sessions
   GROUP BY 1, 2, 3;
 
   INSERT INTO analytics_viewer_days
-  SELECT md5(ROW(grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale, user_id)::text)::uuid,
-    grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale, user_id, array_agg(DISTINCT day ORDER BY day)
+  SELECT md5(ROW(grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale,
+      user_id)::text)::uuid,
+    grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale, user_id,
+    array_agg(DISTINCT day ORDER BY day)
   FROM usage_day_sessions WHERE user_id IS NOT NULL
   GROUP BY grafana_host, grafana_env, dashboard_uid, user_role, user_theme, user_timezone, user_locale, user_id
   ON CONFLICT (combo) DO UPDATE
@@ -177,7 +187,8 @@ END
 $fn$;
 
 -- The sessions-and-reports refresh of migration 2 becomes one step of the refresh.
-ALTER FUNCTION refresh_analytics_rollups(double precision, interval, boolean) RENAME TO refresh_analytics_sessions_and_reports;
+ALTER FUNCTION refresh_analytics_rollups(double precision, interval, boolean)
+  RENAME TO refresh_analytics_sessions_and_reports;
 
 CREATE FUNCTION refresh_analytics_rollups(gap_cap double precision, overlap interval DEFAULT '10 minutes',
   full_refresh boolean DEFAULT false)
@@ -193,13 +204,16 @@ BEGIN
   PERFORM pg_advisory_xact_lock(727001338);
   SELECT stored_until - overlap INTO since FROM analytics_refresh_state WHERE name = 'rollups';
   IF since IS NOT NULL AND NOT full_refresh THEN
-    touched := ARRAY(SELECT DISTINCT e.session_uuid FROM analytics_events e WHERE e.stored_at >= since AND e.session_uuid <> '');
+    touched := ARRAY(SELECT DISTINCT e.session_uuid FROM analytics_events e
+      WHERE e.stored_at >= since AND e.session_uuid <> '');
     -- The days these sessions started on before this run: a late start event can move one to an earlier day.
-    days := ARRAY(SELECT DISTINCT (s.started_at AT TIME ZONE 'UTC')::date FROM analytics_sessions s WHERE s.session_uuid = ANY (touched));
+    days := ARRAY(SELECT DISTINCT (s.started_at AT TIME ZONE 'UTC')::date FROM analytics_sessions s
+      WHERE s.session_uuid = ANY (touched));
   END IF;
   SELECT * INTO r FROM refresh_analytics_sessions_and_reports(gap_cap, overlap, full_refresh);
   IF touched IS NOT NULL THEN
-    days := days || ARRAY(SELECT DISTINCT (s.started_at AT TIME ZONE 'UTC')::date FROM analytics_sessions s WHERE s.session_uuid = ANY (touched));
+    days := days || ARRAY(SELECT DISTINCT (s.started_at AT TIME ZONE 'UTC')::date FROM analytics_sessions s
+      WHERE s.session_uuid = ANY (touched));
     days := ARRAY(SELECT DISTINCT d FROM unnest(days) AS d);
   END IF;
   sessions := r.sessions; dashboards := r.dashboards; report_days := r.report_days; fleet_days := r.fleet_days;
