@@ -92,9 +92,24 @@ describe('provisioned Grafana dashboards (deploy/grafana)', () => {
       ...readFileSync(join(ROOT, 'apps/ingest-api/src/metrics/ingest.metrics.ts'), 'utf8').matchAll(/name: '([a-z_]+)'/g),
       ...readFileSync(join(ROOT, 'libs/pipeline/src/pipeline.metrics.ts'), 'utf8').matchAll(/name: `\$\{prefix\}([a-z_]+)`/g),
       ...readFileSync(join(ROOT, 'apps/worker/src/primary/pool.supervisor.ts'), 'utf8').matchAll(/name: '([a-z_]+)'/g),
+      ...readFileSync(join(ROOT, 'libs/observability/src/ledger.metrics.ts'), 'utf8').matchAll(/LEDGER_METRIC = '([a-z_]+)'/g),
     ].map((m) => (m[0].includes('prefix') ? `usage_stats_worker_${m[1]}` : m[1]));
-    const used = new Set(exprs.flatMap((e) => e.match(/\b(ingest|usage_stats_worker)_[a-z_]+/g) ?? []));
+    const used = new Set(exprs.flatMap((e) => e.match(/\b(ingest|usage_stats_worker|usage_stats_ledger)_[a-z_]+/g) ?? []));
+    expect(used).toContain('usage_stats_ledger_events_total');
     const base = (n: string) => n.replace(/_(bucket|sum|count)$/, '');
     expect([...used].filter((n) => !exposed.includes(n) && !exposed.includes(base(n)))).toEqual([]);
+  });
+
+  it('draws the delivery ledger\'s unaccounted count as the alert rule computes it, beside the lag', () => {
+    const health = JSON.parse(dashboards.find((d) => d.file === 'pipeline-health.json')!.json) as { panels: Panel[] };
+    const panel = health.panels.find((p) => p.title.startsWith('Delivery ledger: unaccounted events'))!;
+    const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+    const alert = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'UsageStatsEventsUnaccounted')!;
+    const flat = (e: string) => e.replace(/\s+/g, ' ').trim();
+    const [unaccounted, lag] = panel.targets!.map((t) => flat(t.expr!));
+    // The alert: (unaccounted - on (store) lag) >= 1.
+    expect(flat(alert.expr)).toBe(`( ${unaccounted} - on (store) ${lag} ) >= 1`);
+    expect(unaccounted).toContain('stage=~"written|deduplicated|dropped|dead_lettered"');
+    expect(lag).toBe('sum by (store) (max by (store, topic, partition) (usage_stats_worker_consumer_lag))');
   });
 });

@@ -3,6 +3,7 @@ import { initial } from './migrations/001-initial.migration';
 import { analyticsRollups } from './migrations/002-analytics-rollups.migration';
 import { pushGroups } from './migrations/003-push-groups.migration';
 import { reportVersionNormalized } from './migrations/004-report-version-normalized.migration';
+import { analyticsUsageRollups } from './migrations/005-analytics-usage-rollups.migration';
 
 export interface Migration {
   version: number;
@@ -11,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Add a file under migrations/ and one line here; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [initial, analyticsRollups, pushGroups, reportVersionNormalized];
+export const MIGRATIONS: Migration[] = [initial, analyticsRollups, pushGroups, reportVersionNormalized, analyticsUsageRollups];
 
 /** Any constant shared by all instances: serializes migrations across workers and machines. */
 const MIGRATION_LOCK = 727_001_337;

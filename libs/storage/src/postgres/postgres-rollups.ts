@@ -14,6 +14,8 @@ export interface RollupRefresh {
   metricDays: number;
   /** Instances whose first/last reporting day was recomputed. */
   instances: number;
+  /** UTC days recomputed in analytics_usage_daily, analytics_usage_hourly and analytics_viewer_days. */
+  usageDays: number;
   gapCapSeconds: number;
 }
 
@@ -31,16 +33,21 @@ export function sessionGapCap(config: Pick<PostgresConfig, 'sessionHeartbeatSeco
 
 /**
  * Brings the dashboards' tables (analytics_sessions, usage_reports_daily, usage_metrics_daily,
- * usage_instances) up to date with the rows stored since the last run: one transaction, one
- * call of the SQL function refresh_analytics_rollups (migration 2). Safe to run concurrently.
+ * usage_instances; the per-day usage rollups of migration 5) up to date with the rows stored
+ * since the last run: one transaction, one call of the SQL function refresh_analytics_rollups
+ * (migrations 2 and 5). Safe to run concurrently.
  */
 export async function refreshRollups(pool: Pool, gapCapSeconds: number, options: RefreshOptions = {}): Promise<RollupRefresh> {
-  const { rows } = await pool.query<{ sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number }>(
+  const { rows } = await pool.query<{
+    sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number;
+    usage_days: number;
+  }>(
     'SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)',
     [gapCapSeconds, options.overlapSeconds ?? 600, options.full ?? false],
   );
   const r = rows[0];
   return {
-    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days, instances: r.instances, gapCapSeconds,
+    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days,
+    instances: r.instances, usageDays: r.usage_days, gapCapSeconds,
   };
 }
