@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate } from '@app/storage';
+import { migrate } from '@app/storage/postgres';
 import { createTestDatabase, TestDatabase } from '../support/pipeline-harness';
 import { grafanaSql, VariableValue } from '../support/grafana-macros';
 
