@@ -65,21 +65,41 @@ export function findForbiddenKey(value: unknown): string | undefined {
 export type GuardedJson = { ok: true; value: unknown } | { ok: false; failure: 'invalid' | 'too_large'; reason: string };
 
 /**
+ * Texts shorter than this are parsed before they are judged: they cannot hold MAX_JSON_TOKENS
+ * separators, V8's JSON.parse does not recurse, and a walk of the few nodes such a text holds
+ * costs a fraction of a scan of its every character. Longer ones are scanned first, so a
+ * costly body is refused before it is parsed.
+ */
+export const PARSE_FIRST_CHARS = 64 * 1024;
+
+/** An escape that can spell a NUL or a lone surrogate (see storable.ts), the only ways a parsed JSON text holds one. */
+const MAYBE_UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+const depthFailure = (maxDepth: number): GuardedJson => (
+  { ok: false, failure: 'invalid', reason: `JSON nested deeper than ${maxDepth} levels` });
+
+/**
  * JSON.parse with the checks a public input needs: bounded nesting (later recursive code must
  * never overflow the stack) and size in keys and values, no `__proto__`/`constructor` keys
  * (prototype poisoning of whatever merges the object later) and, unless the caller checks
  * items itself (`storable: false`), nothing a store cannot hold (see storable.ts). Failures
- * are values; the API turns them into 400s and 413s.
+ * are values; the API turns them into 400s and 413s. Whichever path a text takes, the same
+ * text gets the same answer: depth first, then syntax, then keys, then storability.
  */
 export function parseGuardedJson(text: string, maxDepth: number, options: { storable?: boolean } = {}): GuardedJson {
+  if (text.length < PARSE_FIRST_CHARS) return parseThenJudge(text, maxDepth, options);
+  return scanThenParse(text, maxDepth, options);
+}
+
+function scanThenParse(text: string, maxDepth: number, options: { storable?: boolean }): GuardedJson {
   const costly = scanJson(text, maxDepth);
-  if (costly === 'depth') return { ok: false, failure: 'invalid', reason: `JSON nested deeper than ${maxDepth} levels` };
+  if (costly === 'depth') return depthFailure(maxDepth);
   if (costly === 'tokens') return { ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, failure: 'invalid', reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
+    return invalidSyntax(err);
   }
   if (MAYBE_FORBIDDEN.test(text)) {
     const key = findForbiddenKey(value);
@@ -90,4 +110,72 @@ export function parseGuardedJson(text: string, maxDepth: number, options: { stor
     if (why) return { ok: false, failure: 'invalid', reason: why };
   }
   return { ok: true, value };
+}
+
+function parseThenJudge(text: string, maxDepth: number, options: { storable?: boolean }): GuardedJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // Too deep outranks a syntax error (a bracket bomb is both): the scan tells them apart.
+    return scanJson(text, maxDepth) === 'depth' ? depthFailure(maxDepth) : invalidSyntax(err);
+  }
+  const walk = walkJson(value, maxDepth);
+  if (walk.tooDeep) return depthFailure(maxDepth);
+  // The walk only says whether something is wrong; the messages come from the same finders as above.
+  if (walk.forbiddenKey) {
+    const key = findForbiddenKey(value);
+    if (key) return { ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` };
+  }
+  if (options.storable !== false && (walk.nonFinite || MAYBE_UNSTORABLE_ESCAPE.test(text))) {
+    const why = findUnstorable(value);
+    if (why) return { ok: false, failure: 'invalid', reason: why };
+  }
+  return { ok: true, value };
+}
+
+function invalidSyntax(err: unknown): GuardedJson {
+  return { ok: false, failure: 'invalid', reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
+}
+
+interface JsonWalk {
+  tooDeep: boolean;
+  forbiddenKey: boolean;
+  nonFinite: boolean;
+}
+
+/**
+ * One pass over a parsed value: nesting past `maxDepth` (counted as scanJson counts brackets),
+ * forbidden keys, numbers past float64.
+ */
+export function walkJson(value: unknown, maxDepth: number): JsonWalk {
+  const walk: JsonWalk = { tooDeep: false, forbiddenKey: false, nonFinite: false };
+  const containers: object[] = [];
+  const depths: number[] = [];
+  const visit = (v: unknown, depth: number): void => {
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) walk.nonFinite = true;
+    } else if (v !== null && typeof v === 'object') {
+      containers.push(v);
+      depths.push(depth + 1);
+    }
+  };
+  visit(value, 0);
+  while (containers.length > 0) {
+    const v = containers.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) {
+      walk.tooDeep = true;
+      return walk;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) visit(v[i], depth);
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) walk.forbiddenKey = true;
+      visit((v as Record<string, unknown>)[key], depth);
+    }
+  }
+  return walk;
 }

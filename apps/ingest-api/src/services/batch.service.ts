@@ -3,7 +3,7 @@ import { CONFIG, Config } from '@app/config';
 import { AnalyticsEvent, BatchItem, EventKind, normalizeAnalyticsEvent } from '@app/contracts';
 import { RequestContext } from '../http/request-context';
 import { ParsedItem, isNdjson, parseBatch } from '../parsing/batch-body';
-import { readText } from '../parsing/json-body';
+import { readBody } from '../parsing/json-body';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { IngestService, PreparedItem } from './ingest.service';
 
@@ -30,10 +30,11 @@ export class BatchService {
 
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<{ status: number; body: BatchResponse }> {
     const { app, ingest } = this.config;
-    const text = await readText(body, ctx.contentEncoding, { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth });
+    const limits = { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth };
+    const { text, bytes } = await readBody(body, ctx.contentEncoding, limits);
     const batch = parseBatch(text, isNdjson(ctx.contentType), ingest.jsonMaxDepth, ingest.batchMaxItems);
     const outcomes = batch.single
-      ? [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx)]
+      ? [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx, bytes)]
       : batch.items.map((item, index) => this.judgeParsed(item, index, ctx));
     const prepared = outcomes.flatMap((o) => (o.prepared ? [o.prepared] : []));
     if (prepared.length > 0) await this.ingest.publish(prepared);
@@ -51,13 +52,15 @@ export class BatchService {
     return this.judge(item.value as BatchItem, index, ctx);
   }
 
-  private judge(given: BatchItem, index: number, ctx: RequestContext): Outcome {
+  /** `payloadJson`: the item's payload as the client's bytes, when the route has them (a single report). */
+  private judge(given: BatchItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     const item = given.kind === 'analytics'
       ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
       : given;
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
-    const prepared = this.ingest.prepare({ kind: item.kind, payload: item.payload, index, clientId: item.id }, ctx);
+    const { kind, payload } = item;
+    const prepared = this.ingest.prepare({ kind, payload, index, clientId: item.id, payloadJson }, ctx);
     if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard?.uid === 'new') {
       this.ingest.countSkipped(item.kind);
       return { result: { index, id: prepared.id, status: 'skipped', reason: 'unsaved dashboard (uid "new")' } };
