@@ -1,8 +1,7 @@
-import { findUnstorable, MAYBE_UNSTORABLE_JSON } from './storable';
+import { scanJsonText } from './json-scan';
+import { findUnstorable } from './storable';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
-/** Cheap pre-test: the key walk only runs when a forbidden key, or an escape that could spell one, appears. */
-const MAYBE_FORBIDDEN = /__proto__|constructor|\\u/;
 
 /**
  * Keys and values one JSON body may hold (counted by their separators). JSON.parse is linear
@@ -17,25 +16,7 @@ export const MAX_JSON_TOKENS = 200_000;
  * `maxTokens` keys and values. Returns as soon as a bound is passed: one linear scan.
  */
 export function scanJson(text: string, maxDepth: number, maxTokens = MAX_JSON_TOKENS): 'depth' | 'tokens' | undefined {
-  let depth = 0;
-  let tokens = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 123 || c === 91) {
-      if (++depth > maxDepth) return 'depth';
-    } else if (c === 125 || c === 93) {
-      depth--;
-    } else if (c === 44 || c === 58) {
-      if (++tokens > maxTokens) return 'tokens';
-    }
-  }
-  return undefined;
+  return scanJsonText(text, maxDepth, maxTokens).cost;
 }
 
 /** Nesting depth beyond `max` (see scanJson). */
@@ -87,52 +68,69 @@ const depthFailure = (maxDepth: number): GuardedJson => (
  * text gets the same answer: depth first, then syntax, then keys, then storability.
  */
 export function parseGuardedJson(text: string, maxDepth: number, options: { storable?: boolean } = {}): GuardedJson {
-  if (text.length < PARSE_FIRST_CHARS) return parseThenJudge(text, maxDepth, options);
-  return scanThenParse(text, maxDepth, options);
+  return guardJson(text, maxDepth, options.storable !== false).result;
 }
 
-function scanThenParse(text: string, maxDepth: number, options: { storable?: boolean }): GuardedJson {
-  const costly = scanJson(text, maxDepth);
-  if (costly === 'depth') return depthFailure(maxDepth);
-  if (costly === 'tokens') return { ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` };
+/**
+ * parseGuardedJson without the storability check, for a caller that judges the items of a
+ * value one by one: `maybeUnstorable` is false when no item can hold an unstorable value, so
+ * the caller's walk (findUnstorable) can be skipped.
+ */
+export function parseGuardedJsonItems(text: string, maxDepth: number): Guarded {
+  return guardJson(text, maxDepth, false);
+}
+
+/** A guarded parse, and whether the parsed value's items may hold a value no store can hold. */
+export interface Guarded {
+  result: GuardedJson;
+  maybeUnstorable: boolean;
+}
+
+function guardJson(text: string, maxDepth: number, storable: boolean): Guarded {
+  if (text.length < PARSE_FIRST_CHARS) return parseThenJudge(text, maxDepth, storable);
+  return scanThenParse(text, maxDepth, storable);
+}
+
+function scanThenParse(text: string, maxDepth: number, storable: boolean): Guarded {
+  const scan = scanJsonText(text, maxDepth, MAX_JSON_TOKENS);
+  if (scan.cost === 'depth') return failed(depthFailure(maxDepth));
+  if (scan.cost === 'tokens') {
+    return failed({ ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return invalidSyntax(err);
+    return failed(invalidSyntax(err));
   }
-  if (MAYBE_FORBIDDEN.test(text)) {
-    const key = findForbiddenKey(value);
-    if (key) return { ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` };
-  }
-  if (options.storable !== false && MAYBE_UNSTORABLE_JSON.test(text)) {
-    const why = findUnstorable(value);
-    if (why) return { ok: false, failure: 'invalid', reason: why };
-  }
-  return { ok: true, value };
+  const maybeUnstorable = scan.maybeNonFinite || (scan.hasUnicodeEscape && MAYBE_UNSTORABLE_ESCAPE.test(text));
+  return judged(value, scan.maybeForbiddenKey, storable && maybeUnstorable, maybeUnstorable);
 }
 
-function parseThenJudge(text: string, maxDepth: number, options: { storable?: boolean }): GuardedJson {
+function parseThenJudge(text: string, maxDepth: number, storable: boolean): Guarded {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     // Too deep outranks a syntax error (a bracket bomb is both): the scan tells them apart.
-    return scanJson(text, maxDepth) === 'depth' ? depthFailure(maxDepth) : invalidSyntax(err);
+    return failed(scanJson(text, maxDepth) === 'depth' ? depthFailure(maxDepth) : invalidSyntax(err));
   }
   const walk = walkJson(value, maxDepth);
-  if (walk.tooDeep) return depthFailure(maxDepth);
-  // The walk only says whether something is wrong; the messages come from the same finders as above.
-  if (walk.forbiddenKey) {
-    const key = findForbiddenKey(value);
-    if (key) return { ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` };
-  }
-  if (options.storable !== false && (walk.nonFinite || MAYBE_UNSTORABLE_ESCAPE.test(text))) {
-    const why = findUnstorable(value);
-    if (why) return { ok: false, failure: 'invalid', reason: why };
-  }
-  return { ok: true, value };
+  if (walk.tooDeep) return failed(depthFailure(maxDepth));
+  const maybeUnstorable = walk.nonFinite || MAYBE_UNSTORABLE_ESCAPE.test(text);
+  return judged(value, walk.forbiddenKey, storable && maybeUnstorable, maybeUnstorable);
 }
+
+/** The exact checks, run only when a cheap test says they may find something: keys first, then storability. */
+function judged(value: unknown, checkKeys: boolean, checkStorable: boolean, maybeUnstorable: boolean): Guarded {
+  const key = checkKeys ? findForbiddenKey(value) : undefined;
+  if (key) return failed({ ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` });
+  const why = checkStorable ? findUnstorable(value) : undefined;
+  if (why) return failed({ ok: false, failure: 'invalid', reason: why });
+  return { result: { ok: true, value }, maybeUnstorable };
+}
+
+const failed = (result: GuardedJson): Guarded => ({ result, maybeUnstorable: false });
 
 function invalidSyntax(err: unknown): GuardedJson {
   return { ok: false, failure: 'invalid', reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
