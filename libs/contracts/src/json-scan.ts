@@ -17,7 +17,7 @@ const LONG_DIGIT_RUN = 300;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** Index of the quote that closes the string opened at `open`: one not escaped by an odd run of backslashes. */
-function closingQuote(text: string, open: number): number {
+export function closingQuote(text: string, open: number): number {
   let end = text.indexOf('"', open + 1);
   while (end !== -1) {
     let backslashes = 0;

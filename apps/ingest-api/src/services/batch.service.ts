@@ -4,6 +4,7 @@ import { AnalyticsEvent, BatchItem, EventKind, normalizeAnalyticsEvent } from '@
 import { RequestContext } from '../http/request-context';
 import { ParsedItem, isNdjson, parseBatch } from '../parsing/batch-body';
 import { readBody } from '../parsing/json-body';
+import { itemPayloadBytes } from '../parsing/payload-spans';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { IngestService, PreparedItem } from './ingest.service';
 
@@ -32,10 +33,16 @@ export class BatchService {
     const { app, ingest } = this.config;
     const limits = { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth };
     const { text, bytes } = await readBody(body, ctx.contentEncoding, limits);
-    const batch = parseBatch(text, isNdjson(ctx.contentType), ingest.jsonMaxDepth, ingest.batchMaxItems);
-    const outcomes = batch.single
-      ? [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx, bytes)]
-      : batch.items.map((item, index) => this.judgeParsed(item, index, ctx));
+    const ndjson = isNdjson(ctx.contentType);
+    const batch = parseBatch(text, ndjson, ingest.jsonMaxDepth, ingest.batchMaxItems);
+    let outcomes: Outcome[];
+    if (batch.single) {
+      outcomes = [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx, bytes)];
+    } else {
+      // Items of a JSON array keep their bytes too; NDJSON lines are re-serialised.
+      const payloads = ndjson ? [] : itemPayloadBytes(text, bytes, batch.items);
+      outcomes = batch.items.map((item, index) => this.judgeParsed(item, index, ctx, payloads[index]));
+    }
     const prepared = outcomes.flatMap((o) => (o.prepared ? [o.prepared] : []));
     if (prepared.length > 0) await this.ingest.publish(prepared);
     const results = outcomes.map((o) => o.result);
@@ -45,14 +52,14 @@ export class BatchService {
     return { status, body: response };
   }
 
-  private judgeParsed(item: ParsedItem, index: number, ctx: RequestContext): Outcome {
+  private judgeParsed(item: ParsedItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     if (!item.ok) return this.reject(index, item.reason, 'unknown');
     const check = this.validator.item(item.value);
     if (!check.ok) return this.reject(index, check.reason, 'unknown');
-    return this.judge(item.value as BatchItem, index, ctx);
+    return this.judge(item.value as BatchItem, index, ctx, payloadJson);
   }
 
-  /** `payloadJson`: the item's payload as the client's bytes, when the route has them (a single report). */
+  /** `payloadJson`: the item's payload as the client's bytes, when the route has them (unused for analytics: normalized). */
   private judge(given: BatchItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     const item = given.kind === 'analytics'
       ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
@@ -60,7 +67,8 @@ export class BatchService {
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
     const { kind, payload } = item;
-    const prepared = this.ingest.prepare({ kind, payload, index, clientId: item.id, payloadJson }, ctx);
+    const json = kind === 'analytics' ? undefined : payloadJson;
+    const prepared = this.ingest.prepare({ kind, payload, index, clientId: item.id, payloadJson: json }, ctx);
     if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard?.uid === 'new') {
       this.ingest.countSkipped(item.kind);
       return { result: { index, id: prepared.id, status: 'skipped', reason: 'unsaved dashboard (uid "new")' } };
