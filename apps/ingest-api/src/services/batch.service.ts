@@ -59,7 +59,7 @@ export class BatchService {
     return this.judge(item.value as BatchItem, index, ctx, payloadJson);
   }
 
-  /** `payloadJson`: the item's payload as the client's bytes, when the route has them (analytics: normalized instead). */
+  /** `payloadJson`: the item's payload as its client's bytes, when the route has them (analytics are normalized). */
   private judge(given: BatchItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     const item = given.kind === 'analytics'
       ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
