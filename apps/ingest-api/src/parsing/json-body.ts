@@ -31,11 +31,6 @@ export async function readBody(
   return { text, bytes: withoutBom(bytes) };
 }
 
-/** Raw request bytes (possibly gzip) to text: size-capped, strict UTF-8. */
-export async function readText(body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits): Promise<string> {
-  return (await readBody(body, contentEncoding, limits)).text;
-}
-
 /** Raw request bytes to a JSON value and its bytes; every defect is a BodyError (400, 413 or 415). */
 export async function readJsonBody(
   body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits,
