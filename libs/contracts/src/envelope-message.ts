@@ -1,5 +1,5 @@
 import { ENVELOPE_VERSION, Envelope, EnvelopeSource, EventKind, HEADERS } from './envelope';
-import { encodeEnvelope } from './envelope.codec';
+import { encodeEnvelope, encodeEnvelopeSpliced } from './envelope.codec';
 import { eventIdFor, instanceKeyFor } from './event-id';
 
 /** One validated item on its way to the events topic. */
@@ -13,6 +13,12 @@ export interface EnvelopeItem {
   clientId?: string;
   /** Digest of the item's decoded bytes, when the route has them (see IdContext.contentDigest). */
   contentDigest?: string;
+  /**
+   * The payload as the client's JSON bytes (decoded, valid JSON that parses to `payload`):
+   * spliced into the envelope as they are instead of re-serialising the parsed value. Ignored
+   * when an edge transform rewrites the payload.
+   */
+  payloadJson?: Buffer;
 }
 
 /** Where and when an item arrived: an API request, or a collector's pull. */
@@ -62,20 +68,17 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin, edge
   });
   const raw = { route: origin.route, apiKeyId: origin.apiKeyId, ip: origin.ip, userAgent: origin.userAgent };
   const { payload, source } = edge ? edge(item.kind, item.payload, raw) : { payload: item.payload, source: raw };
-  const envelope = {
-    v: ENVELOPE_VERSION,
-    id,
-    kind: item.kind,
-    receivedAt: origin.receivedAt,
-    correlationId: origin.correlationId,
-    source,
-    payload,
-  } as Envelope;
+  // Member order is the wire order: payload last, so client bytes can be spliced in after the rest.
+  const { receivedAt, correlationId } = origin;
+  const head = { v: ENVELOPE_VERSION, id, kind: item.kind, receivedAt, correlationId, source };
+  const value = item.payloadJson && !edge
+    ? encodeEnvelopeSpliced(head as Omit<Envelope, 'payload'>, item.payloadJson)
+    : encodeEnvelope({ ...head, payload } as Envelope);
   const headers = {
     [HEADERS.correlationId]: origin.correlationId,
     [HEADERS.kind]: item.kind,
     [HEADERS.eventId]: id,
     [HEADERS.version]: String(ENVELOPE_VERSION),
   };
-  return { id, key: instanceKeyFor(item.kind, payload, id), value: encodeEnvelope(envelope), headers };
+  return { id, key: instanceKeyFor(item.kind, payload, id), value, headers };
 }

@@ -7,6 +7,27 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(JSON.stringify(envelope));
 }
 
+const PAYLOAD_MEMBER = ',"payload":';
+const CLOSE = 0x7d; // }
+
+/**
+ * The envelope with its payload as the client's own JSON bytes, spliced in instead of
+ * re-serialised: `payload` is the last member, so the text is the other members, then
+ * `"payload":` and the bytes. The worker's JSON.parse reads the same envelope as from
+ * encodeEnvelope; only whitespace and spelling inside the payload (`1e2`, `\u00e9`) differ.
+ * `payloadJson` must be one valid JSON value that parses to the envelope's payload.
+ */
+export function encodeEnvelopeSpliced(envelope: Omit<Envelope, 'payload'>, payloadJson: Buffer): Buffer {
+  const head = JSON.stringify(envelope);
+  const headBytes = Buffer.byteLength(head) - 1; // without its closing brace
+  const out = Buffer.allocUnsafe(headBytes + PAYLOAD_MEMBER.length + payloadJson.length + 1);
+  let at = out.write(head.slice(0, -1));
+  at += out.write(PAYLOAD_MEMBER, at, 'latin1');
+  at += payloadJson.copy(out, at);
+  out[at] = CLOSE;
+  return out;
+}
+
 export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; reason: string };
 
 /** Decodes one Kafka message value; an undecodable message is a value, not an exception. */

@@ -10,6 +10,7 @@ export * from './json-schemas';
 export * from './envelope-message';
 export * from './payload-validator';
 export * from './json-guards';
+export { closingQuote } from './json-scan';
 export * from './analytics-event.normalize';
 export * from './grafana-version';
 export * from './storable';

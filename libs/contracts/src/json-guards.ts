@@ -1,8 +1,7 @@
-import { findUnstorable, MAYBE_UNSTORABLE_JSON } from './storable';
+import { scanJsonText } from './json-scan';
+import { findUnstorable } from './storable';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
-/** Cheap pre-test: the key walk only runs when a forbidden key, or an escape that could spell one, appears. */
-const MAYBE_FORBIDDEN = /__proto__|constructor|\\u/;
 
 /**
  * Keys and values one JSON body may hold (counted by their separators). JSON.parse is linear
@@ -17,25 +16,7 @@ export const MAX_JSON_TOKENS = 200_000;
  * `maxTokens` keys and values. Returns as soon as a bound is passed: one linear scan.
  */
 export function scanJson(text: string, maxDepth: number, maxTokens = MAX_JSON_TOKENS): 'depth' | 'tokens' | undefined {
-  let depth = 0;
-  let tokens = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 123 || c === 91) {
-      if (++depth > maxDepth) return 'depth';
-    } else if (c === 125 || c === 93) {
-      depth--;
-    } else if (c === 44 || c === 58) {
-      if (++tokens > maxTokens) return 'tokens';
-    }
-  }
-  return undefined;
+  return scanJsonText(text, maxDepth, maxTokens).cost;
 }
 
 /** Nesting depth beyond `max` (see scanJson). */
@@ -65,29 +46,134 @@ export function findForbiddenKey(value: unknown): string | undefined {
 export type GuardedJson = { ok: true; value: unknown } | { ok: false; failure: 'invalid' | 'too_large'; reason: string };
 
 /**
+ * Texts shorter than this are parsed before they are judged: they cannot hold MAX_JSON_TOKENS
+ * separators, V8's JSON.parse does not recurse, and a walk of the few nodes such a text holds
+ * costs a fraction of a scan of its every character. Longer ones are scanned first, so a
+ * costly body is refused before it is parsed.
+ */
+export const PARSE_FIRST_CHARS = 64 * 1024;
+
+/** An escape that can spell a NUL or a lone surrogate (see storable.ts), the only ways a parsed JSON text holds one. */
+const MAYBE_UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+const depthFailure = (maxDepth: number): GuardedJson => (
+  { ok: false, failure: 'invalid', reason: `JSON nested deeper than ${maxDepth} levels` });
+
+/**
  * JSON.parse with the checks a public input needs: bounded nesting (later recursive code must
  * never overflow the stack) and size in keys and values, no `__proto__`/`constructor` keys
  * (prototype poisoning of whatever merges the object later) and, unless the caller checks
  * items itself (`storable: false`), nothing a store cannot hold (see storable.ts). Failures
- * are values; the API turns them into 400s and 413s.
+ * are values; the API turns them into 400s and 413s. Whichever path a text takes, the same
+ * text gets the same answer: depth first, then syntax, then keys, then storability.
  */
 export function parseGuardedJson(text: string, maxDepth: number, options: { storable?: boolean } = {}): GuardedJson {
-  const costly = scanJson(text, maxDepth);
-  if (costly === 'depth') return { ok: false, failure: 'invalid', reason: `JSON nested deeper than ${maxDepth} levels` };
-  if (costly === 'tokens') return { ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` };
+  return guardJson(text, maxDepth, options.storable !== false).result;
+}
+
+/**
+ * parseGuardedJson without the storability check, for a caller that judges the items of a
+ * value one by one: `maybeUnstorable` is false when no item can hold an unstorable value, so
+ * the caller's walk (findUnstorable) can be skipped.
+ */
+export function parseGuardedJsonItems(text: string, maxDepth: number): Guarded {
+  return guardJson(text, maxDepth, false);
+}
+
+/** A guarded parse, and whether the parsed value's items may hold a value no store can hold. */
+export interface Guarded {
+  result: GuardedJson;
+  maybeUnstorable: boolean;
+}
+
+function guardJson(text: string, maxDepth: number, storable: boolean): Guarded {
+  if (text.length < PARSE_FIRST_CHARS) return parseThenJudge(text, maxDepth, storable);
+  return scanThenParse(text, maxDepth, storable);
+}
+
+function scanThenParse(text: string, maxDepth: number, storable: boolean): Guarded {
+  const scan = scanJsonText(text, maxDepth, MAX_JSON_TOKENS);
+  if (scan.cost === 'depth') return failed(depthFailure(maxDepth));
+  if (scan.cost === 'tokens') {
+    return failed({ ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { ok: false, failure: 'invalid', reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
+    return failed(invalidSyntax(err));
   }
-  if (MAYBE_FORBIDDEN.test(text)) {
-    const key = findForbiddenKey(value);
-    if (key) return { ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` };
+  const maybeUnstorable = scan.maybeNonFinite || (scan.hasUnicodeEscape && MAYBE_UNSTORABLE_ESCAPE.test(text));
+  return judged(value, scan.maybeForbiddenKey, storable && maybeUnstorable, maybeUnstorable);
+}
+
+function parseThenJudge(text: string, maxDepth: number, storable: boolean): Guarded {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // Too deep outranks a syntax error (a bracket bomb is both): the scan tells them apart.
+    return failed(scanJson(text, maxDepth) === 'depth' ? depthFailure(maxDepth) : invalidSyntax(err));
   }
-  if (options.storable !== false && MAYBE_UNSTORABLE_JSON.test(text)) {
-    const why = findUnstorable(value);
-    if (why) return { ok: false, failure: 'invalid', reason: why };
+  const walk = walkJson(value, maxDepth);
+  if (walk.tooDeep) return failed(depthFailure(maxDepth));
+  const maybeUnstorable = walk.nonFinite || MAYBE_UNSTORABLE_ESCAPE.test(text);
+  return judged(value, walk.forbiddenKey, storable && maybeUnstorable, maybeUnstorable);
+}
+
+/** The exact checks, run only when a cheap test says they may find something: keys first, then storability. */
+function judged(value: unknown, checkKeys: boolean, checkStorable: boolean, maybeUnstorable: boolean): Guarded {
+  const key = checkKeys ? findForbiddenKey(value) : undefined;
+  if (key) return failed({ ok: false, failure: 'invalid', reason: `forbidden key "${key}" in JSON` });
+  const why = checkStorable ? findUnstorable(value) : undefined;
+  if (why) return failed({ ok: false, failure: 'invalid', reason: why });
+  return { result: { ok: true, value }, maybeUnstorable };
+}
+
+const failed = (result: GuardedJson): Guarded => ({ result, maybeUnstorable: false });
+
+function invalidSyntax(err: unknown): GuardedJson {
+  return { ok: false, failure: 'invalid', reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
+}
+
+interface JsonWalk {
+  tooDeep: boolean;
+  forbiddenKey: boolean;
+  nonFinite: boolean;
+}
+
+/**
+ * One pass over a parsed value: nesting past `maxDepth` (counted as scanJson counts brackets),
+ * forbidden keys, numbers past float64.
+ */
+export function walkJson(value: unknown, maxDepth: number): JsonWalk {
+  const walk: JsonWalk = { tooDeep: false, forbiddenKey: false, nonFinite: false };
+  const containers: object[] = [];
+  const depths: number[] = [];
+  const visit = (v: unknown, depth: number): void => {
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) walk.nonFinite = true;
+    } else if (v !== null && typeof v === 'object') {
+      containers.push(v);
+      depths.push(depth + 1);
+    }
+  };
+  visit(value, 0);
+  while (containers.length > 0) {
+    const v = containers.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) {
+      walk.tooDeep = true;
+      return walk;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) visit(v[i], depth);
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) walk.forbiddenKey = true;
+      visit((v as Record<string, unknown>)[key], depth);
+    }
   }
-  return { ok: true, value };
+  return walk;
 }

@@ -1,6 +1,6 @@
-import { findUnstorable, MAX_JSON_TOKENS, MAYBE_UNSTORABLE_JSON, scanJson } from '@app/contracts';
+import { findUnstorable, MAX_JSON_TOKENS, scanJson } from '@app/contracts';
 import { BodyError } from './body-error';
-import { parseJson } from './safe-json';
+import { parseJson, parseJsonItems } from './safe-json';
 
 export type ParsedItem = { ok: true; value: unknown } | { ok: false; reason: string };
 export type ParsedBatch = { single: true; value: Record<string, unknown> } | { single: false; items: ParsedItem[] };
@@ -27,13 +27,12 @@ export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxI
     return { single: false, items: lines.map((line) => parseLine(line, maxDepth)) };
   }
   // Items sit one level below the array; each item's values are judged on their own.
-  const value = parseJson(text, maxDepth + 1, { storable: false });
+  const { value, maybeUnstorable } = parseJsonItems(text, maxDepth + 1);
   if (Array.isArray(value)) {
     checkCount(value.length, maxItems);
-    const suspect = MAYBE_UNSTORABLE_JSON.test(text);
-    return { single: false, items: value.map((v) => storableItem(v, suspect)) };
+    return { single: false, items: value.map((v) => storableItem(v, maybeUnstorable)) };
   }
-  const why = MAYBE_UNSTORABLE_JSON.test(text) ? findUnstorable(value) : undefined;
+  const why = maybeUnstorable ? findUnstorable(value) : undefined;
   if (why) throw new BodyError(400, why);
   if (value !== null && typeof value === 'object') return { single: true, value: value as Record<string, unknown> };
   throw new BodyError(400, 'body must be a JSON object (a usage report), a JSON array of items, or NDJSON');

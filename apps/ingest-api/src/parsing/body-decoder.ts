@@ -38,3 +38,8 @@ export function decodeUtf8(bytes: Buffer): string {
     throw new BodyError(400, 'body is not valid UTF-8');
   }
 }
+
+/** The bytes without a leading UTF-8 BOM, which decodeUtf8 drops from the text too (a view, not a copy). */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}

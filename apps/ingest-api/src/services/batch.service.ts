@@ -3,7 +3,8 @@ import { CONFIG, Config } from '@app/config';
 import { AnalyticsEvent, BatchItem, EventKind, normalizeAnalyticsEvent } from '@app/contracts';
 import { RequestContext } from '../http/request-context';
 import { ParsedItem, isNdjson, parseBatch } from '../parsing/batch-body';
-import { readText } from '../parsing/json-body';
+import { readBody } from '../parsing/json-body';
+import { itemPayloadBytes } from '../parsing/payload-spans';
 import { PayloadValidator } from '../parsing/payload-validator';
 import { IngestService, PreparedItem } from './ingest.service';
 
@@ -30,11 +31,18 @@ export class BatchService {
 
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<{ status: number; body: BatchResponse }> {
     const { app, ingest } = this.config;
-    const text = await readText(body, ctx.contentEncoding, { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth });
-    const batch = parseBatch(text, isNdjson(ctx.contentType), ingest.jsonMaxDepth, ingest.batchMaxItems);
-    const outcomes = batch.single
-      ? [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx)]
-      : batch.items.map((item, index) => this.judgeParsed(item, index, ctx));
+    const limits = { maxBytes: app.maxPayloadBytes, maxDepth: ingest.jsonMaxDepth };
+    const { text, bytes } = await readBody(body, ctx.contentEncoding, limits);
+    const ndjson = isNdjson(ctx.contentType);
+    const batch = parseBatch(text, ndjson, ingest.jsonMaxDepth, ingest.batchMaxItems);
+    let outcomes: Outcome[];
+    if (batch.single) {
+      outcomes = [this.judge({ kind: 'usage_report', payload: batch.value }, 0, ctx, bytes)];
+    } else {
+      // Items of a JSON array keep their bytes too; NDJSON lines are re-serialised.
+      const payloads = ndjson ? [] : itemPayloadBytes(text, bytes, batch.items);
+      outcomes = batch.items.map((item, index) => this.judgeParsed(item, index, ctx, payloads[index]));
+    }
     const prepared = outcomes.flatMap((o) => (o.prepared ? [o.prepared] : []));
     if (prepared.length > 0) await this.ingest.publish(prepared);
     const results = outcomes.map((o) => o.result);
@@ -44,20 +52,23 @@ export class BatchService {
     return { status, body: response };
   }
 
-  private judgeParsed(item: ParsedItem, index: number, ctx: RequestContext): Outcome {
+  private judgeParsed(item: ParsedItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     if (!item.ok) return this.reject(index, item.reason, 'unknown');
     const check = this.validator.item(item.value);
     if (!check.ok) return this.reject(index, check.reason, 'unknown');
-    return this.judge(item.value as BatchItem, index, ctx);
+    return this.judge(item.value as BatchItem, index, ctx, payloadJson);
   }
 
-  private judge(given: BatchItem, index: number, ctx: RequestContext): Outcome {
+  /** `payloadJson`: the item's payload as its client's bytes, when the route has them (analytics are normalized). */
+  private judge(given: BatchItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
     const item = given.kind === 'analytics'
       ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
       : given;
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
-    const prepared = this.ingest.prepare({ kind: item.kind, payload: item.payload, index, clientId: item.id }, ctx);
+    const { kind, payload } = item;
+    const json = kind === 'analytics' ? undefined : payloadJson;
+    const prepared = this.ingest.prepare({ kind, payload, index, clientId: item.id, payloadJson: json }, ctx);
     if (item.kind === 'analytics' && (item.payload as unknown as AnalyticsEvent).dashboard?.uid === 'new') {
       this.ingest.countSkipped(item.kind);
       return { result: { index, id: prepared.id, status: 'skipped', reason: 'unsaved dashboard (uid "new")' } };

@@ -3,7 +3,7 @@ import { CONFIG, Config } from '@app/config';
 import { ApiError } from '../http/api-exception.filter';
 import { RequestContext } from '../http/request-context';
 import { BodyError } from '../parsing/body-error';
-import { readJson } from '../parsing/json-body';
+import { JsonBody, readJsonBody } from '../parsing/json-body';
 import { PayloadValidator, usageReportMessage } from '../parsing/payload-validator';
 import { IngestService } from './ingest.service';
 
@@ -14,16 +14,17 @@ export class UsageReportService {
 
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const limits = { maxBytes: this.config.app.maxPayloadBytes, maxDepth: this.config.ingest.jsonMaxDepth };
-    let report: unknown;
+    let report: JsonBody;
     try {
-      report = await readJson(body, ctx.contentEncoding, limits);
+      report = await readJsonBody(body, ctx.contentEncoding, limits);
     } catch (err) {
       if (err instanceof BodyError && err.status === 400) throw this.rejected('invalid report', err.message);
       throw err;
     }
-    const check = this.validator.payload('usage_report', report);
+    const check = this.validator.payload('usage_report', report.value);
     if (!check.ok) throw this.rejected(usageReportMessage(check.error), check.reason);
-    return this.ingest.publishOne({ kind: 'usage_report', payload: report }, ctx);
+    // The report goes to Kafka as the bytes Grafana sent, not re-serialised.
+    return this.ingest.publishOne({ kind: 'usage_report', payload: report.value, payloadJson: report.bytes }, ctx);
   }
 
   private rejected(message: string, detail: string): ApiError {
