@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/ensure-peers.sh
 . scripts/local-env.sh
-echo "== typecheck and lint"
+echo "== typecheck, lint and format"
 npx tsc -p tsconfig.json --noEmit
 npx eslint apps libs test bench
+npx prettier --check --log-level warn "{apps,libs,test,bench}/**/*.ts"
 echo "== build"
 npx tsc -p tsconfig.build.json && npx tsc-alias -p tsconfig.build.json
 echo "== local stack"
