@@ -14,10 +14,20 @@ import { migrate } from '@app/storage/postgres';
 import { grafanaSql, VariableValue } from '../test/support/grafana-macros';
 
 const ROOT = join(__dirname, '../..');
-const PG = { host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: 5432, user: 'stats_user', password: process.env.POSTGRES_PASSWORD ?? 'secure_password' };
+const PG = {
+  host: process.env.POSTGRES_HOST ?? '127.0.0.1',
+  port: 5432,
+  user: 'stats_user',
+  password: process.env.POSTGRES_PASSWORD ?? 'secure_password',
+};
 const DAY = 86_400_000;
 
-interface Args { reports: number; panelEvents: number; runs: number; keep: boolean }
+interface Args {
+  reports: number;
+  panelEvents: number;
+  runs: number;
+  keep: boolean;
+}
 function parseArgs(argv: string[]): Args {
   const a: Args = { reports: 1_000_000, panelEvents: 5_000_000, runs: 5, keep: false };
   for (let i = 0; i < argv.length; i++) {
@@ -76,13 +86,23 @@ FROM (SELECT g, s, k, b, now() - make_interval(secs => CASE WHEN b >= 1900 THEN 
         + make_interval(secs => k * 60 + CASE WHEN s % 7 = 0 AND k >= 2 THEN 600 ELSE 0 END) AS t
       FROM (SELECT g, g / 5 AS s, g % 5 AS k, ((g / 5) * 31) % 2000 AS b FROM generate_series(${from}, ${to - 1}) AS g) x) y`;
 
-interface Panel { title: string; targets?: Array<{ rawSql?: string }> }
-interface Dashboard { title: string; panels: Panel[]; templating: { list: Array<{ name: string; type: string; query: string }> } }
+interface Panel {
+  title: string;
+  targets?: Array<{ rawSql?: string }>;
+}
+interface Dashboard {
+  title: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; query: string }> };
+}
 
 async function variables(pool: Pool, d: Dashboard): Promise<Record<string, VariableValue>> {
   const vars: Record<string, VariableValue> = {};
   for (const v of d.templating.list) {
-    if (v.type !== 'query') { vars[v.name] = { multi: false, value: v.name === 'stale_days' ? '30' : v.query.split(',')[0] }; continue; }
+    if (v.type !== 'query') {
+      vars[v.name] = { multi: false, value: v.name === 'stale_days' ? '30' : v.query.split(',')[0] };
+      continue;
+    }
     const { rows } = await pool.query<{ v: string }>(`SELECT v FROM (${v.query}) AS q(v)`);
     vars[v.name] = { multi: true, values: rows.map((r) => r.v) };
   }
@@ -106,13 +126,17 @@ async function main(): Promise<void> {
       for (let i = 0; i < args.reports; i += chunk) await pool.query(seedReports(i, Math.min(args.reports, i + chunk)));
     });
     await timed(`seed ${args.panelEvents} panel events`, async () => {
-      for (let i = 0; i < args.panelEvents; i += chunk) await pool.query(seedPanelEvents(i, Math.min(args.panelEvents, i + chunk)));
+      for (let i = 0; i < args.panelEvents; i += chunk)
+        await pool.query(seedPanelEvents(i, Math.min(args.panelEvents, i + chunk)));
     });
     await timed('vacuum analyze', () => pool.query('VACUUM ANALYZE'));
-    const full = await timed('full refresh', () => pool.query('SELECT * FROM refresh_analytics_rollups(75, full_refresh => true)'));
+    const full = await timed('full refresh', () =>
+      pool.query('SELECT * FROM refresh_analytics_rollups(75, full_refresh => true)'),
+    );
     await pool.query(`VACUUM ANALYZE analytics_sessions, usage_reports_daily, usage_fleet_daily, usage_metrics_daily, usage_instances,
       analytics_usage_daily, analytics_usage_hourly, analytics_viewer_days`);
-    const counts = await pool.query(`SELECT (SELECT count(*) FROM analytics_sessions) AS sessions, (SELECT count(*) FROM usage_reports_daily) AS days,
+    const counts =
+      await pool.query(`SELECT (SELECT count(*) FROM analytics_sessions) AS sessions, (SELECT count(*) FROM usage_reports_daily) AS days,
       (SELECT count(*) FROM usage_instances) AS instances, (SELECT count(*) FROM analytics_usage_daily) AS usage_daily,
       (SELECT count(*) FROM analytics_viewer_days) AS viewer_days, pg_size_pretty(pg_database_size(current_database())) AS size`);
     log(`rollups: ${JSON.stringify(counts.rows[0])}; refresh returned ${JSON.stringify(full.value.rows[0])}`);
@@ -121,16 +145,24 @@ async function main(): Promise<void> {
     await pool.query(seedPanelEvents(args.panelEvents, args.panelEvents + 10_000));
     await pool.query(seedReports(args.reports, args.reports + 1_000, { instances: Math.ceil(args.reports / 90) }));
     // No overlap: here every seeded row was stored within the default 10-minute overlap.
-    const incremental = await timed('incremental refresh (10,000 events + 1,000 reports)',
-      () => pool.query(`SELECT * FROM refresh_analytics_rollups(75, interval '0')`));
+    const incremental = await timed('incremental refresh (10,000 events + 1,000 reports)', () =>
+      pool.query(`SELECT * FROM refresh_analytics_rollups(75, interval '0')`),
+    );
 
     const now = Date.now();
-    for (const [file, days] of [['fleet.json', 90], ['dashboard-usage.json', 7]] as const) {
+    for (const [file, days] of [
+      ['fleet.json', 90],
+      ['dashboard-usage.json', 7],
+    ] as const) {
       const d = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8')) as Dashboard;
       const varTime = await timed(`${d.title}: template variables`, () => variables(pool, d));
       rows.push(`| ${d.title} | (template variables) | ${varTime.ms.toFixed(0)} | | |`);
       for (const p of d.panels.filter((x) => x.targets?.[0]?.rawSql)) {
-        const sql = grafanaSql(p.targets![0].rawSql!, { range: { from: new Date(now - days * DAY), to: new Date(now) }, interval: '1h', vars: varTime.value });
+        const sql = grafanaSql(p.targets![0].rawSql!, {
+          range: { from: new Date(now - days * DAY), to: new Date(now) },
+          interval: '1h',
+          vars: varTime.value,
+        });
         const times: number[] = [];
         let n = 0;
         for (let r = 0; r < args.runs; r++) {
@@ -139,12 +171,16 @@ async function main(): Promise<void> {
           times.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         times.sort((a, b) => a - b);
-        rows.push(`| ${d.title} | ${p.title} | ${times[Math.floor(times.length / 2)].toFixed(0)} | ${times[times.length - 1].toFixed(0)} | ${n} |`);
+        rows.push(
+          `| ${d.title} | ${p.title} | ${times[Math.floor(times.length / 2)].toFixed(0)} | ${times[times.length - 1].toFixed(0)} | ${n} |`,
+        );
       }
     }
     console.log(`\n${args.reports} reports, ${args.panelEvents} panel events; ${JSON.stringify(counts.rows[0])}`);
     console.log(`full refresh ${(full.ms / 1000).toFixed(1)} s; incremental refresh ${incremental.ms.toFixed(0)} ms\n`);
-    console.log(`| dashboard | panel | median ms (${args.runs} runs) | max ms | rows |\n|---|---|---:|---:|---:|\n${rows.join('\n')}`);
+    console.log(
+      `| dashboard | panel | median ms (${args.runs} runs) | max ms | rows |\n|---|---|---:|---:|---:|\n${rows.join('\n')}`,
+    );
   } finally {
     await pool.end();
     if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

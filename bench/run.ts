@@ -16,7 +16,12 @@ const USAGE = `usage: node dist/bench/run.js [--quick] [--only name,name] [--out
   --profile  run the apps under V8's CPU profiler (slower) and summarize where their time went
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
-interface Args { quick: boolean; only?: string[]; out: string; profile: boolean }
+interface Args {
+  quick: boolean;
+  only?: string[];
+  out: string;
+  profile: boolean;
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, profile: false, out: join(REPO_ROOT, 'bench/results/latest.json') };
@@ -24,14 +29,26 @@ function parseArgs(argv: string[]): Args {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--quick') args.quick = true;
-    else if (flag === '--only') args.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--only')
+      args.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (flag === '--out') args.out = value();
     else if (flag === '--profile') args.profile = true;
-    else if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0); }
-    else { console.error(`unknown argument ${argv[i]}\n${USAGE}`); process.exit(2); }
+    else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else {
+      console.error(`unknown argument ${argv[i]}\n${USAGE}`);
+      process.exit(2);
+    }
   }
   const unknown = args.only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? [];
-  if (unknown.length > 0) { console.error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`); process.exit(2); }
+  if (unknown.length > 0) {
+    console.error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
+    process.exit(2);
+  }
   return args;
 }
 
@@ -48,7 +65,12 @@ async function runOne(scenario: Scenario, ctx: ScenarioContext): Promise<Scenari
   } catch (err) {
     const skipped = err instanceof SkipError;
     ctx.log(`  ${skipped ? 'skipped' : 'ERROR'}: ${(err as Error).message}`);
-    return { ...base, status: skipped ? 'skipped' : 'error', reason: (err as Error).message.slice(0, 2000), wallSec: wallSec() };
+    return {
+      ...base,
+      status: skipped ? 'skipped' : 'error',
+      reason: (err as Error).message.slice(0, 2000),
+      wallSec: wallSec(),
+    };
   }
 }
 
@@ -57,11 +79,17 @@ async function main(): Promise<void> {
   const settings = SETTINGS[args.quick ? 'quick' : 'full'];
   const bench = new BenchContext();
   const started = Date.now();
-  const ctx: ScenarioContext = { bench, settings, log: (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`) };
+  const ctx: ScenarioContext = {
+    bench,
+    settings,
+    log: (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`),
+  };
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of SCENARIOS.filter((s) => !args.only || args.only.includes(s.name))) {
-      const profileDir = args.profile ? join(REPO_ROOT, '.local/bench-profiles', bench.runId, scenario.name) : undefined;
+      const profileDir = args.profile
+        ? join(REPO_ROOT, '.local/bench-profiles', bench.runId, scenario.name)
+        : undefined;
       profileAppsInto(profileDir);
       measuredWindows.length = 0;
       const result = await runOne(scenario, ctx);
@@ -84,7 +112,10 @@ async function main(): Promise<void> {
   console.log(`\n${summary(report)}\n\nwritten to ${args.out}`);
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error('bench failed:', err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);

@@ -23,7 +23,12 @@ export async function copyCeiling(client: Client, table: string, sinceMs: number
   const since = `to_timestamp(${Math.floor(sinceMs)} / 1000.0)`;
   await pipeline(
     client.query(copyTo(`COPY (SELECT * FROM ${table} WHERE received_at >= ${since}) TO STDOUT`)),
-    new Writable({ write(chunk: Buffer, _enc, done) { chunks.push(chunk); done(); } }),
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
   );
   const bytes = chunks.reduce((n, c) => n + c.length, 0);
   const rows = chunks.reduce((n, c) => n + countNewlines(c), 0);

@@ -32,9 +32,15 @@ export function pushgatewayVersion(binary: string): string {
 export async function startPushgateway(binary: string): Promise<App> {
   const port = await getFreePort();
   const cwd = mkdtempSync(join(tmpdir(), 'bench-pushgateway-'));
-  const proc = launch('pushgateway', binary, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'], {
-    PATH: process.env.PATH ?? '', HOME: cwd,
-  });
+  const proc = launch(
+    'pushgateway',
+    binary,
+    [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'],
+    {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+    },
+  );
   const origin = `http://127.0.0.1:${port}`;
   await waitReady(proc, `${origin}/-/ready`, 20_000);
   return { proc, origin, env: {} };

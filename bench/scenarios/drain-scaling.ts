@@ -28,7 +28,10 @@ interface DrainFigures {
   cpuMsPerEvent: Record<string, number>;
 }
 
-async function prefill(bench: BenchContext, events: number): Promise<{ env: Record<string, string>; figures: PrefillFigures }> {
+async function prefill(
+  bench: BenchContext,
+  events: number,
+): Promise<{ env: Record<string, string>; figures: PrefillFigures }> {
   const db = await bench.createDatabase('drain');
   const env = await bench.appEnv({ POSTGRES_DB: db });
   const figures = await prefillTopic(bench.kafka(env), bench.config(env).kafka, events);
@@ -46,7 +49,13 @@ function rateAfter(progress: RowProgress, from: number | null, total: number): n
  * Spawns the worker and counts rows from that moment (not from readiness: a small topic can
  * be drained before the readiness probe first answers), noting when it became ready.
  */
-async function drain(ctx: ScenarioContext, env: Record<string, string>, workers: number, events: number, warmup: number): Promise<{ figures: DrainFigures; memory: RssReport; cpu: CpuReport; internals: Record<string, HistogramDelta> }> {
+async function drain(
+  ctx: ScenarioContext,
+  env: Record<string, string>,
+  workers: number,
+  events: number,
+  warmup: number,
+): Promise<{ figures: DrainFigures; memory: RssReport; cpu: CpuReport; internals: Record<string, HistogramDelta> }> {
   return withProcesses(async (track) => {
     const spawnedAt = Date.now();
     const proc = track(launchApp('worker', { ...env, WORKERS: String(workers) }));
@@ -56,15 +65,33 @@ async function drain(ctx: ScenarioContext, env: Record<string, string>, workers:
     const url = `http://127.0.0.1:${env.METRICS_PORT}/metrics`;
     let before: Awaited<ReturnType<typeof scrape>>;
     let readyAt: number | null = null;
-    const readiness = waitReady(proc, `http://127.0.0.1:${env.HEALTH_CHECK_PORT}/ready`, 90_000).then(() => { readyAt = Date.now(); }, () => undefined);
+    const readiness = waitReady(proc, `http://127.0.0.1:${env.HEALTH_CHECK_PORT}/ready`, 90_000).then(
+      () => {
+        readyAt = Date.now();
+      },
+      () => undefined,
+    );
     const alive = () => proc.process.exitCode === null;
-    const progress = await ctx.bench.withPg(env.POSTGRES_DB, (c) => watchRows(c, 'usage_reports', warmup + events, Math.max(120_000, events * 5), 100, warmup, { alive, onFirst: () => { meter.start(); void scrape(url).then((m) => { before = m; }); } }));
+    const progress = await ctx.bench.withPg(env.POSTGRES_DB, (c) =>
+      watchRows(c, 'usage_reports', warmup + events, Math.max(120_000, events * 5), 100, warmup, {
+        alive,
+        onFirst: () => {
+          meter.start();
+          void scrape(url).then((m) => {
+            before = m;
+          });
+        },
+      }),
+    );
     const cpu = meter.stop();
     const internals = histogramDeltas(before, await scrape(url));
     await readiness;
     await proc.stop();
     const memory = sampler.stop();
-    if (progress.doneAt === null) throw new Error(`WORKERS=${workers} stored ${progress.rows}/${warmup + events} rows${alive() ? ' before the timeout' : ''}:\n${proc.output().slice(-2000)}`);
+    if (progress.doneAt === null)
+      throw new Error(
+        `WORKERS=${workers} stored ${progress.rows}/${warmup + events} rows${alive() ? ' before the timeout' : ''}:\n${proc.output().slice(-2000)}`,
+      );
     const sec = (t: number | null) => (t === null ? null : round((t - spawnedAt) / 1000, 2));
     const span = progress.firstRowAt !== null ? (progress.doneAt - progress.firstRowAt) / 1000 : 0;
     return {
@@ -100,17 +127,32 @@ export const drainScaling: Scenario = {
     const w1 = await drain(ctx, one.env, 1, events, warmupEvents);
     ctx.log(`  draining with WORKERS=2 (timed after the first ${warmupEvents} rows)`);
     const w2 = await drain(ctx, two.env, 2, events, warmupEvents);
-    const afterJoin = ratio(w2.figures.eventsPerSecAfterJoin ?? undefined, w1.figures.eventsPerSecAfterJoin ?? undefined);
+    const afterJoin = ratio(
+      w2.figures.eventsPerSecAfterJoin ?? undefined,
+      w1.figures.eventsPerSecAfterJoin ?? undefined,
+    );
     const afterWarmup = ratio(w2.figures.eventsPerSec ?? undefined, w1.figures.eventsPerSec ?? undefined);
-    const fromSpawn = ratio(w2.figures.eventsPerSecFromSpawn ?? undefined, w1.figures.eventsPerSecFromSpawn ?? undefined);
+    const fromSpawn = ratio(
+      w2.figures.eventsPerSecFromSpawn ?? undefined,
+      w1.figures.eventsPerSecFromSpawn ?? undefined,
+    );
     const workerPeak = Math.max(...[w1.memory, w2.memory].flatMap((m) => m.processes.map((p) => p.peakRssMb)));
     return {
       figures: { prefill: [one.figures, two.figures], workers1: w1.figures, workers2: w2.figures },
-      ratios: { workers2ToWorkers1AfterJoin: afterJoin, workers2ToWorkers1AfterWarmup: afterWarmup, workers2ToWorkers1FromSpawn: fromSpawn },
+      ratios: {
+        workers2ToWorkers1AfterJoin: afterJoin,
+        workers2ToWorkers1AfterWarmup: afterWarmup,
+        workers2ToWorkers1FromSpawn: fromSpawn,
+      },
       targets: [
         target('WORKERS=2 / WORKERS=1 drain rate, all consumers joined', '>= 1.3', afterJoin, (v) => v >= 1.3),
         target('WORKERS=2 / WORKERS=1 drain rate, whole drain from spawn', '>= 1.3', fromSpawn, (v) => v >= 1.3),
-        target('largest worker process peak RSS (MB)', '<= 256', Number.isFinite(workerPeak) ? workerPeak : null, (v) => v <= 256),
+        target(
+          'largest worker process peak RSS (MB)',
+          '<= 256',
+          Number.isFinite(workerPeak) ? workerPeak : null,
+          (v) => v <= 256,
+        ),
       ],
       memory: [w1.memory, w2.memory],
       cpu: { workers1: w1.cpu, workers2: w2.cpu },

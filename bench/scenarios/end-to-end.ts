@@ -19,10 +19,19 @@ import { ratio, round } from '../support/stats';
 const TABLE = 'usage_reports';
 const TEMPLATE = reportTemplate();
 const REPORT: LoadRequest = { method: 'POST', path: '/grafana-usage-report', body: TEMPLATE, headers: JSON_HEADERS };
-const singleRoute = (ctx: ScenarioContext): Route => ({ request: REPORT, itemsPerRequest: 1, connections: ctx.settings.connections });
+const singleRoute = (ctx: ScenarioContext): Route => ({
+  request: REPORT,
+  itemsPerRequest: 1,
+  connections: ctx.settings.connections,
+});
 const batchRoute = (ctx: ScenarioContext): Route => {
   const { batchSize, batchConnections } = ctx.settings.endToEnd;
-  const request: LoadRequest = { method: 'POST', path: '/api/v1/ingest', body: batchTemplate(batchSize), headers: JSON_HEADERS };
+  const request: LoadRequest = {
+    method: 'POST',
+    path: '/api/v1/ingest',
+    body: batchTemplate(batchSize),
+    headers: JSON_HEADERS,
+  };
   return { request, itemsPerRequest: batchSize, connections: batchConnections };
 };
 
@@ -33,16 +42,32 @@ interface Route {
 }
 
 /** N reports as fast as the API takes them (closed loop), timed until the last row is in PostgreSQL. */
-async function throughput(ctx: ScenarioContext, api: App, db: string, reports: number, route: Route, roots: Record<string, number>, metricUrls: Record<string, string>) {
+async function throughput(
+  ctx: ScenarioContext,
+  api: App,
+  db: string,
+  reports: number,
+  route: Route,
+  roots: Record<string, number>,
+  metricUrls: Record<string, string>,
+) {
   const before = await ctx.bench.withPg(db, (c) => countRows(c, TABLE));
   const metrics = await watchMetrics(metricUrls);
   const meter = new CpuMeter(roots).start();
   const startedAt = Date.now();
   const amount = Math.ceil(reports / route.itemsPerRequest);
-  const load = await closedLoop({ url: api.origin, requests: [route.request], connections: route.connections, amount, uniqueIds: true });
+  const load = await closedLoop({
+    url: api.origin,
+    requests: [route.request],
+    connections: route.connections,
+    amount,
+    uniqueIds: true,
+  });
   const lastAckAt = Date.now();
   const accepted = (load.statuses['2xx'] ?? 0) * route.itemsPerRequest;
-  const progress = await ctx.bench.withPg(db, (c) => watchRows(c, TABLE, before + accepted, Math.max(60_000, reports * 3), 100, before));
+  const progress = await ctx.bench.withPg(db, (c) =>
+    watchRows(c, TABLE, before + accepted, Math.max(60_000, reports * 3), 100, before),
+  );
   const seconds = progress.doneAt ? (progress.doneAt - startedAt) / 1000 : null;
   const cpu = meter.stop();
   return {
@@ -50,7 +75,11 @@ async function throughput(ctx: ScenarioContext, api: App, db: string, reports: n
     cpu,
     internals: await metrics.stop(),
     figures: {
-      route: route.request.path, itemsPerRequest: route.itemsPerRequest, connections: route.connections, accepted, load,
+      route: route.request.path,
+      itemsPerRequest: route.itemsPerRequest,
+      connections: route.connections,
+      accepted,
+      load,
       rowsStored: progress.rows - before,
       seconds: seconds === null ? null : round(seconds, 2),
       eventsPerSec: seconds ? Math.round(accepted / seconds) : null,
@@ -63,7 +92,13 @@ async function throughput(ctx: ScenarioContext, api: App, db: string, reports: n
 }
 
 /** A steady open-loop rate; each report's ack time against the poll that first saw its row. */
-async function steady(ctx: ScenarioContext, api: App, db: string, roots: Record<string, number>, metricUrls: Record<string, string>) {
+async function steady(
+  ctx: ScenarioContext,
+  api: App,
+  db: string,
+  roots: Record<string, number>,
+  metricUrls: Record<string, string>,
+) {
   const { steadyRate, steadySec } = ctx.settings.endToEnd;
   return ctx.bench.withPg(db, async (client) => {
     const tracker = new AckToRowTracker(client, TABLE, 100);
@@ -72,14 +107,17 @@ async function steady(ctx: ScenarioContext, api: App, db: string, roots: Record<
     const meter = new CpuMeter(roots).start();
     const ids: string[] = [];
     const load = await openLoop({
-      origin: api.origin, ratePerSec: steadyRate, durationSec: steadySec,
+      origin: api.origin,
+      ratePerSec: steadyRate,
+      durationSec: steadySec,
       requestFor: (i) => {
         const id = randomUUID();
         ids[i] = id;
         tracker.sent(id, [id, pseudonym(BENCH_ANONYMIZATION_KEY, id)], Date.now());
         return { ...REPORT, body: TEMPLATE.replace(ID_PLACEHOLDER, id) };
       },
-      onAnswer: (i, status, at) => (status >= 200 && status < 300 ? tracker.acked(ids[i], at) : tracker.refused(ids[i])),
+      onAnswer: (i, status, at) =>
+        status >= 200 && status < 300 ? tracker.acked(ids[i], at) : tracker.refused(ids[i]),
     });
     const cpu = meter.stop();
     const ackToRow = await tracker.finish(60_000);
@@ -89,7 +127,13 @@ async function steady(ctx: ScenarioContext, api: App, db: string, roots: Record<
 
 async function appEnvs(ctx: ScenarioContext, db: string) {
   const api = await ctx.bench.appEnv({ POSTGRES_DB: db });
-  const worker = { ...api, WORKERS: String(cpus().length), PORT: String(await getFreePort()), HEALTH_CHECK_PORT: String(await getFreePort()), METRICS_PORT: String(await getFreePort()) };
+  const worker = {
+    ...api,
+    WORKERS: String(cpus().length),
+    PORT: String(await getFreePort()),
+    HEALTH_CHECK_PORT: String(await getFreePort()),
+    METRICS_PORT: String(await getFreePort()),
+  };
   return { api, worker };
 }
 
@@ -102,7 +146,10 @@ export const endToEnd: Scenario = {
     const envs = await appEnvs(ctx, db);
     return withProcesses(async (track) => {
       const samplers: RssSampler[] = [];
-      const sample = (label: string) => (proc: Parameters<typeof track>[0]) => { track(proc); samplers.push(new RssSampler(label, proc.pid).start()); };
+      const sample = (label: string) => (proc: Parameters<typeof track>[0]) => {
+        track(proc);
+        samplers.push(new RssSampler(label, proc.pid).start());
+      };
       const worker = await startWorker(envs.worker, sample(`worker (WORKERS=${envs.worker.WORKERS})`));
       const api = await startIngestApi(envs.api, sample('ingest-api'));
       const roots = { 'ingest-api': api.proc.pid, worker: worker.proc.pid };
@@ -114,7 +161,9 @@ export const endToEnd: Scenario = {
       await throughput(ctx, api, db, warmupReports, batchRoute(ctx), roots, urls);
       ctx.log(`  throughput: ${reports} reports one per request, timed until the last row is visible`);
       const single = await throughput(ctx, api, db, reports, singleRoute(ctx), roots, urls);
-      ctx.log(`  throughput: ${reports} reports in batches of ${ctx.settings.endToEnd.batchSize} (POST /api/v1/ingest)`);
+      ctx.log(
+        `  throughput: ${reports} reports in batches of ${ctx.settings.endToEnd.batchSize} (POST /api/v1/ingest)`,
+      );
       const batched = await throughput(ctx, api, db, reports, batchRoute(ctx), roots, urls);
       ctx.log(`  raw ceiling: the same rows by one plain COPY`);
       const copy = await ctx.bench.withPg(db, (c) => copyCeiling(c, TABLE, single.startedAt - 1000));
@@ -126,19 +175,37 @@ export const endToEnd: Scenario = {
       const r = ratio(eps ?? undefined, copy.rowsPerSec);
       const rBatched = ratio(epsBatched ?? undefined, copy.rowsPerSec);
       const apiRss = memory.find((m) => m.label === 'ingest-api')?.processes[0]?.peakRssMb ?? null;
-      const workerRss = Math.max(...memory.filter((m) => m.label !== 'ingest-api').flatMap((m) => m.processes.map((p) => p.peakRssMb)));
+      const workerRss = Math.max(
+        ...memory.filter((m) => m.label !== 'ingest-api').flatMap((m) => m.processes.map((p) => p.peakRssMb)),
+      );
       return {
-        figures: { workers: Number(envs.worker.WORKERS), singleReports: single.figures, batched: batched.figures, copyCeiling: copy, steady: { load: lat.load, ackToRow: lat.ackToRow } },
+        figures: {
+          workers: Number(envs.worker.WORKERS),
+          singleReports: single.figures,
+          batched: batched.figures,
+          copyCeiling: copy,
+          steady: { load: lat.load, ackToRow: lat.ackToRow },
+        },
         ratios: { singleToCopy: r, batchedToCopy: rBatched },
         targets: [
           target('end-to-end events/s, one report per request', '>= 3000', eps, (v) => v >= 3000),
           target('end-to-end rate / plain COPY rate, one report per request', '>= 0.35', r, (v) => v >= 0.35),
           target('end-to-end events/s, batches on /api/v1/ingest', '>= 3000', epsBatched, (v) => v >= 3000),
           target('end-to-end rate / plain COPY rate, batches', '>= 0.35', rBatched, (v) => v >= 0.35),
-          target(`ack-to-row p99 at ${steadyRate}/s (ms)`, '<= 2000', lat.ackToRow.seen ? lat.ackToRow.latencyMs.p99 : null, (v) => v <= 2000),
+          target(
+            `ack-to-row p99 at ${steadyRate}/s (ms)`,
+            '<= 2000',
+            lat.ackToRow.seen ? lat.ackToRow.latencyMs.p99 : null,
+            (v) => v <= 2000,
+          ),
           target('acknowledged reports missing from PostgreSQL', '== 0', lat.ackToRow.missing, (v) => v === 0),
           target('ingest-api peak RSS (MB)', '<= 256', apiRss, (v) => v <= 256),
-          target('largest worker process peak RSS (MB)', '<= 256', Number.isFinite(workerRss) ? workerRss : null, (v) => v <= 256),
+          target(
+            'largest worker process peak RSS (MB)',
+            '<= 256',
+            Number.isFinite(workerRss) ? workerRss : null,
+            (v) => v <= 256,
+          ),
         ],
         memory,
         cpu: { singleReports: single.cpu, batched: batched.cpu, steady: lat.cpu },

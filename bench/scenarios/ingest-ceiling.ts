@@ -8,15 +8,36 @@ import { RssReport, RssSampler } from '../support/rss-sampler';
 import { Scenario, ScenarioContext, target } from '../support/scenario';
 import { ratio } from '../support/stats';
 
-const REPORT: LoadRequest = { method: 'POST', path: '/grafana-usage-report', body: reportTemplate(), headers: JSON_HEADERS };
+const REPORT: LoadRequest = {
+  method: 'POST',
+  path: '/grafana-usage-report',
+  body: reportTemplate(),
+  headers: JSON_HEADERS,
+};
 
 /** Warm-up, then the measured run, with the same generator settings for every server. */
-async function measure(ctx: ScenarioContext, label: string, app: App): Promise<{ load: LoadFigures; cpu: CpuReport; internals: Record<string, Record<string, HistogramDelta>> }> {
+async function measure(
+  ctx: ScenarioContext,
+  label: string,
+  app: App,
+): Promise<{ load: LoadFigures; cpu: CpuReport; internals: Record<string, Record<string, HistogramDelta>> }> {
   const { connections, ceiling } = ctx.settings;
-  await closedLoop({ url: app.origin, requests: [REPORT], connections, durationSec: ceiling.warmupSec, uniqueIds: true });
+  await closedLoop({
+    url: app.origin,
+    requests: [REPORT],
+    connections,
+    durationSec: ceiling.warmupSec,
+    uniqueIds: true,
+  });
   const metrics = await watchMetrics(app.env.METRICS_PORT ? { [label]: metricsUrl(app) } : {});
   const meter = new CpuMeter({ [label]: app.proc.pid }).start();
-  const load = await closedLoop({ url: app.origin, requests: [REPORT], connections, durationSec: ceiling.durationSec, uniqueIds: true });
+  const load = await closedLoop({
+    url: app.origin,
+    requests: [REPORT],
+    connections,
+    durationSec: ceiling.durationSec,
+    uniqueIds: true,
+  });
   return { load, cpu: meter.stop(), internals: await metrics.stop() };
 }
 

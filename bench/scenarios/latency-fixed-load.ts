@@ -11,7 +11,10 @@ import { Scenario, target } from '../support/scenario';
 
 const TEMPLATE = reportTemplate();
 const request = (): LoadRequest => ({
-  method: 'POST', path: '/grafana-usage-report', body: TEMPLATE.replace(ID_PLACEHOLDER, randomUUID()), headers: JSON_HEADERS,
+  method: 'POST',
+  path: '/grafana-usage-report',
+  body: TEMPLATE.replace(ID_PLACEHOLDER, randomUUID()),
+  headers: JSON_HEADERS,
 });
 
 export const latencyFixedLoad: Scenario = {

@@ -12,13 +12,23 @@ import { ratio } from '../support/stats';
 function pushes(series: number, groups: number): LoadRequest[] {
   const body = pushBody(series);
   const headers = { ...AUTH_HEADERS, 'content-type': 'text/plain; version=0.0.4' };
-  return Array.from({ length: groups }, (_, i) => ({ method: 'PUT' as const, path: `/metrics/job/bench/instance/host-${i}`, body, headers }));
+  return Array.from({ length: groups }, (_, i) => ({
+    method: 'PUT' as const,
+    path: `/metrics/job/bench/instance/host-${i}`,
+    body,
+    headers,
+  }));
 }
 
 type Measured = { load: LoadFigures; cpu: CpuReport };
 
 /** One server start; each load (a number of groups) gets its own warm-up and measured run. */
-async function measure(ctx: ScenarioContext, label: string, start: () => Promise<App>, loads: LoadRequest[][]): Promise<{ runs: Measured[]; memory: RssReport }> {
+async function measure(
+  ctx: ScenarioContext,
+  label: string,
+  start: () => Promise<App>,
+  loads: LoadRequest[][],
+): Promise<{ runs: Measured[]; memory: RssReport }> {
   const { connections, push } = ctx.settings;
   return withProcesses(async (track) => {
     const app = await start();
@@ -42,7 +52,8 @@ export const pushVsPushgateway: Scenario = {
   title: "Prometheus text push: Debian's prometheus-pushgateway vs our PUT /metrics/job/... route",
   async run(ctx) {
     const binary = findPushgateway();
-    if (!binary) throw new SkipError('prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)');
+    if (!binary)
+      throw new SkipError('prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)');
     const { series, groups } = ctx.settings.push;
     // One group is Pushgateway's best case (each push re-checks every stored group); many groups is a fleet.
     const loads = [pushes(series, 1), pushes(series, groups)];
@@ -67,7 +78,12 @@ export const pushVsPushgateway: Scenario = {
         target('ingest-api peak RSS (MB)', '<= 256', ours.memory.processes[0]?.peakRssMb ?? null, (v) => v <= 256),
       ],
       memory: [ours.memory, gateway.memory],
-      cpu: { pushgatewayOneGroup: gateway.runs[0].cpu, oursOneGroup: ours.runs[0].cpu, pushgatewayFleet: gateway.runs[1].cpu, oursFleet: ours.runs[1].cpu },
+      cpu: {
+        pushgatewayOneGroup: gateway.runs[0].cpu,
+        oursOneGroup: ours.runs[0].cpu,
+        pushgatewayFleet: gateway.runs[1].cpu,
+        oursFleet: ours.runs[1].cpu,
+      },
     };
   },
 };

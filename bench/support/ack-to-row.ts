@@ -25,7 +25,11 @@ export class AckToRowTracker {
   private stopped = false;
   private loop?: Promise<void>;
 
-  constructor(private readonly client: Client, private readonly table: string, private readonly pollMs = 100) {}
+  constructor(
+    private readonly client: Client,
+    private readonly table: string,
+    private readonly pollMs = 100,
+  ) {}
 
   /** `keys`: the forms the id may take in the instance_id column (raw and pseudonym). */
   sent(id: string, keys: string[], at: number): void {
@@ -52,8 +56,16 @@ export class AckToRowTracker {
     while (Date.now() < deadline && this.unseenAcked() > 0) await sleep(this.pollMs);
     this.stopped = true;
     await this.loop;
-    const latencies = [...this.ackAt].filter(([id]) => this.seenAt.has(id)).map(([id, ack]) => (this.seenAt.get(id) as number) - ack);
-    return { acked: this.ackAt.size, seen: latencies.length, missing: this.unseenAcked(), latencyMs: distribution(latencies, 0), pollMs: this.pollMs };
+    const latencies = [...this.ackAt]
+      .filter(([id]) => this.seenAt.has(id))
+      .map(([id, ack]) => (this.seenAt.get(id) as number) - ack);
+    return {
+      acked: this.ackAt.size,
+      seen: latencies.length,
+      missing: this.unseenAcked(),
+      latencyMs: distribution(latencies, 0),
+      pollMs: this.pollMs,
+    };
   }
 
   private unseenAcked(): number {
@@ -72,7 +84,9 @@ export class AckToRowTracker {
     while (!this.stopped) {
       const pollAt = Date.now();
       const { rows } = await this.client.query<{ instance_id: string }>(
-        `SELECT instance_id FROM ${this.table} WHERE received_at >= to_timestamp($1 / 1000.0)`, [this.lowerBound()]);
+        `SELECT instance_id FROM ${this.table} WHERE received_at >= to_timestamp($1 / 1000.0)`,
+        [this.lowerBound()],
+      );
       for (const row of rows) {
         const id = this.alias.get(row.instance_id);
         if (id !== undefined && !this.seenAt.has(id)) {

@@ -54,14 +54,19 @@ function quantile(buckets: Array<[number, number]>, total: number, q: number): n
  * What the apps' own histograms (Kafka batch sizes and durations, store write latency, GC
  * pauses...) recorded between two scrapes: the inside view of a measured window.
  */
-export function histogramDeltas(before: Histograms | undefined, after: Histograms | undefined): Record<string, HistogramDelta> {
+export function histogramDeltas(
+  before: Histograms | undefined,
+  after: Histograms | undefined,
+): Record<string, HistogramDelta> {
   if (!before || !after) return {};
   const out: Record<string, HistogramDelta> = {};
   for (const [name, h] of after) {
     const b = before.get(name);
     const count = h.count - (b?.count ?? 0);
     if (count <= 0) continue;
-    const buckets = [...h.buckets].map(([le, c]) => [le, c - (b?.buckets.get(le) ?? 0)] as [number, number]).sort((x, y) => x[0] - y[0]);
+    const buckets = [...h.buckets]
+      .map(([le, c]) => [le, c - (b?.buckets.get(le) ?? 0)] as [number, number])
+      .sort((x, y) => x[0] - y[0]);
     out[name] = {
       count,
       mean: round((h.sum - (b?.sum ?? 0)) / count, 4),
@@ -73,11 +78,17 @@ export function histogramDeltas(before: Histograms | undefined, after: Histogram
 }
 
 /** Scrape now, and again on `stop()`: the deltas of every histogram over the window. */
-export async function watchMetrics(urls: Record<string, string>): Promise<{ stop(): Promise<Record<string, Record<string, HistogramDelta>>> }> {
-  const before = Object.fromEntries(await Promise.all(Object.entries(urls).map(async ([k, u]) => [k, await scrape(u)] as const)));
+export async function watchMetrics(
+  urls: Record<string, string>,
+): Promise<{ stop(): Promise<Record<string, Record<string, HistogramDelta>>> }> {
+  const before = Object.fromEntries(
+    await Promise.all(Object.entries(urls).map(async ([k, u]) => [k, await scrape(u)] as const)),
+  );
   return {
     async stop() {
-      const entries = await Promise.all(Object.entries(urls).map(async ([k, u]) => [k, histogramDeltas(before[k], await scrape(u))] as const));
+      const entries = await Promise.all(
+        Object.entries(urls).map(async ([k, u]) => [k, histogramDeltas(before[k], await scrape(u))] as const),
+      );
       return Object.fromEntries(entries);
     },
   };

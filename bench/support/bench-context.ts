@@ -69,14 +69,20 @@ export class BenchContext {
   }
 
   /** A kafkajs client for the bench's own producing and admin work. */
-  kafka(env: Record<string, string> = { ...STACK, API_KEY: BENCH_API_KEY, ANONYMIZATION_KEY: BENCH_ANONYMIZATION_KEY }) {
+  kafka(
+    env: Record<string, string> = { ...STACK, API_KEY: BENCH_API_KEY, ANONYMIZATION_KEY: BENCH_ANONYMIZATION_KEY },
+  ) {
     return createKafka(this.config(env).kafka, logger, '-bench');
   }
 
   /** A Client on `database` (default: the stack's admin database); the caller ends it. */
   async pg(database = ADMIN_DB): Promise<Client> {
     const client = new Client({
-      host: STACK.POSTGRES_HOST, port: Number(STACK.POSTGRES_PORT), user: STACK.POSTGRES_USER, password: STACK.POSTGRES_PASSWORD, database,
+      host: STACK.POSTGRES_HOST,
+      port: Number(STACK.POSTGRES_PORT),
+      user: STACK.POSTGRES_USER,
+      password: STACK.POSTGRES_PASSWORD,
+      database,
     });
     await client.connect();
     return client;
@@ -108,8 +114,9 @@ export class BenchContext {
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
     for (const db of this.databases) {
-      await this.withPg(ADMIN_DB, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-        .catch((err: Error) => problems.push(`drop database ${db}: ${err.message}`));
+      await this.withPg(ADMIN_DB, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch((err: Error) =>
+        problems.push(`drop database ${db}: ${err.message}`),
+      );
     }
     this.databases.clear();
     const admin = this.kafka().admin();
@@ -131,5 +138,7 @@ export class BenchContext {
 /** Tuning settings given to the bench itself (e.g. `WORKER_FETCH_MIN_BYTES=65536 npm run bench`) reach the apps. */
 function tuningFromEnvironment(): Record<string, string> {
   const tunable = /^(WORKER_|KAFKA_PRODUCER_|KAFKA_COMPRESSION$|POSTGRES_MAX_CONNECTIONS$|NODE_OPTIONS$)/;
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => tunable.test(e[0]) && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => tunable.test(e[0]) && e[1] !== undefined),
+  );
 }

@@ -48,18 +48,28 @@ export async function closedLoop(opts: ClosedLoopOptions): Promise<LoadFigures> 
     requests: opts.requests.map((r) => ({ method: r.method, path: r.path, body: r.body, headers: r.headers })),
   });
   const elapsed = opts.amount ? (Date.now() - started) / 1000 : result.duration;
-  const statuses: Record<string, number> = { '1xx': result['1xx'], '2xx': result['2xx'], '3xx': result['3xx'], '4xx': result['4xx'], '5xx': result['5xx'] };
+  const statuses: Record<string, number> = {
+    '1xx': result['1xx'],
+    '2xx': result['2xx'],
+    '3xx': result['3xx'],
+    '4xx': result['4xx'],
+    '5xx': result['5xx'],
+  };
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
   return {
     requests: total,
     durationSec: round(elapsed, 2),
     reqPerSec: round(result['2xx'] / elapsed, 0),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: round(result.latency.average, 2) },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: round(result.latency.average, 2),
+    },
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statuses,
   };
 }
-
-

@@ -5,7 +5,11 @@ import { round } from './stats';
 /** USER_HZ: /proc reports CPU time in ticks of 1/100 s on Linux. */
 const TICKS_PER_SEC = 100;
 
-interface ProcTicks { comm: string; ppid: number; ticks: number }
+interface ProcTicks {
+  comm: string;
+  ppid: number;
+  ticks: number;
+}
 
 export interface CpuReport {
   wallSec: number;
@@ -24,7 +28,11 @@ function readProcs(): Map<number, ProcTicks> {
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' ');
       // after the command: state ppid ... utime(12th) stime(13th)
-      out.set(Number(entry), { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      out.set(Number(entry), {
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // exited while listing
     }
@@ -43,13 +51,21 @@ function machineTicks(): { busy: number; total: number } {
 /** CPU milliseconds each group spent per event over a window (and their total): the cost of one event. */
 export function cpuMsPerEvent(cpu: CpuReport, events: number): Record<string, number> {
   if (!events) return {};
-  const per = Object.entries(cpu.groupsPctOfCore).filter(([g]) => g !== 'other')
-    .map(([g, pct]) => [g, (pct / 100) * cpu.wallSec * 1000 / events] as const);
+  const per = Object.entries(cpu.groupsPctOfCore)
+    .filter(([g]) => g !== 'other')
+    .map(([g, pct]) => [g, ((pct / 100) * cpu.wallSec * 1000) / events] as const);
   const total = per.reduce((n, [, v]) => n + v, 0);
-  return Object.fromEntries([...per.map(([g, v]) => [g, round(v, 3)] as const), ['total (excluding other)', round(total, 3)]]);
+  return Object.fromEntries([
+    ...per.map(([g, v]) => [g, round(v, 3)] as const),
+    ['total (excluding other)', round(total, 3)],
+  ]);
 }
 
-const SERVICES: Array<[RegExp, string]> = [[/^postgres/, 'postgres'], [/^java$/, 'kafka'], [/^redis-server/, 'redis']];
+const SERVICES: Array<[RegExp, string]> = [
+  [/^postgres/, 'postgres'],
+  [/^java$/, 'kafka'],
+  [/^redis-server/, 'redis'],
+];
 
 /**
  * Where the CPU went during a measurement window: each labelled process tree (the API, the
@@ -90,7 +106,9 @@ export class CpuMeter {
       groups[group] = (groups[group] ?? 0) + delta;
     }
     const pct = (ticks: number) => round((ticks / TICKS_PER_SEC / wallSec) * 100, 1);
-    const sorted = Object.entries(groups).sort((a, b) => b[1] - a[1]).map(([g, t]) => [g, pct(t)] as const);
+    const sorted = Object.entries(groups)
+      .sort((a, b) => b[1] - a[1])
+      .map(([g, t]) => [g, pct(t)] as const);
     const total = machine.total - this.startMachine.total;
     return {
       wallSec: round(wallSec, 2),
@@ -108,4 +126,3 @@ export class CpuMeter {
     return SERVICES.find(([re]) => re.test(comm))?.[1] ?? 'other';
   }
 }
-

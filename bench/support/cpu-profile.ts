@@ -8,9 +8,21 @@ export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 /** Measured windows (monotonic µs); profiles are summarized over these only, not start-up or warm-up. */
 export const measuredWindows: Array<[number, number]> = [];
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 export interface ProfileSummary {
   process: string;
@@ -36,13 +48,22 @@ function componentOf(f: CallFrame): string {
   return dist !== -1 ? f.url.slice(dist + 6).replace(/\.js$/, '') : f.url;
 }
 
-const frameName = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${componentOf(f)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+const frameName = (f: CallFrame) =>
+  `${f.functionName || '(anonymous)'} ${componentOf(f)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
 
 function top(map: Map<string, number>, total: number, n: number) {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, round((v / total) * 100, 1)] as const);
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => [k, round((v / total) * 100, 1)] as const);
 }
 
-export function summarizeProfile(file: string, label: string, windows: Array<[number, number]>, n = 12): ProfileSummary {
+export function summarizeProfile(
+  file: string,
+  label: string,
+  windows: Array<[number, number]>,
+  n = 12,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const inWindow = (t: number) => windows.some(([a, b]) => t >= a && t <= b);
@@ -57,7 +78,10 @@ export function summarizeProfile(file: string, label: string, windows: Array<[nu
     if (!inWindow(t)) return;
     sampled += dt;
     const frame = nodes.get(id) as CallFrame;
-    if (frame.functionName === '(idle)') { idle += dt; return; }
+    if (frame.functionName === '(idle)') {
+      idle += dt;
+      return;
+    }
     self.set(frameName(frame), (self.get(frameName(frame)) ?? 0) + dt);
     components.set(componentOf(frame), (components.get(componentOf(frame)) ?? 0) + dt);
   });
@@ -76,7 +100,9 @@ export function summarizeProfiles(dir: string, windows: Array<[number, number]>)
   if (!existsSync(dir)) return [];
   const out: ProfileSummary[] = [];
   for (const app of readdirSync(dir).sort()) {
-    const files = readdirSync(join(dir, app)).filter((f) => f.endsWith('.cpuprofile')).sort();
+    const files = readdirSync(join(dir, app))
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort();
     for (const f of files) {
       const pid = f.split('.')[3];
       const summary = summarizeProfile(join(dir, app, f), `${app.replace(/^\d+-/, '')} pid ${pid}`, windows);

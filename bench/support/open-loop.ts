@@ -98,21 +98,34 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopFigures> 
   };
 }
 
-interface Answer { status: number; sentAt: number; doneAt: number; wallDoneAt: number }
+interface Answer {
+  status: number;
+  sentAt: number;
+  doneAt: number;
+  wallDoneAt: number;
+}
 
 function send(agent: Agent, url: URL, r: LoadRequest): Promise<Answer> {
   const body = Buffer.from(r.body);
   return new Promise((resolve) => {
     const sentAt = performance.now();
     const done = (status: number) => resolve({ status, sentAt, doneAt: performance.now(), wallDoneAt: Date.now() });
-    const req = request({
-      agent, host: url.hostname, port: url.port, method: r.method, path: r.path, timeout: 30_000,
-      headers: { ...r.headers, 'content-length': String(body.length) },
-    }, (res) => {
-      res.resume();
-      res.once('end', () => done(res.statusCode ?? 0));
-      res.once('error', () => done(0));
-    });
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: r.method,
+        path: r.path,
+        timeout: 30_000,
+        headers: { ...r.headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => done(res.statusCode ?? 0));
+        res.once('error', () => done(0));
+      },
+    );
     req.once('error', () => done(0));
     req.once('timeout', () => req.destroy(new Error('timeout')));
     req.end(body);

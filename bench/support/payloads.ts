@@ -7,19 +7,84 @@ import { REPO_ROOT } from './processes';
 export const ID_PLACEHOLDER = '[<id>]';
 
 /** Metric names Grafana's usage stats collector sends (pkg/infra/usagestats), beyond the fixture's. */
-const COUNTS = ['active_users', 'active_admins', 'active_editors', 'active_viewers', 'active_sessions', 'daily_active_users',
-  'daily_active_admins', 'daily_active_editors', 'daily_active_viewers', 'playlist', 'plugins.apps', 'plugins.panels', 'plugins.datasources',
-  'alerts', 'alert_rules', 'stars', 'snapshots', 'teams', 'total_auth_token', 'dashboard_versions', 'annotations', 'library_panels',
-  'library_variables', 'api_keys', 'public_dashboards', 'correlations', 'folders', 'service_accounts'];
-const DATASOURCES = ['prometheus', 'loki', 'tempo', 'elasticsearch', 'mysql', 'postgres', 'influxdb', 'graphite', 'cloudwatch',
-  'grafana-azure-monitor-datasource', 'stackdriver', 'testdata', 'jaeger', 'zipkin', 'alertmanager', 'mssql', 'other'];
-const FEATURES = ['publicDashboards', 'nestedFolders', 'correlations', 'dataplaneFrontendFallback', 'lokiQuerySplitting',
-  'topnav', 'alertingSimplifiedRouting', 'prometheusDataplane', 'exploreMetrics', 'kubernetesPlaylists'];
-const AUTH = ['basic_auth', 'anonymous', 'oauth_generic_oauth', 'oauth_github', 'ldap', 'jwt', 'saml', 'auth_proxy', 'grafana_password'];
+const COUNTS = [
+  'active_users',
+  'active_admins',
+  'active_editors',
+  'active_viewers',
+  'active_sessions',
+  'daily_active_users',
+  'daily_active_admins',
+  'daily_active_editors',
+  'daily_active_viewers',
+  'playlist',
+  'plugins.apps',
+  'plugins.panels',
+  'plugins.datasources',
+  'alerts',
+  'alert_rules',
+  'stars',
+  'snapshots',
+  'teams',
+  'total_auth_token',
+  'dashboard_versions',
+  'annotations',
+  'library_panels',
+  'library_variables',
+  'api_keys',
+  'public_dashboards',
+  'correlations',
+  'folders',
+  'service_accounts',
+];
+const DATASOURCES = [
+  'prometheus',
+  'loki',
+  'tempo',
+  'elasticsearch',
+  'mysql',
+  'postgres',
+  'influxdb',
+  'graphite',
+  'cloudwatch',
+  'grafana-azure-monitor-datasource',
+  'stackdriver',
+  'testdata',
+  'jaeger',
+  'zipkin',
+  'alertmanager',
+  'mssql',
+  'other',
+];
+const FEATURES = [
+  'publicDashboards',
+  'nestedFolders',
+  'correlations',
+  'dataplaneFrontendFallback',
+  'lokiQuerySplitting',
+  'topnav',
+  'alertingSimplifiedRouting',
+  'prometheusDataplane',
+  'exploreMetrics',
+  'kubernetesPlaylists',
+];
+const AUTH = [
+  'basic_auth',
+  'anonymous',
+  'oauth_generic_oauth',
+  'oauth_github',
+  'ldap',
+  'jwt',
+  'saml',
+  'auth_proxy',
+  'grafana_password',
+];
 const NOTIFIERS = ['email', 'slack', 'webhook', 'pagerduty'];
 const PLATFORMS = [
-  { os: 'linux', arch: 'amd64', packaging: 'deb' }, { os: 'linux', arch: 'arm64', packaging: 'docker' },
-  { os: 'linux', arch: 'amd64', packaging: 'rpm' }, { os: 'darwin', arch: 'arm64', packaging: 'brew' },
+  { os: 'linux', arch: 'amd64', packaging: 'deb' },
+  { os: 'linux', arch: 'arm64', packaging: 'docker' },
+  { os: 'linux', arch: 'amd64', packaging: 'rpm' },
+  { os: 'darwin', arch: 'arm64', packaging: 'brew' },
   { os: 'windows', arch: 'amd64', packaging: 'windows' },
 ];
 const VERSIONS = ['10_4_1', '11_3_0', '11_5_2', '12_0_1', '9_5_2'];
@@ -28,7 +93,9 @@ const VERSIONS = ['10_4_1', '11_3_0', '11_5_2', '12_0_1', '9_5_2'];
 function seeded(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     return (x >>> 0) / 4294967296;
   };
 }
@@ -53,7 +120,9 @@ let sampleReport: Record<string, unknown> | undefined;
  * test/fixtures/samples/grafana-usage-report.json with the metric set of a real instance.
  */
 export function usageReport(index: number, usageStatsId: string = randomUUID()): Record<string, unknown> {
-  sampleReport ??= JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/samples/grafana-usage-report.json'), 'utf8')) as Record<string, unknown>;
+  sampleReport ??= JSON.parse(
+    readFileSync(join(REPO_ROOT, 'test/fixtures/samples/grafana-usage-report.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const sample = sampleReport;
   const rand = seeded(index + 1);
   const platform = PLATFORMS[index % PLATFORMS.length];
@@ -82,18 +151,39 @@ export function reportTemplate(index = 0): string {
 export function pushBody(series = 30): string {
   const lines: string[] = [];
   const gauges = Math.ceil(series / 3);
-  lines.push('# HELP influxdb_uptime_seconds InfluxDB process uptime in seconds.', '# TYPE influxdb_uptime_seconds gauge');
+  lines.push(
+    '# HELP influxdb_uptime_seconds InfluxDB process uptime in seconds.',
+    '# TYPE influxdb_uptime_seconds gauge',
+  );
   lines.push('influxdb_uptime_seconds{id="0867fa9d0c5b2000"} 1.5e+06');
-  lines.push('# HELP influxdb_bucket_series_num Number of series per bucket.', '# TYPE influxdb_bucket_series_num gauge');
-  for (let i = 1; i < gauges; i++) lines.push(`influxdb_bucket_series_num{bucket="bucket-${i}",org="org-${i % 3}"} ${1000 * i + 7}`);
-  lines.push('# HELP http_api_requests_total Requests served by the HTTP API.', '# TYPE http_api_requests_total counter');
+  lines.push(
+    '# HELP influxdb_bucket_series_num Number of series per bucket.',
+    '# TYPE influxdb_bucket_series_num gauge',
+  );
+  for (let i = 1; i < gauges; i++)
+    lines.push(`influxdb_bucket_series_num{bucket="bucket-${i}",org="org-${i % 3}"} ${1000 * i + 7}`);
+  lines.push(
+    '# HELP http_api_requests_total Requests served by the HTTP API.',
+    '# TYPE http_api_requests_total counter',
+  );
   const counters = Math.ceil(series / 3);
-  for (let i = 0; i < counters; i++) lines.push(`http_api_requests_total{method="${i % 2 ? 'POST' : 'GET'}",path="/api/v2/p${i}",status="2XX"} ${37 * (i + 1)}`);
-  lines.push('# HELP http_api_request_duration_seconds Request latency.', '# TYPE http_api_request_duration_seconds histogram');
+  for (let i = 0; i < counters; i++)
+    lines.push(
+      `http_api_requests_total{method="${i % 2 ? 'POST' : 'GET'}",path="/api/v2/p${i}",status="2XX"} ${37 * (i + 1)}`,
+    );
+  lines.push(
+    '# HELP http_api_request_duration_seconds Request latency.',
+    '# TYPE http_api_request_duration_seconds histogram',
+  );
   const les = ['0.005', '0.01', '0.05', '0.1', '0.5', '1', '5'];
   const buckets = Math.max(0, series - gauges - counters - 3);
-  for (let i = 0; i < Math.min(buckets, les.length); i++) lines.push(`http_api_request_duration_seconds_bucket{le="${les[i]}"} ${10 * (i + 1)}`);
-  lines.push('http_api_request_duration_seconds_bucket{le="+Inf"} 90', 'http_api_request_duration_seconds_sum 12.5', 'http_api_request_duration_seconds_count 90');
+  for (let i = 0; i < Math.min(buckets, les.length); i++)
+    lines.push(`http_api_request_duration_seconds_bucket{le="${les[i]}"} ${10 * (i + 1)}`);
+  lines.push(
+    'http_api_request_duration_seconds_bucket{le="+Inf"} 90',
+    'http_api_request_duration_seconds_sum 12.5',
+    'http_api_request_duration_seconds_count 90',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -105,6 +195,9 @@ export const seriesIn = (body: string) => body.split('\n').filter((l) => l && !l
  * request's unique id plus its position, so every item of every request is distinct.
  */
 export function batchTemplate(size: number): string {
-  const items = Array.from({ length: size }, (_, k) => ({ kind: 'usage_report', payload: usageReport(k, `${ID_PLACEHOLDER}-${k}`) }));
+  const items = Array.from({ length: size }, (_, k) => ({
+    kind: 'usage_report',
+    payload: usageReport(k, `${ID_PLACEHOLDER}-${k}`),
+  }));
   return JSON.stringify(items);
 }

@@ -36,7 +36,9 @@ export async function startWorker(env: Record<string, string>, onSpawn?: (proc: 
 /** The bench's bare Fastify server (dist/bench/peers/bare-fastify.js). */
 export async function startBareFastify(): Promise<App> {
   const port = await getFreePort();
-  const proc = launch('bare-fastify', process.execPath, [join(BENCH_DIST, 'peers/bare-fastify.js'), String(port)], { PATH: process.env.PATH ?? '' });
+  const proc = launch('bare-fastify', process.execPath, [join(BENCH_DIST, 'peers/bare-fastify.js'), String(port)], {
+    PATH: process.env.PATH ?? '',
+  });
   const origin = `http://127.0.0.1:${port}`;
   await waitReady(proc, `${origin}/ready`, 20_000);
   return { proc, origin, env: {} };
@@ -44,9 +46,16 @@ export async function startBareFastify(): Promise<App> {
 
 /** Sends one request; a route that is not there yet (404) skips the scenario instead of failing it. */
 export async function expectRoute(origin: string, r: LoadRequest, accepted: number[]): Promise<void> {
-  const res = await fetch(origin + r.path, { method: r.method, headers: r.headers, body: r.body.replaceAll('[<id>]', `probe-${Date.now()}`) });
+  const res = await fetch(origin + r.path, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body.replaceAll('[<id>]', `probe-${Date.now()}`),
+  });
   const text = await res.text();
-  if (res.status === 404) throw new SkipError(`${r.method} ${r.path} answered 404: route not implemented in this build`);
-  if (!accepted.includes(res.status)) throw new Error(`${r.method} ${r.path} answered ${res.status} (expected ${accepted.join('|')}): ${text.slice(0, 300)}`);
+  if (res.status === 404)
+    throw new SkipError(`${r.method} ${r.path} answered 404: route not implemented in this build`);
+  if (!accepted.includes(res.status))
+    throw new Error(
+      `${r.method} ${r.path} answered ${res.status} (expected ${accepted.join('|')}): ${text.slice(0, 300)}`,
+    );
 }
-

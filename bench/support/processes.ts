@@ -33,7 +33,9 @@ export interface Running {
 export function launch(name: string, command: string, args: string[], env: Record<string, string>): Running {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
   let out = '';
-  const keep = (c: Buffer) => { out = (out + c.toString()).slice(-16_384); };
+  const keep = (c: Buffer) => {
+    out = (out + c.toString()).slice(-16_384);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -88,7 +90,9 @@ export function profileAppsInto(dir: string | undefined): void {
  * the worker's consumers.
  */
 export function launchApp(app: 'ingest-api' | 'worker', env: Record<string, string>): Running {
-  const prof = profileRoot ? ['--cpu-prof', `--cpu-prof-dir=${join(profileRoot, `${String(++launches).padStart(2, '0')}-${app}`)}`] : [];
+  const prof = profileRoot
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(profileRoot, `${String(++launches).padStart(2, '0')}-${app}`)}`]
+    : [];
   return launch(app, process.execPath, [...prof, join(REPO_ROOT, 'dist/apps', app, 'src/main.js')], env);
 }
 
@@ -96,7 +100,10 @@ export function launchApp(app: 'ingest-api' | 'worker', env: Record<string, stri
 export async function withProcesses<T>(fn: (track: (p: Running) => Running) => Promise<T>): Promise<T> {
   const started: Running[] = [];
   try {
-    return await fn((p) => { started.push(p); return p; });
+    return await fn((p) => {
+      started.push(p);
+      return p;
+    });
   } finally {
     await Promise.all(started.map((p) => p.stop()));
   }

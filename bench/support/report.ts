@@ -54,13 +54,17 @@ const fmt = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 
 
 /** One line per target, for the console. */
 export function summary(report: BenchReport): string {
-  const lines = [`bench ${report.mode} on ${report.machine.cpuCount} CPUs, commit ${report.gitCommit?.slice(0, 10) ?? '?'}${report.gitDirty ? '+dirty' : ''}, ${report.wallSec}s`];
+  const lines = [
+    `bench ${report.mode} on ${report.machine.cpuCount} CPUs, commit ${report.gitCommit?.slice(0, 10) ?? '?'}${report.gitDirty ? '+dirty' : ''}, ${report.wallSec}s`,
+  ];
   for (const s of report.scenarios) {
     lines.push(`${s.scenario} [${s.status}${s.reason ? `: ${s.reason}` : ''}] ${s.wallSec}s`);
     const other = s.otherCpuPctOfCore ?? 0;
-    if (other >= NOISY_PCT) lines.push(`    NOISY: processes outside the bench used up to ${other}% of a core during a measured window`);
+    if (other >= NOISY_PCT)
+      lines.push(`    NOISY: processes outside the bench used up to ${other}% of a core during a measured window`);
     for (const [k, v] of Object.entries(s.ratios ?? {})) lines.push(`    ratio ${k} = ${fmt(v)}`);
-    for (const t of s.targets ?? []) lines.push(`    ${t.met === null ? '?' : t.met ? 'MET ' : 'MISS'} ${t.name} ${t.target}: ${fmt(t.value)}`);
+    for (const t of s.targets ?? [])
+      lines.push(`    ${t.met === null ? '?' : t.met ? 'MET ' : 'MISS'} ${t.name} ${t.target}: ${fmt(t.value)}`);
   }
   return lines.join('\n');
 }

@@ -35,7 +35,15 @@ export interface WatchHooks {
   onFirst?: () => void;
 }
 
-export async function watchRows(client: Client, table: string, expected: number, timeoutMs: number, intervalMs = 250, baseline = 0, hooks: WatchHooks = {}): Promise<RowProgress> {
+export async function watchRows(
+  client: Client,
+  table: string,
+  expected: number,
+  timeoutMs: number,
+  intervalMs = 250,
+  baseline = 0,
+  hooks: WatchHooks = {},
+): Promise<RowProgress> {
   const alive = hooks.alive ?? (() => true);
   const deadline = Date.now() + timeoutMs;
   const progress: RowProgress = { firstRowAt: null, rowsAtFirst: 0, doneAt: null, rows: baseline, samples: [] };

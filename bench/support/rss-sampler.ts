@@ -44,7 +44,11 @@ export function descendants(root: number): number[] {
   const frontier = [root];
   while (frontier.length > 0) {
     const parent = frontier.pop() as number;
-    for (const [pid, ppid] of parentOf) if (ppid === parent) { found.push(pid); frontier.push(pid); }
+    for (const [pid, ppid] of parentOf)
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
   }
   return found;
 }
@@ -58,7 +62,11 @@ export class RssSampler {
   private peakTree = 0;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly label: string, private readonly rootPid: number, private readonly intervalMs = 250) {}
+  constructor(
+    private readonly label: string,
+    private readonly rootPid: number,
+    private readonly intervalMs = 250,
+  ) {}
 
   start(): this {
     this.sample();

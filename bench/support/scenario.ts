@@ -51,7 +51,14 @@ export interface BenchSettings {
   ceiling: { warmupSec: number; durationSec: number };
   fixedLoad: { ratePerSec: number; warmupSec: number; durationSec: number };
   push: { warmupSec: number; durationSec: number; series: number; groups: number };
-  endToEnd: { reports: number; warmupReports: number; batchSize: number; batchConnections: number; steadyRate: number; steadySec: number };
+  endToEnd: {
+    reports: number;
+    warmupReports: number;
+    batchSize: number;
+    batchConnections: number;
+    steadyRate: number;
+    steadySec: number;
+  };
   /** The first warmupEvents of the topic are drained before the clock starts. */
   drain: { events: number; warmupEvents: number };
 }
@@ -63,7 +70,14 @@ export const SETTINGS: Record<'quick' | 'full', BenchSettings> = {
     ceiling: { warmupSec: 2, durationSec: 6 },
     fixedLoad: { ratePerSec: 2000, warmupSec: 2, durationSec: 10 },
     push: { warmupSec: 2, durationSec: 5, series: 30, groups: 200 },
-    endToEnd: { reports: 6000, warmupReports: 500, batchSize: 100, batchConnections: 8, steadyRate: 1000, steadySec: 10 },
+    endToEnd: {
+      reports: 6000,
+      warmupReports: 500,
+      batchSize: 100,
+      batchConnections: 8,
+      steadyRate: 1000,
+      steadySec: 10,
+    },
     drain: { events: 30000, warmupEvents: 2000 },
   },
   full: {
@@ -72,7 +86,14 @@ export const SETTINGS: Record<'quick' | 'full', BenchSettings> = {
     ceiling: { warmupSec: 5, durationSec: 20 },
     fixedLoad: { ratePerSec: 2000, warmupSec: 5, durationSec: 30 },
     push: { warmupSec: 3, durationSec: 15, series: 30, groups: 200 },
-    endToEnd: { reports: 30000, warmupReports: 2000, batchSize: 100, batchConnections: 8, steadyRate: 1000, steadySec: 30 },
+    endToEnd: {
+      reports: 30000,
+      warmupReports: 2000,
+      batchSize: 100,
+      batchConnections: 8,
+      steadyRate: 1000,
+      steadySec: 30,
+    },
     drain: { events: 60000, warmupEvents: 4000 },
   },
 };
@@ -89,5 +110,9 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
 }
 
-export const target = (name: string, bound: string, value: number | null, met: (v: number) => boolean): Target =>
-  ({ name, target: bound, value, met: value === null || Number.isNaN(value) ? null : met(value) });
+export const target = (name: string, bound: string, value: number | null, met: (v: number) => boolean): Target => ({
+  name,
+  target: bound,
+  value,
+  met: value === null || Number.isNaN(value) ? null : met(value),
+});

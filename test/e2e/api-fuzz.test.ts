@@ -16,8 +16,13 @@ beforeAll(async () => {
   const [port, metricsPort, healthPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
   url = `http://127.0.0.1:${port}`;
   const env = baseEnv({
-    PORT: String(port), METRICS_PORT: String(metricsPort), HEALTH_CHECK_PORT: String(healthPort),
-    KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`, KAFKA_TOPIC_PARTITIONS: '3', RATE_LIMIT_RPS: '0',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    HEALTH_CHECK_PORT: String(healthPort),
+    KAFKA_TOPIC: topic,
+    KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    RATE_LIMIT_RPS: '0',
   });
   app = await startApp('ingest-api', env, `http://127.0.0.1:${healthPort}/ready`, 60_000);
 });
@@ -27,29 +32,50 @@ afterAll(async () => {
   await deleteTopics(BROKERS, [topic, `${topic}-dlq`]);
 });
 
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
     child.on('exit', (code) => resolve({ code, out }));
   });
 }
 
 it('serves an OpenAPI 3.1 document listing every route', async () => {
-  const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+  };
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops)]))).toEqual({
-    '/grafana-usage-report': ['post'], '/api/v1/ingest': ['post'], '/write': ['post'], '/api/v1/analytics': ['post'],
-    '/metrics/job/{job}': ['put', 'post', 'delete'], '/metrics/job@base64/{job}': ['put', 'post', 'delete'],
-    '/health': ['get'], '/healthz': ['get'], '/ready': ['get'], '/openapi.json': ['get'],
+    '/grafana-usage-report': ['post'],
+    '/api/v1/ingest': ['post'],
+    '/write': ['post'],
+    '/api/v1/analytics': ['post'],
+    '/metrics/job/{job}': ['put', 'post', 'delete'],
+    '/metrics/job@base64/{job}': ['put', 'post', 'delete'],
+    '/health': ['get'],
+    '/healthz': ['get'],
+    '/ready': ['get'],
+    '/openapi.json': ['get'],
   });
 });
 
 it('passes a short schemathesis run: no 5xx, every answer documented', async () => {
   const { code, out } = await run('bash', ['scripts/fuzz.sh'], {
-    FUZZ_URL: url, API_KEY: TEST_API_KEY, FUZZ_PHASES: 'fuzzing', FUZZ_MAX_EXAMPLES: '25',
+    FUZZ_URL: url,
+    API_KEY: TEST_API_KEY,
+    FUZZ_PHASES: 'fuzzing',
+    FUZZ_MAX_EXAMPLES: '25',
   });
   const cases = /(\d+) generated, (\d+) passed/.exec(out);
   expect([code, cases !== null]).toEqual([0, true]);

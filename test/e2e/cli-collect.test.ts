@@ -6,13 +6,25 @@ import { join } from 'node:path';
 import { getFreePort, randomName, RunningApp, startApp, TEST_API_KEY, waitFor } from '../support/apps';
 import { startIngestApi, TopicReader, IngestUnderTest } from '../support/ingest-harness';
 import {
-  createTestDatabase, deleteTopics, kafkaClient, metricSum, TestDatabase, waitForStored, workerEnv, WorkerPorts,
+  createTestDatabase,
+  deleteTopics,
+  kafkaClient,
+  metricSum,
+  TestDatabase,
+  waitForStored,
+  workerEnv,
+  WorkerPorts,
   workerPorts,
 } from '../support/pipeline-harness';
 import { cliEnv, runCli, startCli } from './cli-harness';
 
 interface TargetResult {
-  target: string; outcome: string; status?: number; durationMs: number; eventId?: string; detail?: string;
+  target: string;
+  outcome: string;
+  status?: number;
+  durationMs: number;
+  eventId?: string;
+  detail?: string;
 }
 
 const PREVIEW = '/api/admin/usage-report-preview';
@@ -118,8 +130,11 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(run.code).toBe(1);
     const results = JSON.parse(run.stdout) as TargetResult[];
     expect(results.map((r) => [r.target, r.outcome, r.status])).toEqual([
-      ['first', 'ok', 200], ['wrong-token', 'unauthorized', 401], ['hangs', 'timeout', undefined],
-      ['second', 'ok', 200], ['gone', 'unreachable', undefined],
+      ['first', 'ok', 200],
+      ['wrong-token', 'unauthorized', 401],
+      ['hangs', 'timeout', undefined],
+      ['second', 'ok', 200],
+      ['gone', 'unreachable', undefined],
     ]);
     const hangs = results.find((r) => r.target === 'hangs')!;
     expect(hangs.durationMs).toBeGreaterThanOrEqual(1_000);
@@ -129,10 +144,15 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     const landed = await reader.waitFor(2);
     const byRoute = Object.fromEntries(landed.map((l) => [l.envelope.source.route, l]));
     expect(byRoute['collect:first'].envelope).toMatchObject({
-      kind: 'usage_report', id: results[0].eventId, payload: first, source: { ip: '127.0.0.1' },
+      kind: 'usage_report',
+      id: results[0].eventId,
+      payload: first,
+      source: { ip: '127.0.0.1' },
     });
     expect(byRoute['collect:second'].envelope).toMatchObject({
-      kind: 'usage_report', id: results[3].eventId, payload: second,
+      kind: 'usage_report',
+      id: results[3].eventId,
+      payload: second,
     });
     expect(byRoute['collect:first'].key).toBe('5a2b8f3e-9a61-4c55-8f1e-2d7c1b0e6a11');
     const headers = { 'event-kind': 'usage_report', 'event-id': results[3].eventId };
@@ -140,20 +160,24 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     await waitForStored(db.pool, 2, 60_000);
     const { rows } = await db.pool.query('SELECT event_id, version FROM usage_reports ORDER BY version');
     expect(rows).toEqual([
-      { event_id: results[0].eventId, version: '10_4_1' }, { event_id: results[3].eventId, version: '11_3_0' },
+      { event_id: results[0].eventId, version: '10_4_1' },
+      { event_id: results[3].eventId, version: '11_3_0' },
     ]);
 
     // Grafana saw the tokens; our logs are JSON lines, one per target, and carry none of them.
     expect(grafana.seen.filter((s) => s.authorization === 'Bearer glsa_revoked')).toHaveLength(1);
     expect(grafana.seen.every((s) => s.userAgent === 'usage-stats-collect')).toBe(true);
-    const logs = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logs = run.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const refused = logs.find((l) => l.target === 'wrong-token');
     expect(refused).toMatchObject({ level: 'warn', outcome: 'unauthorized', status: 401 });
     expect(logs.find((l) => l.msg === 'collect round done')).toMatchObject({ targets: 5, collected: 2, failed: 3 });
     expect(run.stderr + run.stdout).not.toMatch(/glsa_|pw-second|dXNhZ2Ut/);
   });
 
-  it('gives the same instance\'s pushed report of the day the same event id, so the store keeps one', async () => {
+  it("gives the same instance's pushed report of the day the same event id, so the store keeps one", async () => {
     api = await startIngestApi({ KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq` });
     const pulled = reader.landed.find((l) => l.envelope.source.route === 'collect:first')!.envelope.id;
     const res = await fetch(`${api.url}/grafana-usage-report`, {
@@ -183,7 +207,8 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(run.code).toBe(1);
     const results = JSON.parse(run.stdout) as TargetResult[];
     expect(results.map((r) => [r.target, r.outcome, r.status])).toEqual([
-      ['first', 'publish_failed', 200], ['wrong-token', 'unauthorized', 401],
+      ['first', 'publish_failed', 200],
+      ['wrong-token', 'unauthorized', 401],
     ]);
     expect(results[0].detail).toMatch(/^kafka not reachable within 10000ms/);
     expect(results[0].durationMs).toBeLessThan(20_000);
@@ -193,10 +218,19 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     const entry = `  - { name: first, url: "${grafana.url}", token: glsa_first }`;
     const targets = targetsFile('rounds.yaml', ['targets:', entry]);
     const cli = startCli(['collect', '--targets', targets, '--every', '2s', '--json'], env);
-    const roundsSoFar = (n: number) => waitFor(() => {
-      const lines = cli.output().split('\n').filter((l) => l.startsWith('['));
-      return lines.length >= n ? lines.map((l) => JSON.parse(l) as TargetResult[]) : undefined;
-    }, 60_000, 100, `${n} collect rounds`);
+    const roundsSoFar = (n: number) =>
+      waitFor(
+        () => {
+          const lines = cli
+            .output()
+            .split('\n')
+            .filter((l) => l.startsWith('['));
+          return lines.length >= n ? lines.map((l) => JSON.parse(l) as TargetResult[]) : undefined;
+        },
+        60_000,
+        100,
+        `${n} collect rounds`,
+      );
     await roundsSoFar(1);
     targetsFile('rounds.yaml', ['targets: [']);
     await roundsSoFar(2);
@@ -208,7 +242,9 @@ describe('usage-stats collect (pull path for Grafana fleets)', () => {
     expect(done.code).toBe(0);
     // A broken edit keeps the last good list; a good one applies at the next round.
     expect(rounds.map((r) => r.map((t) => `${t.target}:${t.outcome}`))).toEqual([
-      ['first:ok'], ['first:ok'], ['first:ok', 'second:ok'],
+      ['first:ok'],
+      ['first:ok'],
+      ['first:ok', 'second:ok'],
     ]);
     expect(done.stderr).toContain('targets file invalid; keeping the previous targets');
     // Same instance, same day: the same event id each round, deduplicated downstream.

@@ -52,10 +52,18 @@ export async function runCliJson<T>(args: string[], env: Record<string, string>,
 }
 
 /** The environment of the CLI (and a worker) on a test's own topic, group and database. */
-export function cliEnv(opts: { topic: string; database: string; group: string }, overrides: Record<string, string> = {}): Record<string, string> {
+export function cliEnv(
+  opts: { topic: string; database: string; group: string },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return baseEnv({
-    KAFKA_TOPIC: opts.topic, KAFKA_DEAD_LETTER_TOPIC: `${opts.topic}-dlq`, KAFKA_CONSUMER_GROUP: opts.group,
-    KAFKA_TOPIC_PARTITIONS: '3', POSTGRES_DB: opts.database, LOG_LEVEL: 'warn', ...overrides,
+    KAFKA_TOPIC: opts.topic,
+    KAFKA_DEAD_LETTER_TOPIC: `${opts.topic}-dlq`,
+    KAFKA_CONSUMER_GROUP: opts.group,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    POSTGRES_DB: opts.database,
+    LOG_LEVEL: 'warn',
+    ...overrides,
   });
 }
 
@@ -68,15 +76,22 @@ export function ruleFile(name: string, lines: string[]): string {
 }
 
 /** Produces envelopes as the API does (keyed by event id), each with its own Kafka timestamp. */
-export async function produceAt(kafka: Kafka, topic: string, items: Array<{ envelope: Envelope; timestamp: number }>): Promise<void> {
+export async function produceAt(
+  kafka: Kafka,
+  topic: string,
+  items: Array<{ envelope: Envelope; timestamp: number }>,
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     for (let i = 0; i < items.length; i += 500) {
       await producer.send({
-        topic, acks: -1,
+        topic,
+        acks: -1,
         messages: items.slice(i, i + 500).map(({ envelope, timestamp }) => ({
-          key: envelope.id, value: encodeEnvelope(envelope), timestamp: String(timestamp),
+          key: envelope.id,
+          value: encodeEnvelope(envelope),
+          timestamp: String(timestamp),
           headers: { [HEADERS.kind]: envelope.kind, [HEADERS.eventId]: envelope.id },
         })),
       });
@@ -89,7 +104,11 @@ export async function produceAt(kafka: Kafka, topic: string, items: Array<{ enve
 /** Every stored row of the three tables as JSON without stored_at (which a rewrite updates), keyed and sorted. */
 export async function rowsById(pool: Pool): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const [table, key] of [['usage_reports', 'event_id'], ['analytics_events', 'event_id'], ['metric_samples', 'sample_id']]) {
+  for (const [table, key] of [
+    ['usage_reports', 'event_id'],
+    ['analytics_events', 'event_id'],
+    ['metric_samples', 'sample_id'],
+  ]) {
     const { rows } = await pool.query(`SELECT ${key} AS k, (to_jsonb(t) - 'stored_at')::text AS j FROM ${table} t`);
     for (const r of rows) out.set(`${table}:${r.k as string}`, r.j as string);
   }

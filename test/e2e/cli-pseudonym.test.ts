@@ -8,11 +8,21 @@ import { runCli, runCliJson } from './cli-harness';
 describe('usage-stats pseudonym', () => {
   const env = baseEnv({ ANONYMIZATION_KEY: `${TEST_ANONYMIZATION_KEY},old-anonymization-key-abcdef` });
 
-  it('prints an identifier\'s pseudonym under every listed key, current first', async () => {
+  it("prints an identifier's pseudonym under every listed key, current first", async () => {
     const rows = await runCliJson<unknown[]>(['pseudonym', 'grafana-7.corp.internal'], env);
     expect(rows).toEqual([
-      { value: 'grafana-7.corp.internal', keyId: '5b6eafc2', current: true, pseudonym: '6902aadb125cd19b6c26875fb39635c7' },
-      { value: 'grafana-7.corp.internal', keyId: '20c14ae0', current: false, pseudonym: '324fbc4351fb0c78453dd1b67510d6a4' },
+      {
+        value: 'grafana-7.corp.internal',
+        keyId: '5b6eafc2',
+        current: true,
+        pseudonym: '6902aadb125cd19b6c26875fb39635c7',
+      },
+      {
+        value: 'grafana-7.corp.internal',
+        keyId: '20c14ae0',
+        current: false,
+        pseudonym: '324fbc4351fb0c78453dd1b67510d6a4',
+      },
     ]);
   });
 

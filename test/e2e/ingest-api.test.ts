@@ -20,8 +20,14 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const env = baseEnv({
-    PORT: String(port), METRICS_PORT: String(metricsPort), HEALTH_CHECK_PORT: String(healthPort),
-    KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`, KAFKA_TOPIC_PARTITIONS: '3', RATE_LIMIT_RPS: '0', LOG_LEVEL: 'info',
+    PORT: String(port),
+    METRICS_PORT: String(metricsPort),
+    HEALTH_CHECK_PORT: String(healthPort),
+    KAFKA_TOPIC: topic,
+    KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    RATE_LIMIT_RPS: '0',
+    LOG_LEVEL: 'info',
   });
   app = await startApp('ingest-api', env, `http://127.0.0.1:${healthPort}/ready`, 60_000);
   reader = await new TopicReader(BROKERS, topic).start();
@@ -35,8 +41,16 @@ afterAll(async () => {
 
 it('lands a Grafana report, a panel event and a push sent to the running app', async () => {
   const responses = await Promise.all([
-    fetch(`${url}/grafana-usage-report`, { method: 'POST', body: fixture('samples/grafana-usage-report.json'), headers: { ...auth, 'content-type': 'application/json' } }),
-    fetch(`${url}/write?key=${TEST_API_KEY}`, { method: 'POST', body: fixture('samples/analytics-panel-start.json'), headers: { 'content-type': 'text/plain' } }),
+    fetch(`${url}/grafana-usage-report`, {
+      method: 'POST',
+      body: fixture('samples/grafana-usage-report.json'),
+      headers: { ...auth, 'content-type': 'application/json' },
+    }),
+    fetch(`${url}/write?key=${TEST_API_KEY}`, {
+      method: 'POST',
+      body: fixture('samples/analytics-panel-start.json'),
+      headers: { 'content-type': 'text/plain' },
+    }),
     fetch(`${url}/metrics/job/influxdb`, { method: 'PUT', body: fixture('samples/push.txt'), headers: auth }),
   ]);
   expect(responses.map((r) => r.status)).toEqual([200, 201, 202]);
@@ -57,7 +71,11 @@ it('on SIGTERM answers what is in flight, loses nothing it acknowledged, and exi
   const client = async (c: number) => {
     for (let i = 0; i < 500; i++) {
       const body = JSON.stringify({ ...report, usageStatsId: `shutdown-${c}-${i}` });
-      const r = await fetch(`${url}/grafana-usage-report`, { method: 'POST', body, headers: { ...auth, 'content-type': 'application/json' } })
+      const r = await fetch(`${url}/grafana-usage-report`, {
+        method: 'POST',
+        body,
+        headers: { ...auth, 'content-type': 'application/json' },
+      })
         .then((res) => ({ status: res.status, id: res.headers.get('x-event-id'), afterSignal: signalled }))
         .catch(() => ({ status: 0, id: null, afterSignal: signalled }));
       results.push(r);

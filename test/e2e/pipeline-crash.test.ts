@@ -1,8 +1,19 @@
 import { Client } from 'pg';
 import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readyBody, TestDatabase,
-  waitForStored, workerEnv, workerPorts, WorkerPorts,
+  createTestDatabase,
+  deleteTopics,
+  envelopeOf,
+  generateEvents,
+  kafkaClient,
+  metricSum,
+  produce,
+  readyBody,
+  TestDatabase,
+  waitForStored,
+  workerEnv,
+  workerPorts,
+  WorkerPorts,
 } from '../support/pipeline-harness';
 import { sharedStack } from '../support/services';
 
@@ -26,7 +37,12 @@ describe('pipeline: consumer processes killed mid-batch', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     ports = await workerPorts();
-    worker = await startApp('worker', workerEnv({ topic, database: db.name, ports }, { WORKERS: '2', KAFKA_TOPIC_PARTITIONS: '4' }), ports.readyUrl, 60_000);
+    worker = await startApp(
+      'worker',
+      workerEnv({ topic, database: db.name, ports }, { WORKERS: '2', KAFKA_TOPIC_PARTITIONS: '4' }),
+      ports.readyUrl,
+      60_000,
+    );
     locker = new Client({ ...sharedStack.postgres, database: db.name });
     await locker.connect();
   });
@@ -38,11 +54,16 @@ describe('pipeline: consumer processes killed mid-batch', () => {
   });
 
   async function blockedWorkerPid(): Promise<number> {
-    return waitFor(async () => {
-      const { rows } = await db.pool.query(`SELECT application_name FROM pg_stat_activity
+    return waitFor(
+      async () => {
+        const { rows } = await db.pool.query(`SELECT application_name FROM pg_stat_activity
         WHERE datname = current_database() AND application_name LIKE 'usage-stats-%' AND wait_event_type = 'Lock'`);
-      return rows.length > 0 ? Number(String(rows[0].application_name).split('-').pop()) : undefined;
-    }, 30_000, 100, 'a worker batch waiting inside PostgreSQL');
+        return rows.length > 0 ? Number(String(rows[0].application_name).split('-').pop()) : undefined;
+      },
+      30_000,
+      100,
+      'a worker batch waiting inside PostgreSQL',
+    );
   }
 
   it('loses and duplicates nothing when consumers die mid-batch, several times', async () => {

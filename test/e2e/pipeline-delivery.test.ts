@@ -1,7 +1,19 @@
 import { RunningApp, getFreePort, randomName, startApp, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, dumpRows, GeneratedEvent, generateEvents, kafkaClient, metricSum, Pii, readyBody, storedCounts,
-  TestDatabase, waitForStored, workerEnv, workerPorts,
+  createTestDatabase,
+  deleteTopics,
+  dumpRows,
+  GeneratedEvent,
+  generateEvents,
+  kafkaClient,
+  metricSum,
+  Pii,
+  readyBody,
+  storedCounts,
+  TestDatabase,
+  waitForStored,
+  workerEnv,
+  workerPorts,
 } from '../support/pipeline-harness';
 import { TEST_API_KEY } from '../support/apps';
 
@@ -26,9 +38,14 @@ describe('pipeline: ingest API -> Kafka -> worker pool (WORKERS=2) -> PostgreSQL
 
   const post = async (items: GeneratedEvent[]) => {
     const body = JSON.stringify(items.map((e) => ({ kind: e.kind, id: e.clientId, payload: e.payload })));
-    const res = await fetch(`${apiUrl}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${apiUrl}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body,
+    });
     const answer = (await res.json()) as { accepted: number };
-    if (res.status !== 200 || answer.accepted !== items.length) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(answer).slice(0, 500)}`);
+    if (res.status !== 200 || answer.accepted !== items.length)
+      throw new Error(`ingest answered ${res.status}: ${JSON.stringify(answer).slice(0, 500)}`);
   };
   const sendAll = async (items: GeneratedEvent[], chunk = 500, parallel = 3) => {
     const chunks: GeneratedEvent[][] = [];
@@ -44,12 +61,23 @@ describe('pipeline: ingest API -> Kafka -> worker pool (WORKERS=2) -> PostgreSQL
     apiUrl = `http://127.0.0.1:${apiPort}`;
     readyUrl = ports.readyUrl;
     metricsUrl = ports.metricsUrl;
-    const env = workerEnv({ topic, database: db.name, ports }, { WORKERS: '2', KAFKA_TOPIC_PARTITIONS: '6', ANONYMIZATION_ENABLED: 'true' });
+    const env = workerEnv(
+      { topic, database: db.name, ports },
+      { WORKERS: '2', KAFKA_TOPIC_PARTITIONS: '6', ANONYMIZATION_ENABLED: 'true' },
+    );
     worker = await startApp('worker', env, ports.readyUrl, 60_000);
-    api = await startApp('ingest-api', {
-      ...env, PORT: String(apiPort), HEALTH_CHECK_PORT: String(await getFreePort()), METRICS_PORT: String(await getFreePort()),
-      RATE_LIMIT_RPS: '0',
-    }, `${apiUrl}/ready`, 60_000);
+    api = await startApp(
+      'ingest-api',
+      {
+        ...env,
+        PORT: String(apiPort),
+        HEALTH_CHECK_PORT: String(await getFreePort()),
+        METRICS_PORT: String(await getFreePort()),
+        RATE_LIMIT_RPS: '0',
+      },
+      `${apiUrl}/ready`,
+      60_000,
+    );
     await sendAll(events);
     // Resent duplicates: the same items again (a client retrying), mixed kinds.
     await sendAll(events.filter((_, i) => i % 10 === 3).slice(0, RESENT));
@@ -65,11 +93,20 @@ describe('pipeline: ingest API -> Kafka -> worker pool (WORKERS=2) -> PostgreSQL
 
   it('stores exactly 10,000 logical events: one row per report and panel event, one per sample', async () => {
     // Give any straggler duplicate time to (wrongly) land before counting.
-    await waitFor(async () => metricSum(await (await fetch(metricsUrl)).text(), 'usage_stats_worker_events_consumed_total') >= DISTINCT + RESENT, 60_000);
+    await waitFor(
+      async () =>
+        metricSum(await (await fetch(metricsUrl)).text(), 'usage_stats_worker_events_consumed_total') >=
+        DISTINCT + RESENT,
+      60_000,
+    );
     const counts = await storedCounts(db.pool);
-    const expected = (kind: GeneratedEvent['kind']) => events.filter((e) => e.kind === kind).reduce((n, e) => n + e.rows, 0);
+    const expected = (kind: GeneratedEvent['kind']) =>
+      events.filter((e) => e.kind === kind).reduce((n, e) => n + e.rows, 0);
     expect(counts).toEqual({
-      logicalEvents: DISTINCT, usageReports: expected('usage_report'), analyticsEvents: expected('analytics'), metricSamples: expected('metrics'),
+      logicalEvents: DISTINCT,
+      usageReports: expected('usage_report'),
+      analyticsEvents: expected('analytics'),
+      metricSamples: expected('metrics'),
     });
   });
 

@@ -1,8 +1,20 @@
 import { Pool } from 'pg';
 import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readyBody, storedCounts,
-  TestDatabase, waitForStored, workerEnv, workerPorts, WorkerPorts,
+  createTestDatabase,
+  deleteTopics,
+  envelopeOf,
+  generateEvents,
+  kafkaClient,
+  metricSum,
+  produce,
+  readyBody,
+  storedCounts,
+  TestDatabase,
+  waitForStored,
+  workerEnv,
+  workerPorts,
+  WorkerPorts,
 } from '../support/pipeline-harness';
 import { PostgresService, RedisService, startPostgres, startRedis } from '../support/services';
 
@@ -29,7 +41,12 @@ describe('pipeline: Redis stopped during a run', () => {
 
   beforeAll(async () => {
     [redis, db, ports] = await Promise.all([startRedis(), createTestDatabase(), workerPorts()]);
-    worker = await startApp('worker', workerEnv({ topic, database: db.name, ports }, { REDIS_PORT: String(redis.port), KAFKA_TOPIC_PARTITIONS: '3' }), ports.readyUrl, 60_000);
+    worker = await startApp(
+      'worker',
+      workerEnv({ topic, database: db.name, ports }, { REDIS_PORT: String(redis.port), KAFKA_TOPIC_PARTITIONS: '3' }),
+      ports.readyUrl,
+      60_000,
+    );
   });
   afterAll(async () => {
     await worker?.stop();
@@ -48,7 +65,10 @@ describe('pipeline: Redis stopped during a run', () => {
     await waitFor(async () => (await readyBody(ports.readyUrl)).status === 503, 20_000, 200, 'not ready without Redis');
     // New events plus redelivered ones the dedupe window would have caught.
     await produce(kafka, topic, [...envelopes.slice(800, 1600), ...envelopes.slice(0, 300)]);
-    await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_events_consumed_total') >= 1900, 60_000);
+    await waitFor(
+      async () => metricSum(await metricsOf(ports), 'usage_stats_worker_events_consumed_total') >= 1900,
+      60_000,
+    );
     await waitForStored(db.pool, 1600, 60_000);
     expect(metricSum(await metricsOf(ports), 'usage_stats_worker_dedupe_unavailable_batches_total')).toBeGreaterThan(0);
 
@@ -58,11 +78,16 @@ describe('pipeline: Redis stopped during a run', () => {
     await waitForStored(db.pool, 2400, 60_000);
     // Marked in Redis again: resent events are now dropped before the store.
     await produce(kafka, topic, envelopes.slice(1600, 1700));
-    await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_events_consumed_total') >= 2800, 60_000);
+    await waitFor(
+      async () => metricSum(await metricsOf(ports), 'usage_stats_worker_events_consumed_total') >= 2800,
+      60_000,
+    );
     const counts = await storedCounts(db.pool);
     expect(counts.logicalEvents).toBe(2400);
     expect(counts.usageReports + counts.analyticsEvents + counts.metricSamples / 2).toBe(2400);
-    expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_deduplicated_total', { layer: 'index' })).toBe(100);
+    expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_deduplicated_total', { layer: 'index' })).toBe(
+      100,
+    );
     expect(await dlqSize(topic)).toBe(0);
   });
 });
@@ -77,11 +102,28 @@ describe('pipeline: PostgreSQL stopped for 30 s during a run', () => {
 
   beforeAll(async () => {
     [postgres, ports] = await Promise.all([startPostgres(), workerPorts()]);
-    pool = new Pool({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database, max: 2 });
+    pool = new Pool({
+      host: postgres.host,
+      port: postgres.port,
+      user: postgres.user,
+      password: postgres.password,
+      database: postgres.database,
+      max: 2,
+    });
     pool.on('error', () => undefined);
-    worker = await startApp('worker', workerEnv({ topic, database: postgres.database, ports }, {
-      POSTGRES_PORT: String(postgres.port), POSTGRES_CONNECT_TIMEOUT_MS: '1000', KAFKA_TOPIC_PARTITIONS: '3',
-    }), ports.readyUrl, 60_000);
+    worker = await startApp(
+      'worker',
+      workerEnv(
+        { topic, database: postgres.database, ports },
+        {
+          POSTGRES_PORT: String(postgres.port),
+          POSTGRES_CONNECT_TIMEOUT_MS: '1000',
+          KAFKA_TOPIC_PARTITIONS: '3',
+        },
+      ),
+      ports.readyUrl,
+      60_000,
+    );
   });
   afterAll(async () => {
     await worker?.stop();
@@ -99,17 +141,38 @@ describe('pipeline: PostgreSQL stopped for 30 s during a run', () => {
     await postgres.stop();
     const stoppedAt = Date.now();
     await produce(kafka, topic, envelopes.slice(500));
-    await waitFor(async () => (await readyBody(ports.readyUrl)).status === 503, 20_000, 200, 'not ready without PostgreSQL');
-    await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_batch_retries_total') >= 3, 30_000, 500, 'retries');
+    await waitFor(
+      async () => (await readyBody(ports.readyUrl)).status === 503,
+      20_000,
+      200,
+      'not ready without PostgreSQL',
+    );
+    await waitFor(
+      async () => metricSum(await metricsOf(ports), 'usage_stats_worker_batch_retries_total') >= 3,
+      30_000,
+      500,
+      'retries',
+    );
     // The outage lasts 30 s on purpose: long enough for several capped backoff rounds.
     // The readiness body and a metric say which partitions wait and why.
-    const waiting = await waitFor(async () => {
-      const body = (await readyBody(ports.readyUrl)).body as unknown as { processes: Array<{ stores: Array<{ waiting: Array<{ reason: string; message: string }> }> }> };
-      const w = body.processes.flatMap((p) => p.stores.flatMap((st) => st.waiting));
-      return w.length > 0 ? w : undefined;
-    }, 20_000, 200, 'waiting partitions in /ready');
-    expect(waiting.every((w) => w.reason === 'store_unavailable' && w.message.startsWith('postgres write failed'))).toBe(true);
-    expect(metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting', { reason: 'store_unavailable' })).toBeGreaterThanOrEqual(1);
+    const waiting = await waitFor(
+      async () => {
+        const body = (await readyBody(ports.readyUrl)).body as unknown as {
+          processes: Array<{ stores: Array<{ waiting: Array<{ reason: string; message: string }> }> }>;
+        };
+        const w = body.processes.flatMap((p) => p.stores.flatMap((st) => st.waiting));
+        return w.length > 0 ? w : undefined;
+      },
+      20_000,
+      200,
+      'waiting partitions in /ready',
+    );
+    expect(
+      waiting.every((w) => w.reason === 'store_unavailable' && w.message.startsWith('postgres write failed')),
+    ).toBe(true);
+    expect(
+      metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting', { reason: 'store_unavailable' }),
+    ).toBeGreaterThanOrEqual(1);
     await waitFor(() => Date.now() - stoppedAt >= 30_000, 40_000, 500, '30 s of outage');
     expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_dead_lettered_total')).toBe(0);
     await postgres.restart();
@@ -119,7 +182,12 @@ describe('pipeline: PostgreSQL stopped for 30 s during a run', () => {
     expect(counts.usageReports + counts.analyticsEvents + counts.metricSamples / 2).toBe(1500);
     await waitFor(async () => (await readyBody(ports.readyUrl)).status === 200, 30_000, 200, 'ready again');
     expect(metricSum(await metricsOf(ports), 'usage_stats_worker_events_dead_lettered_total')).toBe(0);
-    await waitFor(async () => metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting') === 0, 10_000, 200, 'no partition waiting');
+    await waitFor(
+      async () => metricSum(await metricsOf(ports), 'usage_stats_worker_partition_waiting') === 0,
+      10_000,
+      200,
+      'no partition waiting',
+    );
     expect(await dlqSize(topic)).toBe(0);
   });
 });

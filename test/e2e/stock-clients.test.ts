@@ -5,7 +5,12 @@ import { promisify } from 'node:util';
 import { RunningApp, TEST_API_KEY, getFreePort, randomName, startApp, waitFor } from '../support/apps';
 import { Landed, TopicReader } from '../support/ingest-harness';
 import {
-  TestDatabase, createTestDatabase, deleteTopics, kafkaClient, workerEnv, workerPorts,
+  TestDatabase,
+  createTestDatabase,
+  deleteTopics,
+  kafkaClient,
+  workerEnv,
+  workerPorts,
 } from '../support/pipeline-harness';
 
 /**
@@ -43,21 +48,29 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const ports = await workerPorts();
-    const env = workerEnv({ topic, database: db.name, ports }, {
-      KAFKA_TOPIC_PARTITIONS: '3',
-      API_KEY: `${TEST_API_KEY},${PUSH_KEY}:push,${PANEL_KEY}:panel`,
-      PUBLIC_ROUTES: 'report',
-    });
+    const env = workerEnv(
+      { topic, database: db.name, ports },
+      {
+        KAFKA_TOPIC_PARTITIONS: '3',
+        API_KEY: `${TEST_API_KEY},${PUSH_KEY}:push,${PANEL_KEY}:panel`,
+        PUBLIC_ROUTES: 'report',
+      },
+    );
     worker = await startApp('worker', env, ports.readyUrl, 60_000);
     const apiPort = await getFreePort();
     url = `http://127.0.0.1:${apiPort}`;
-    api = await startApp('ingest-api', {
-      ...env,
-      PORT: String(apiPort),
-      HEALTH_CHECK_PORT: String(await getFreePort()),
-      METRICS_PORT: String(await getFreePort()),
-      RATE_LIMIT_RPS: '0',
-    }, `${url}/ready`, 60_000);
+    api = await startApp(
+      'ingest-api',
+      {
+        ...env,
+        PORT: String(apiPort),
+        HEALTH_CHECK_PORT: String(await getFreePort()),
+        METRICS_PORT: String(await getFreePort()),
+        RATE_LIMIT_RPS: '0',
+      },
+      `${url}/ready`,
+      60_000,
+    );
     reader = await new TopicReader('localhost:9092', topic).start();
   });
 
@@ -77,19 +90,29 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
 
   /** At least `n` rows of a query, once the worker wrote them. */
   const rowsOf = <T>(sql: string, params: unknown[], n: number): Promise<T[]> =>
-    waitFor(async () => {
-      const { rows } = await db.pool.query(sql, params);
-      return rows.length >= n ? (rows as T[]) : undefined;
-    }, 60_000, 250, `${n} row(s) for ${sql}`);
+    waitFor(
+      async () => {
+        const { rows } = await db.pool.query(sql, params);
+        return rows.length >= n ? (rows as T[]) : undefined;
+      },
+      60_000,
+      250,
+      `${n} row(s) for ${sql}`,
+    );
 
   /** name, value and job of the samples stored for one event. */
-  const storedSamples = (eventId: string, names: string[]) => rowsOf<{ name: string; value: number; job: string }>(
-    'SELECT name, value, job FROM metric_samples WHERE event_id = $1 AND name = ANY($2) ORDER BY name',
-    [eventId, names], names.length);
+  const storedSamples = (eventId: string, names: string[]) =>
+    rowsOf<{ name: string; value: number; job: string }>(
+      'SELECT name, value, job FROM metric_samples WHERE event_id = $1 AND name = ANY($2) ORDER BY name',
+      [eventId, names],
+      names.length,
+    );
 
   it('client_golang: BasicAuth, job with "/", protobuf PUT, text POST, DELETE', async () => {
     const { stdout } = await run('go', ['run', '.', 'push', url, PUSH_KEY, 'nightly/backup'], {
-      cwd: GO_DIR, env: { ...process.env, GOFLAGS: '-mod=mod' }, timeout: 300_000,
+      cwd: GO_DIR,
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      timeout: 300_000,
     });
     expect(lines(stdout)).toEqual(['put-protobuf ok', 'post-text ok', 'delete ok']);
     const { put, post, delete: del } = await landedPushes('nightly/backup');
@@ -133,8 +156,13 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
 
   it('Java pushgateway exporter: basicAuth, job with "/", protobuf push, text pushAdd, delete', async () => {
     if (!existsSync(join(JAVA_DIR, 'target/dependency'))) {
-      const fetchJars = ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=target/dependency',
-        '-DincludeScope=runtime'];
+      const fetchJars = [
+        '-q',
+        '-B',
+        'dependency:copy-dependencies',
+        '-DoutputDirectory=target/dependency',
+        '-DincludeScope=runtime',
+      ];
       await run('mvn', fetchJars, { cwd: JAVA_DIR, timeout: 480_000 });
     }
     const args = ['-cp', 'target/dependency/*', 'PushClient.java', url, PUSH_KEY, 'java/batch'];
@@ -156,15 +184,20 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
     }
   });
 
-  it('refuses the panel\'s key on the push routes a stock client uses', async () => {
-    await expect(run(PYTHON, [PYTHON_CLIENT, url, PANEL_KEY, 'stolen panel key'], { timeout: 60_000 }))
-      .rejects.toMatchObject({ stderr: expect.stringContaining('HTTP Error 403') });
+  it("refuses the panel's key on the push routes a stock client uses", async () => {
+    await expect(
+      run(PYTHON, [PYTHON_CLIENT, url, PANEL_KEY, 'stolen panel key'], { timeout: 60_000 }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('HTTP Error 403') });
   });
 
   it('analytics panel: the reference shape, a flattened and a sparse payload answer 201 and land', async () => {
     const flat = {
-      uuid: 'flat-e2e', type: 'start', time: 1618803734,
-      'host.hostname': 'grafana.example', 'dashboard.uid': 'd-e2e', 'dashboard.name': 'Ops',
+      uuid: 'flat-e2e',
+      type: 'start',
+      time: 1618803734,
+      'host.hostname': 'grafana.example',
+      'dashboard.uid': 'd-e2e',
+      'dashboard.name': 'Ops',
     };
     const sparse = { type: 'focus', time: 1618803800 };
     const ids: string[] = [];
@@ -178,7 +211,9 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
     type Row = { event_id: string; session_uuid: string | null; event_type: string; dashboard_uid: string | null };
     const rows = await rowsOf<Row>(
       'SELECT event_id, session_uuid, event_type, dashboard_uid FROM analytics_events WHERE event_id = ANY($1)',
-      [ids], 3);
+      [ids],
+      3,
+    );
     const byId = Object.fromEntries(rows.map((r) => [r.event_id, r]));
     expect(ids.map((id) => byId[id])).toEqual([
       { event_id: ids[0], session_uuid: '', event_type: 'heartbeat', dashboard_uid: 'b_1UbypGz' },
@@ -195,7 +230,9 @@ describe('stock clients -> ingest API -> Kafka -> worker -> PostgreSQL', () => {
     expect([res.status, await res.json()]).toEqual([200, { message: 'ok' }]);
     const [row] = await rowsOf<{ version: string; version_normalized: string; instance_id: string }>(
       'SELECT version, version_normalized, instance_id FROM usage_reports WHERE event_id = $1',
-      [res.headers.get('x-event-id')], 1);
+      [res.headers.get('x-event-id')],
+      1,
+    );
     expect(row).toEqual({ version: '12.0.0-pre+fork', version_normalized: '12_0_0', instance_id: '' });
   });
 });

@@ -1,7 +1,14 @@
 import { waitFor } from '../support/apps';
 import { metricSum } from '../support/pipeline-harness';
 import { influxQuery, Peer, startInfluxDb } from '../support/peers';
-import { deadLetters, Pipeline, sendClientTraffic, startPipeline, Traffic, waitForCaughtUp } from '../support/store-e2e';
+import {
+  deadLetters,
+  Pipeline,
+  sendClientTraffic,
+  startPipeline,
+  Traffic,
+  waitForCaughtUp,
+} from '../support/store-e2e';
 
 /**
  * Client traffic -> ingest API -> Kafka -> worker (STORAGE_TYPE=influxdb) -> Debian's influxd
@@ -28,7 +35,12 @@ describe('e2e: STORAGE_TYPE=influxdb -> influxd 1.x', () => {
   beforeAll(async () => {
     peer = await startInfluxDb();
     await influxQuery(peer, `CREATE DATABASE ${db}`);
-    pipeline = await startPipeline({ STORAGE_TYPE: 'influxdb', INFLUXDB_URL: peer.url, INFLUXDB_API_VERSION: '1', INFLUXDB_DATABASE: db });
+    pipeline = await startPipeline({
+      STORAGE_TYPE: 'influxdb',
+      INFLUXDB_URL: peer.url,
+      INFLUXDB_API_VERSION: '1',
+      INFLUXDB_DATABASE: db,
+    });
     traffic = await sendClientTraffic(pipeline.apiUrl, { usageReports: 12, sessions: 6, pushes: 5 });
   });
   afterAll(async () => {
@@ -36,14 +48,26 @@ describe('e2e: STORAGE_TYPE=influxdb -> influxd 1.x', () => {
     await peer?.stop();
   });
 
-  const expected = () => ({ usage: traffic.usageReports, panel: traffic.panelEvents, gauges: traffic.pushes, counters: traffic.pushes });
+  const expected = () => ({
+    usage: traffic.usageReports,
+    panel: traffic.panelEvents,
+    gauges: traffic.pushes,
+    counters: traffic.pushes,
+  });
 
   it('stores every event once, though each was sent twice', async () => {
     await waitForCaughtUp(pipeline, 'influxdb');
-    await waitFor(async () => JSON.stringify(await counts()) === JSON.stringify(expected()), 30_000, 500, 'points in InfluxDB');
+    await waitFor(
+      async () => JSON.stringify(await counts()) === JSON.stringify(expected()),
+      30_000,
+      500,
+      'points in InfluxDB',
+    );
     expect(await counts()).toEqual(expected());
     const [usage] = (await influxQuery(peer, 'SELECT * FROM grafana_usage_report LIMIT 1', db)).results![0].series!;
-    expect(usage.columns).toEqual(expect.arrayContaining(['version', 'os', 'arch', 'edition', 'packaging', 'instance', 'stats.dashboards.count']));
+    expect(usage.columns).toEqual(
+      expect.arrayContaining(['version', 'os', 'arch', 'edition', 'packaging', 'instance', 'stats.dashboards.count']),
+    );
     expect(await deadLetters(pipeline)).toBe(0);
   });
 
@@ -52,7 +76,9 @@ describe('e2e: STORAGE_TYPE=influxdb -> influxd 1.x', () => {
     await waitForCaughtUp(pipeline, 'influxdb');
     // The store really got every event again (nothing stopped them before it).
     const metrics = await (await fetch(pipeline.ports.metricsUrl)).text();
-    expect(metricSum(metrics, 'usage_stats_worker_events_written_total', { store: 'influxdb' })).toBe(traffic.ids.length);
+    expect(metricSum(metrics, 'usage_stats_worker_events_written_total', { store: 'influxdb' })).toBe(
+      traffic.ids.length,
+    );
     expect(await counts()).toEqual(expected());
   });
 });

@@ -32,7 +32,9 @@ type Loaded = { type: string; clients: string[] };
 
 async function clientsLoadedFor(storageType: string, env: Record<string, string> = {}): Promise<Loaded> {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', SCRIPT], {
-    cwd: ROOT, timeout: 30_000, env: baseEnv({ STORAGE_TYPE: storageType, ...env }),
+    cwd: ROOT,
+    timeout: 30_000,
+    env: baseEnv({ STORAGE_TYPE: storageType, ...env }),
   });
   const { type, packages } = JSON.parse(stdout) as { type: string; packages: string[] };
   return { type, clients: packages.filter((p) => CLIENTS.includes(p)) };

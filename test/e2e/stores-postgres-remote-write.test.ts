@@ -1,10 +1,19 @@
 import { waitFor } from '../support/apps';
 import { createTestDatabase, metricSum, readyBody, TestDatabase, waitForStored } from '../support/pipeline-harness';
 import { Peer, startPrometheus } from '../support/peers';
-import { deadLetters, groupLag, Pipeline, sendClientTraffic, startPipeline, waitForCaughtUp } from '../support/store-e2e';
+import {
+  deadLetters,
+  groupLag,
+  Pipeline,
+  sendClientTraffic,
+  startPipeline,
+  waitForCaughtUp,
+} from '../support/store-e2e';
 
 async function usageSeries(peer: Peer): Promise<number> {
-  const res = await fetch(`${peer.url}/api/v1/query?${new URLSearchParams({ query: 'count(grafana_usage_stats_dashboards_count)' })}`);
+  const res = await fetch(
+    `${peer.url}/api/v1/query?${new URLSearchParams({ query: 'count(grafana_usage_stats_dashboards_count)' })}`,
+  );
   const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
   return Number(body.data.result[0]?.value[1] ?? 0);
 }
@@ -22,7 +31,10 @@ describe('e2e: STORAGE_TYPE=postgres,remote_write with the receiver stopped', ()
 
   beforeAll(async () => {
     [db, peer] = await Promise.all([createTestDatabase(), startPrometheus()]);
-    pipeline = await startPipeline({ STORAGE_TYPE: 'postgres,remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write` }, db.name);
+    pipeline = await startPipeline(
+      { STORAGE_TYPE: 'postgres,remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write` },
+      db.name,
+    );
   });
   afterAll(async () => {
     await pipeline?.stop();
@@ -43,12 +55,21 @@ describe('e2e: STORAGE_TYPE=postgres,remote_write with the receiver stopped', ()
     // Every message sent during the outage is still uncommitted for remote write.
     expect(await lag('remote_write')).toBe(during.messages);
     // /ready shows each store's own health check (refreshed periodically).
-    const stores = await waitFor(async () => {
-      const s = (await readyBody(pipeline.ports.readyUrl)).body.processes.flatMap((p) => p.stores);
-      return s.find((x) => x.store === 'remote_write')?.storeOk === false ? s : undefined;
-    }, 30_000, 500, 'remote_write unhealthy in /ready');
+    const stores = await waitFor(
+      async () => {
+        const s = (await readyBody(pipeline.ports.readyUrl)).body.processes.flatMap((p) => p.stores);
+        return s.find((x) => x.store === 'remote_write')?.storeOk === false ? s : undefined;
+      },
+      30_000,
+      500,
+      'remote_write unhealthy in /ready',
+    );
     expect(stores.find((s) => s.store === 'postgres')?.storeOk).toBe(true);
-    const retries = metricSum(await (await fetch(pipeline.ports.metricsUrl)).text(), 'usage_stats_worker_batch_retries_total', { store: 'remote_write' });
+    const retries = metricSum(
+      await (await fetch(pipeline.ports.metricsUrl)).text(),
+      'usage_stats_worker_batch_retries_total',
+      { store: 'remote_write' },
+    );
     expect(retries).toBeGreaterThan(0);
 
     await peer.start();

@@ -1,10 +1,26 @@
 import { DeadLetterSeal, openLetter } from '@app/pipeline';
 import { RunningApp, randomName, startApp, TEST_DLQ_ENCRYPTION_KEY, waitFor } from '../support/apps';
 import {
-  deleteTopics, envelopeOf, generateEvents, kafkaClient, metricSum, produce, readTopic, workerEnv, workerPorts, WorkerPorts,
+  deleteTopics,
+  envelopeOf,
+  generateEvents,
+  kafkaClient,
+  metricSum,
+  produce,
+  readTopic,
+  workerEnv,
+  workerPorts,
+  WorkerPorts,
 } from '../support/pipeline-harness';
 import { Peer, startPrometheus } from '../support/peers';
-import { deadLetters, Pipeline, sendClientTraffic, startPipeline, Traffic, waitForCaughtUp } from '../support/store-e2e';
+import {
+  deadLetters,
+  Pipeline,
+  sendClientTraffic,
+  startPipeline,
+  Traffic,
+  waitForCaughtUp,
+} from '../support/store-e2e';
 
 type Vector = Array<{ metric: Record<string, string>; value: [number, string] }>;
 
@@ -28,9 +44,15 @@ describe('e2e: STORAGE_TYPE=remote_write -> Prometheus', () => {
   const counts = async () => ({
     usageSeries: (await query(peer, 'grafana_usage_stats_dashboards_count')).length,
     usageSamples: await total(peer, 'count_over_time(grafana_usage_stats_dashboards_count[1h])'),
-    pushedSamples: await total(peer, 'count_over_time(e2e_temperature[1h])') + await total(peer, 'count_over_time(e2e_jobs_total[1h])'),
+    pushedSamples:
+      (await total(peer, 'count_over_time(e2e_temperature[1h])')) +
+      (await total(peer, 'count_over_time(e2e_jobs_total[1h])')),
   });
-  const expected = () => ({ usageSeries: traffic.usageReports, usageSamples: traffic.usageReports, pushedSamples: traffic.pushes * traffic.samplesPerPush });
+  const expected = () => ({
+    usageSeries: traffic.usageReports,
+    usageSamples: traffic.usageReports,
+    pushedSamples: traffic.pushes * traffic.samplesPerPush,
+  });
 
   beforeAll(async () => {
     peer = await startPrometheus();
@@ -49,7 +71,10 @@ describe('e2e: STORAGE_TYPE=remote_write -> Prometheus', () => {
     expect(await total(peer, 'grafana_analytics_sessions_duration_seconds_total')).toBe(30 * traffic.sessions);
     const [temperature] = await query(peer, 'e2e_temperature{sensor="s1"}');
     // The grouping label `instance` holds a host name, which the anonymizer pseudonymized.
-    expect(temperature).toMatchObject({ metric: { job: 'e2e', instance: expect.stringMatching(/^[0-9a-f]{32}$/), sensor: 's1' }, value: [expect.any(Number), '21'] });
+    expect(temperature).toMatchObject({
+      metric: { job: 'e2e', instance: expect.stringMatching(/^[0-9a-f]{32}$/), sensor: 's1' },
+      value: [expect.any(Number), '21'],
+    });
     expect(await deadLetters(pipeline)).toBe(0);
   });
 
@@ -57,7 +82,9 @@ describe('e2e: STORAGE_TYPE=remote_write -> Prometheus', () => {
     await pipeline.restartWorker({ newGroup: true, freshDedupe: true });
     await waitForCaughtUp(pipeline, 'remote_write');
     const metrics = await (await fetch(pipeline.ports.metricsUrl)).text();
-    expect(metricSum(metrics, 'usage_stats_worker_events_written_total', { store: 'remote_write' })).toBe(traffic.ids.length);
+    expect(metricSum(metrics, 'usage_stats_worker_events_written_total', { store: 'remote_write' })).toBe(
+      traffic.ids.length,
+    );
     expect(await counts()).toEqual(expected());
     // Session counters live per writer process (docs/stores.md): the new process counted the
     // replayed sessions under its own writer label, the old totals are unchanged.
@@ -77,14 +104,27 @@ describe('e2e: remote_write -> Prometheus answering 400 for part of a batch', ()
   let peer: Peer;
   let worker: RunningApp;
   let ports: WorkerPorts;
-  const pushes = (n: number, seed: string) => generateEvents(n * 3, seed).events.filter((e) => e.kind === 'metrics').slice(0, n);
+  const pushes = (n: number, seed: string) =>
+    generateEvents(n * 3, seed)
+      .events.filter((e) => e.kind === 'metrics')
+      .slice(0, n);
   const samplesOf = async (job: string) => total(peer, `count_over_time(up{job="${job}"}[3h])`);
 
   beforeAll(async () => {
     [peer, ports] = await Promise.all([startPrometheus(), workerPorts()]);
-    worker = await startApp('worker', workerEnv({ topic, database: 'usage_stats', ports }, {
-      STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write`, KAFKA_TOPIC_PARTITIONS: '1',
-    }), ports.readyUrl, 60_000);
+    worker = await startApp(
+      'worker',
+      workerEnv(
+        { topic, database: 'usage_stats', ports },
+        {
+          STORAGE_TYPE: 'remote_write',
+          REMOTE_WRITE_URL: `${peer.url}/api/v1/write`,
+          KAFKA_TOPIC_PARTITIONS: '1',
+        },
+      ),
+      ports.readyUrl,
+      60_000,
+    );
   });
   afterAll(async () => {
     await worker?.stop();
@@ -92,7 +132,7 @@ describe('e2e: remote_write -> Prometheus answering 400 for part of a batch', ()
     await deleteTopics(kafka, [topic, `${topic}-dlq`]);
   });
 
-  it('writes the rest, dead-letters the refused events with Prometheus\' answer, and the partition moves on', async () => {
+  it("writes the rest, dead-letters the refused events with Prometheus' answer, and the partition moves on", async () => {
     const now = Date.now();
     const [warm] = pushes(1, 'warm');
     warm.payload.job = 'warm';
@@ -115,17 +155,27 @@ describe('e2e: remote_write -> Prometheus answering 400 for part of a batch', ()
     expect(await samplesOf('late')).toBe(0);
 
     const letters = await readTopic(kafka, `${topic}-dlq`, 2, 30_000);
-    const late = envelopes.filter((_, i) => i % 3 === 1).map((e) => e.id).sort();
+    const late = envelopes
+      .filter((_, i) => i % 3 === 1)
+      .map((e) => e.id)
+      .sort();
     expect(letters.map((l) => l.headers['dlq-event-id']).sort()).toEqual(late);
     for (const l of letters) {
       expect(l.headers).toMatchObject({ 'dlq-reason': 'store_rejected', 'dlq-stage': 'write' });
       // The receiver's answer may quote the payload, so it travels sealed (docs/privacy.md).
       expect(l.headers['dlq-detail']).toBeUndefined();
       const opened = openLetter({ headers: l.rawHeaders }, new DeadLetterSeal([TEST_DLQ_ENCRYPTION_KEY]))!;
-      expect(opened.detail).toMatch(/^remote write receiver at 127\.0\.0\.1:\d+ refused the series \(HTTP 400\): .*out of bounds/);
+      expect(opened.detail).toMatch(
+        /^remote write receiver at 127\.0\.0\.1:\d+ refused the series \(HTTP 400\): .*out of bounds/,
+      );
     }
     const metrics = await (await fetch(ports.metricsUrl)).text();
-    expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', { store: 'remote_write', reason: 'store_rejected' })).toBe(2);
+    expect(
+      metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total', {
+        store: 'remote_write',
+        reason: 'store_rejected',
+      }),
+    ).toBe(2);
     expect(metricSum(metrics, 'usage_stats_worker_batch_retries_total', { store: 'remote_write' })).toBe(0);
   });
 });

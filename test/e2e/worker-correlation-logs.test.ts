@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { pseudonym } from '@app/anonymizer';
 import { RunningApp, randomName, startApp, TEST_ANONYMIZATION_KEY, waitFor } from '../support/apps';
 import {
-  createTestDatabase, deleteTopics, envelopeOf, generateEvents, kafkaClient, produce, TestDatabase, waitForStored, workerEnv,
+  createTestDatabase,
+  deleteTopics,
+  envelopeOf,
+  generateEvents,
+  kafkaClient,
+  produce,
+  TestDatabase,
+  waitForStored,
+  workerEnv,
   workerPorts,
 } from '../support/pipeline-harness';
 
@@ -29,7 +37,10 @@ describe('worker: the correlation id reaches the batch and dead-letter log lines
   beforeAll(async () => {
     const [database, ports] = await Promise.all([createTestDatabase(), workerPorts()]);
     db = database;
-    const env = workerEnv({ topic, database: db.name, ports }, { LOG_LEVEL: 'debug', LOG_FORMAT: 'json', KAFKA_TOPIC_PARTITIONS: '1' });
+    const env = workerEnv(
+      { topic, database: db.name, ports },
+      { LOG_LEVEL: 'debug', LOG_FORMAT: 'json', KAFKA_TOPIC_PARTITIONS: '1' },
+    );
     worker = await startApp('worker', env, ports.readyUrl, 60_000);
   });
   afterAll(async () => {
@@ -44,25 +55,38 @@ describe('worker: the correlation id reaches the batch and dead-letter log lines
     const envelopes = generateEvents(40).events.map((e, i) => ({ ...envelopeOf(e), correlationId: requests[i % 4] }));
     await produce(kafka, topic, envelopes);
     await waitForStored(db.pool, 40, 60_000);
-    const logged = await waitFor(() => {
-      const ids = new Set(jsonLines(worker.output()).filter((l) => l.msg === 'batch processed')
-        .flatMap((l) => l.correlationIds as string[]));
-      return requests.every((id) => ids.has(id)) && ids;
-    }, 10_000, 200, 'batch lines naming every request\'s correlation id');
+    const logged = await waitFor(
+      () => {
+        const ids = new Set(
+          jsonLines(worker.output())
+            .filter((l) => l.msg === 'batch processed')
+            .flatMap((l) => l.correlationIds as string[]),
+        );
+        return requests.every((id) => ids.has(id)) && ids;
+      },
+      10_000,
+      200,
+      "batch lines naming every request's correlation id",
+    );
     expect([...logged].sort()).toEqual([...requests].sort());
   });
 
-  it('logs a dead letter with its correlation id, a client\'s raw id only in its keyed form', async () => {
+  it("logs a dead letter with its correlation id, a client's raw id only in its keyed form", async () => {
     const opaque = randomUUID();
     const raw = `alice.${randomUUID().slice(0, 8)}@example.com`;
     await produce(kafka, topic, [
       { key: 'p1', value: Buffer.from([0xde, 0xad]), headers: { 'correlation-id': opaque } },
       { key: 'p2', value: Buffer.from([0xbe, 0xef]), headers: { 'correlation-id': raw } },
     ]);
-    const letters = await waitFor(() => {
-      const found = jsonLines(worker.output()).filter((l) => l.msg === 'message dead-lettered');
-      return found.length >= 2 && found;
-    }, 60_000, 200, 'two dead-letter lines');
+    const letters = await waitFor(
+      () => {
+        const found = jsonLines(worker.output()).filter((l) => l.msg === 'message dead-lettered');
+        return found.length >= 2 && found;
+      },
+      60_000,
+      200,
+      'two dead-letter lines',
+    );
     expect(letters.map((l) => [l.reason, l.offset, l.correlationId])).toEqual([
       ['invalid_json', '40', opaque],
       ['invalid_json', '41', `h-${pseudonym(TEST_ANONYMIZATION_KEY, raw)}`],

@@ -10,8 +10,8 @@ import { grafanaSql, VariableValue } from '../support/grafana-macros';
  * the same aggregate over analytics_sessions answers (the panels' SQL before the rollups), for
  * ranges cut anywhere, with NULL attributes, after a full and after an incremental refresh.
  */
-const FILTER = "$__timeFilter(started_at)\n  AND coalesce(grafana_host, '') IN ($host)"
-  + " AND coalesce(grafana_env, '') IN ($env)";
+const FILTER =
+  "$__timeFilter(started_at)\n  AND coalesce(grafana_host, '') IN ($host)" + " AND coalesce(grafana_env, '') IN ($env)";
 const BY = (col: string) => `SELECT coalesce(${col}, 'unknown') AS ${col}, count(*) AS sessions,
   count(DISTINCT user_id) AS viewers, round((sum(focused_seconds) / 3600)::numeric, 2) AS focused_hours
 FROM analytics_sessions WHERE ${FILTER} GROUP BY 1 ORDER BY 2 DESC LIMIT 20`;
@@ -36,13 +36,17 @@ FROM analytics_sessions WHERE ${FILTER} GROUP BY dashboard_uid ORDER BY sessions
 FROM analytics_sessions WHERE ${FILTER} GROUP BY 1, 2 ORDER BY sessions DESC`,
 };
 
-interface Panel { title: string; targets?: Array<{ rawSql?: string }> }
+interface Panel {
+  title: string;
+  targets?: Array<{ rawSql?: string }>;
+}
 const DASHBOARD = join(__dirname, '../../deploy/grafana/dashboards/dashboard-usage.json');
 const usage = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
 const panelSql = (title: string) => usage.panels.find((p) => p.title === title)!.targets![0].rawSql!;
 
 const only = (host: string[], env: string[]): Record<string, VariableValue> => ({
-  host: { multi: true, values: host }, env: { multi: true, values: env },
+  host: { multi: true, values: host },
+  env: { multi: true, values: env },
 });
 
 const T0 = Date.parse('2026-03-10T00:00:00Z');
@@ -69,8 +73,10 @@ describe('dashboard-usage panels over the usage rollups (migration 5)', () => {
   let db: TestDatabase;
 
   const vars = async (): Promise<Record<string, VariableValue>> => {
-    const values = async (col: string) => (await db.pool.query<{ v: string }>(
-      `SELECT DISTINCT coalesce(${col}, '') AS v FROM analytics_sessions`)).rows.map((r) => r.v);
+    const values = async (col: string) =>
+      (
+        await db.pool.query<{ v: string }>(`SELECT DISTINCT coalesce(${col}, '') AS v FROM analytics_sessions`)
+      ).rows.map((r) => r.v);
     return only(await values('grafana_host'), await values('grafana_env'));
   };
   const rows = async (sql: string, from: Date, to: Date, interval: string, v: Record<string, VariableValue>) => {
@@ -111,13 +117,16 @@ describe('dashboard-usage panels over the usage rollups (migration 5)', () => {
   });
 
   it('answers as the sessions do for ranges cut mid-day, on midnights, within a day, and at any interval', async () => {
-    await compare([
-      [at(5.23), at(24 * 3 + 7.5), '1h'],
-      [at(0), at(48), '1h'],
-      [at(26.1), at(33.9), '30m'],
-      [at(5.23), at(24 * 3 + 7.5), '20m'],
-      [at(-24), at(24 * 10), '1d'],
-    ], await vars());
+    await compare(
+      [
+        [at(5.23), at(24 * 3 + 7.5), '1h'],
+        [at(0), at(48), '1h'],
+        [at(26.1), at(33.9), '30m'],
+        [at(5.23), at(24 * 3 + 7.5), '20m'],
+        [at(-24), at(24 * 10), '1d'],
+      ],
+      await vars(),
+    );
   }, 60_000);
 
   it('answers as the sessions do with one host and environment selected', async () => {
@@ -135,11 +144,20 @@ describe('dashboard-usage panels over the usage rollups (migration 5)', () => {
     expect(r[0]).toEqual({ usage_days: 2 });
     const days = await db.pool.query(`SELECT day::text, sum(sessions)::int AS n FROM analytics_usage_daily
       WHERE day <= '2026-03-10' GROUP BY 1 ORDER BY 1`);
-    expect(days.rows).toEqual([{ day: '2026-03-08', n: 1 }, { day: '2026-03-10', n: 135 }]);
+    expect(days.rows).toEqual([
+      { day: '2026-03-08', n: 1 },
+      { day: '2026-03-10', n: 135 },
+    ]);
     // Its viewer row moves too: user-30 saw dash-7 only in s30, now on 03-08 as an Admin, no longer on 03-10 as a Viewer.
     const seen = await db.pool.query(`SELECT user_role, days::text FROM analytics_viewer_days
       WHERE user_id = 'user-30' AND dashboard_uid = 'dash-7'`);
     expect(seen.rows).toEqual([{ user_role: 'Admin', days: '{2026-03-08}' }]);
-    await compare([[at(-60), at(24 * 2 + 3), '1h'], [at(-36), at(12), '1h']], await vars());
+    await compare(
+      [
+        [at(-60), at(24 * 2 + 3), '1h'],
+        [at(-36), at(12), '1h'],
+      ],
+      await vars(),
+    );
   }, 60_000);
 });

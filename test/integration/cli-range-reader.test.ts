@@ -2,7 +2,13 @@ import pino from 'pino';
 import { Admin, Partitioners } from 'kafkajs';
 import type { ConsumedMessage } from '@app/contracts';
 import {
-  offsetsForRange, PartitionRange, RangeReader, rangeSize, readRangesOnce, topicRetentionMs, topicWatermarks,
+  offsetsForRange,
+  PartitionRange,
+  RangeReader,
+  rangeSize,
+  readRangesOnce,
+  topicRetentionMs,
+  topicWatermarks,
 } from '@app/kafka/admin';
 import { randomName } from '../support/apps';
 import { createTopics, deleteTopics, kafkaClient } from '../support/pipeline-harness';
@@ -24,7 +30,12 @@ describe('range reader and offsets-for-timestamps (real Kafka)', () => {
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     for (let s = 0; s < 3; s++) {
-      const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `s${s}-${i}`, partition: i % 3, timestamp: String(slice(s) + i) }));
+      const messages = Array.from({ length: 30 }, (_, i) => ({
+        key: `k${i}`,
+        value: `s${s}-${i}`,
+        partition: i % 3,
+        timestamp: String(slice(s) + i),
+      }));
       await producer.send({ topic, acks: -1, messages });
     }
     await producer.disconnect();
@@ -40,22 +51,36 @@ describe('range reader and offsets-for-timestamps (real Kafka)', () => {
     const open = await offsetsForRange(admin, topic, slice(1));
     expect(rangeSize(open)).toBe(60);
     const marks = await topicWatermarks(admin, topic);
-    expect(marks.map((m) => [m.low, m.high])).toEqual([['0', '30'], ['0', '30'], ['0', '30']]);
+    expect(marks.map((m) => [m.low, m.high])).toEqual([
+      ['0', '30'],
+      ['0', '30'],
+      ['0', '30'],
+    ]);
     expect(await topicRetentionMs(admin, topic)).toBe(168 * 3_600_000);
   });
 
   it('reads exactly the range (not what follows it) and resumes from its commits', async () => {
     const group = randomName('cli-range-group');
-    const ranges: PartitionRange[] = [{ partition: 0, start: '5', end: '25' }, { partition: 1, start: '0', end: '0' }, { partition: 2, start: '28', end: '30' }];
+    const ranges: PartitionRange[] = [
+      { partition: 0, start: '5', end: '25' },
+      { partition: 1, start: '0', end: '0' },
+      { partition: 2, start: '28', end: '30' },
+    ];
     const seen: ConsumedMessage[] = [];
     const reader = new RangeReader(kafka, { groupId: group, topic, maxBytesPerPartition: 200 }, logger);
     await reader.start();
     await reader.commit(ranges.map((r) => ({ partition: r.partition, offset: r.start, metadata: `end=${r.end}` })));
     // Fail on the first batch past offset 10 of partition 0: what was handled before stays committed.
-    await expect(reader.read(ranges, async (b) => {
-      if (b.partition === 0 && Number(b.messages[0].offset) >= 10) throw new Error('boom');
-      seen.push(...b.messages);
-    }, { commitMetadata: (p) => `end=${ranges.find((r) => r.partition === p)!.end}` })).rejects.toThrow('boom');
+    await expect(
+      reader.read(
+        ranges,
+        async (b) => {
+          if (b.partition === 0 && Number(b.messages[0].offset) >= 10) throw new Error('boom');
+          seen.push(...b.messages);
+        },
+        { commitMetadata: (p) => `end=${ranges.find((r) => r.partition === p)!.end}` },
+      ),
+    ).rejects.toThrow('boom');
     await reader.stop();
 
     const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
@@ -69,7 +94,15 @@ describe('range reader and offsets-for-timestamps (real Kafka)', () => {
       return { ...r, start: c.offset };
     });
     const again: ConsumedMessage[] = [];
-    await readRangesOnce(kafka, { groupId: group, topic, maxBytesPerPartition: 200 }, resumed, async (b) => { again.push(...b.messages); }, logger);
+    await readRangesOnce(
+      kafka,
+      { groupId: group, topic, maxBytesPerPartition: 200 },
+      resumed,
+      async (b) => {
+        again.push(...b.messages);
+      },
+      logger,
+    );
     const all = [...seen, ...again].filter((m) => m.partition === 0).map((m) => Number(m.offset));
     expect([...new Set(all)].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 5));
     expect([...seen, ...again].filter((m) => m.partition === 2).map((m) => m.offset)).toEqual(['28', '29']);

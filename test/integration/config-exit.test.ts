@@ -6,20 +6,34 @@ import { baseEnv } from '../support/apps';
 // non-zero, with one line naming the variable; several bad values give one line each, in one start.
 const apps = ['ingest-api', 'worker'] as const;
 const cases: Array<[Record<string, string>, RegExp]> = [
-  [{ AUTH_ENABLED: 'true', API_KEY: '' }, /^Invalid configuration: API_KEY=\(unset\): is required when AUTH_ENABLED=true/],
+  [
+    { AUTH_ENABLED: 'true', API_KEY: '' },
+    /^Invalid configuration: API_KEY=\(unset\): is required when AUTH_ENABLED=true/,
+  ],
   [{ STORAGE_TYPE: 'mysql' }, /^Invalid configuration: STORAGE_TYPE="mysql"/],
   [{ PORT: 'abc' }, /^Invalid configuration: PORT="abc": must be a number/],
   [{ POSTGRES_SSL_MODE: 'maybe' }, /^Invalid configuration: POSTGRES_SSL_MODE="maybe"/],
 ];
 
-function run(app: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string; ms: number }> {
+function run(
+  app: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js'), ...args], { env: baseEnv(env) });
+    const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', app, 'src/main.js'), ...args], {
+      env: baseEnv(env),
+    });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr, ms: Date.now() - started }); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, ms: Date.now() - started });
+    });
   });
 }
 
@@ -47,7 +61,11 @@ describe.each(apps)('%s reports every bad variable in one start', (app) => {
   });
 
   it('redacts secrets among the lines', async () => {
-    const { code, stderr } = await run(app, { API_KEY: 'short-api-key', POSTGRES_PASSWORD: 'pw-never-shown', PORT: '0' });
+    const { code, stderr } = await run(app, {
+      API_KEY: 'short-api-key',
+      POSTGRES_PASSWORD: 'pw-never-shown',
+      PORT: '0',
+    });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       'Invalid configuration: PORT="0": must not be less than 1',

@@ -10,7 +10,15 @@ describe('GuardHoldRepository and `dlq release` (real Redis)', () => {
   const prefix = randomName('guard-test');
   const redis = new Redis({ host: sharedStack.redis.host, port: sharedStack.redis.port, lazyConnect: true });
   const holds = new GuardHoldRepository(redis, prefix);
-  const held = (group: string, partition: number): HeldPartition => ({ group, topic: 'events', partition, offset: '42', size: 20, letters: 20, since: 1_700_000_000_000 });
+  const held = (group: string, partition: number): HeldPartition => ({
+    group,
+    topic: 'events',
+    partition,
+    offset: '42',
+    size: 20,
+    letters: 20,
+    since: 1_700_000_000_000,
+  });
 
   beforeAll(() => redis.connect());
   afterAll(async () => {
@@ -20,7 +28,11 @@ describe('GuardHoldRepository and `dlq release` (real Redis)', () => {
   });
 
   it('lists holds per group, releases only held partitions, and clears hold and release together', async () => {
-    await Promise.all([holds.hold(held('g-postgres', 0)), holds.hold(held('g-postgres', 3)), holds.hold(held('other-postgres', 0))]);
+    await Promise.all([
+      holds.hold(held('g-postgres', 0)),
+      holds.hold(held('g-postgres', 3)),
+      holds.hold(held('other-postgres', 0)),
+    ]);
     expect((await holds.held('g-postgres')).map((h) => h.partition)).toEqual([0, 3]);
     expect(await redis.ttl(`${prefix}:held:g-postgres:events:3`)).toBeGreaterThan(200);
 

@@ -16,8 +16,9 @@ const panel = fixture('samples/analytics-panel-start.json');
 const pushText = fixture('samples/push.txt');
 /** 65 536 zero bytes as one snappy block (literal length header, then copies). */
 const compressZeros = () => compressSync(Buffer.alloc(65_536));
-const basic = (user: string, password: string) =>
-  ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 const TEXT = { 'content-type': 'text/plain' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 const SNAPPY = { ...basic('u', PUSH_KEY), 'content-encoding': 'snappy' };
@@ -57,7 +58,9 @@ describe('job@base64 routes', () => {
       kind: 'metrics',
       source: { route: '/metrics/job@base64/*', apiKeyId: expect.stringMatching(/^[0-9a-f]{12}$/) },
       payload: {
-        op: method.toLowerCase(), job: 'nightly/backup job', grouping: { instance: 'host/1:9091', empty: '' },
+        op: method.toLowerCase(),
+        job: 'nightly/backup job',
+        grouping: { instance: 'host/1:9091', empty: '' },
       },
     });
   });
@@ -126,7 +129,8 @@ describe('authentication and key scopes', () => {
     const res = await send('/grafana-usage-report', 'POST', report, { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     // The same report was posted with a key before (same natural key, so the same id): find the keyless copy.
-    const keyless = (l: Landed) => l.envelope.id === res.headers.get('x-event-id') && l.envelope.source.apiKeyId === undefined;
+    const keyless = (l: Landed) =>
+      l.envelope.id === res.headers.get('x-event-id') && l.envelope.source.apiKeyId === undefined;
     const [landed] = await reader.waitFor(1, keyless);
     expect(landed.envelope.source.route).toBe('/grafana-usage-report');
   });
@@ -173,16 +177,24 @@ describe('payloads as lenient as the reference servers', () => {
 
   it('folds a flattened panel payload back and takes one with sections missing or null', async () => {
     const flat = {
-      uuid: 'flat-1', type: 'start', time: 1618803734,
-      'host.hostname': 'grafana.example', 'host.buildInfo.version': '10.4.1',
-      'dashboard.uid': 'd1', 'dashboard.name': 'Ops', 'variables.0.name': 'env',
+      uuid: 'flat-1',
+      type: 'start',
+      time: 1618803734,
+      'host.hostname': 'grafana.example',
+      'host.buildInfo.version': '10.4.1',
+      'dashboard.uid': 'd1',
+      'dashboard.name': 'Ops',
+      'variables.0.name': 'env',
     };
     const folded = await panelPost(JSON.stringify(flat));
     expect(folded.status).toBe(201);
     expect(await landedPayload(folded)).toEqual({
-      uuid: 'flat-1', type: 'start', time: 1618803734,
+      uuid: 'flat-1',
+      type: 'start',
+      time: 1618803734,
       host: { hostname: 'grafana.example', buildInfo: { version: '10.4.1' } },
-      dashboard: { uid: 'd1', name: 'Ops' }, variables: [{ name: 'env' }],
+      dashboard: { uid: 'd1', name: 'Ops' },
+      variables: [{ name: 'env' }],
     });
     expect(folded.headers.get('x-event-id')).not.toBeNull();
     const sparse = await panelPost(JSON.stringify({ type: 'focus', user: null, time: 1618803800 }));
@@ -206,7 +218,10 @@ describe('payloads as lenient as the reference servers', () => {
   it('still refuses what Pushgateway refuses: timestamps, bad label names, conflicting types', async () => {
     const cases: Array<[string, string]> = [
       ['m 1 1700000000000\n', 'pushed metrics must not have timestamps'],
-      ['# TYPE m counter\nm 1\n# TYPE m gauge\nm 2\n', 'invalid text format: line 3: second TYPE line for metric name "m"'],
+      [
+        '# TYPE m counter\nm 1\n# TYPE m gauge\nm 2\n',
+        'invalid text format: line 3: second TYPE line for metric name "m"',
+      ],
       ['m{0bad="x"} 1\n', 'invalid text format: line 1: expected a label name'],
     ];
     for (const [body, message] of cases) {
@@ -225,13 +240,16 @@ describe('probes', () => {
   });
 });
 
-describe('a public push route (InfluxDB\'s telemetry pusher: POST, text, no credentials)', () => {
+describe("a public push route (InfluxDB's telemetry pusher: POST, text, no credentials)", () => {
   let open: IngestUnderTest;
   let openReader: TopicReader;
 
   beforeAll(async () => {
     open = await startIngestApi({
-      PUBLIC_ROUTES: 'push', RATE_LIMIT_RPS: '0.01', RATE_LIMIT_BURST: '2', MAX_PAYLOAD_SIZE: '0.01',
+      PUBLIC_ROUTES: 'push',
+      RATE_LIMIT_RPS: '0.01',
+      RATE_LIMIT_BURST: '2',
+      MAX_PAYLOAD_SIZE: '0.01',
     });
     openReader = await new TopicReader(BROKERS, open.topic).start();
   });
@@ -248,7 +266,8 @@ describe('a public push route (InfluxDB\'s telemetry pusher: POST, text, no cred
     expect(res.status).toBe(202);
     const [landed] = await openReader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
     expect(landed.envelope).toMatchObject({
-      source: { route: '/metrics/job/*' }, payload: { op: 'post', job: 'influxdb' },
+      source: { route: '/metrics/job/*' },
+      payload: { op: 'post', job: 'influxdb' },
     });
     expect(landed.envelope.source.apiKeyId).toBeUndefined();
     const big = `${'m{l="x"} 1\n'.repeat(2000)}`;

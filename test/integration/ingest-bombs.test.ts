@@ -16,12 +16,23 @@ const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'content-encoding': '
 function bucketBomb(): Buffer {
   const buckets = Buffer.alloc(4_900_000 * 2);
   for (let i = 0; i < buckets.length; i += 2) buckets[i] = 0x1a;
-  const metric = new Writer().uint32((7 << 3) | 2).bytes(buckets).finish();
-  const family = new Writer().uint32((1 << 3) | 2).string('bomb').uint32(3 << 3).int32(4).uint32((4 << 3) | 2).bytes(metric).finish();
+  const metric = new Writer()
+    .uint32((7 << 3) | 2)
+    .bytes(buckets)
+    .finish();
+  const family = new Writer()
+    .uint32((1 << 3) | 2)
+    .string('bomb')
+    .uint32(3 << 3)
+    .int32(4)
+    .uint32((4 << 3) | 2)
+    .bytes(metric)
+    .finish();
   return gzipSync(new Writer().bytes(family).finish(), { level: 9 });
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 let api: IngestUnderTest;
 beforeAll(async () => {
@@ -44,7 +55,11 @@ async function stream(bodies: Body[], ms: number) {
   const sender = async () => {
     for (let i = 0; Date.now() < deadline; i++) {
       const [name, body, extra] = bodies[i % bodies.length];
-      const res = await fetch(`${api.url}/metrics/job/bomb`, { method: 'PUT', body, headers: { ...headers, ...extra } });
+      const res = await fetch(`${api.url}/metrics/job/bomb`, {
+        method: 'PUT',
+        body,
+        headers: { ...headers, ...extra },
+      });
       await res.arrayBuffer();
       (statuses[name] ??= []).push(res.status);
       // Several bombs a second from each sender (the measured outage took a handful a minute).
@@ -64,8 +79,11 @@ async function stream(bodies: Body[], ms: number) {
   const p99 = percentile(health, 0.99);
   const report = {
     requests: Object.fromEntries(Object.entries(statuses).map(([k, v]) => [k, v.length])),
-    healthP50: +percentile(health, 0.5).toFixed(1), healthP99: +p99.toFixed(1), healthMax: +Math.max(...health).toFixed(1),
-    loopDelayP99: +(delay.percentile(99) / 1e6).toFixed(1), loopDelayMax: +(delay.max / 1e6).toFixed(1),
+    healthP50: +percentile(health, 0.5).toFixed(1),
+    healthP99: +p99.toFixed(1),
+    healthMax: +Math.max(...health).toFixed(1),
+    loopDelayP99: +(delay.percentile(99) / 1e6).toFixed(1),
+    loopDelayMax: +(delay.max / 1e6).toFixed(1),
   };
   return { statuses, health, p99, report };
 }
@@ -74,7 +92,11 @@ it('refuses a stream of bombs with 413 while /health stays fast', async () => {
   const bombs: Body[] = [
     ['protobuf buckets', bucketBomb(), { 'content-type': PROTOBUF }],
     ['text samples', gzipSync('a 1\n'.repeat(2_500_000), { level: 9 }), { 'content-type': 'text/plain' }],
-    ['text labels', gzipSync(`a{${Array.from({ length: 300_000 }, (_, i) => `l${i}="v"`).join(',')}} 1\n`, { level: 9 }), {}],
+    [
+      'text labels',
+      gzipSync(`a{${Array.from({ length: 300_000 }, (_, i) => `l${i}="v"`).join(',')}} 1\n`, { level: 9 }),
+      {},
+    ],
   ];
   expect(bombs[0][1].length).toBeLessThan(12_000);
   // Target: p99 under 100 ms; a loaded machine's own baseline p99 is allowed on top. Another
@@ -99,7 +121,15 @@ it('refuses a stream of bombs with 413 while /health stays fast', async () => {
 it('refuses a JSON body of millions of tiny values with 413 before parsing it, on every JSON route', async () => {
   const values = gzipSync(`{"version":"11_0_0","metrics":{"a":[${'0,'.repeat(4_000_000)}0]}}`, { level: 9 });
   for (const path of ['/grafana-usage-report', '/api/v1/ingest', '/write']) {
-    const res = await fetch(`${api.url}${path}`, { method: 'POST', body: values, headers: { ...headers, 'content-type': 'application/json' } });
-    expect([path, res.status, await res.json()]).toEqual([path, 413, { message: 'JSON holds more than 200000 keys and values' }]);
+    const res = await fetch(`${api.url}${path}`, {
+      method: 'POST',
+      body: values,
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+    expect([path, res.status, await res.json()]).toEqual([
+      path,
+      413,
+      { message: 'JSON holds more than 200000 keys and values' },
+    ]);
   }
 });

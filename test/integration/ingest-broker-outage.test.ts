@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const postReport = (idempotencyKey: string) =>
-  fetch(`${api.url}/grafana-usage-report`, { method: 'POST', body: report, headers: { ...auth, 'idempotency-key': idempotencyKey } });
+  fetch(`${api.url}/grafana-usage-report`, {
+    method: 'POST',
+    body: report,
+    headers: { ...auth, 'idempotency-key': idempotencyKey },
+  });
 
 it('answers 503 + Retry-After while the broker is down, reports not ready, and recovers by itself', async () => {
   const before = await postReport('before-outage');
@@ -48,10 +52,17 @@ it('answers 503 + Retry-After while the broker is down, reports not ready, and r
   expect(Date.now() - fastStart).toBeLessThan(1000);
   const metrics = await (await fetch(api.metricsUrl)).text();
   expect(metrics).toMatch(/^ingest_kafka_producer_up 0$/m);
-  expect(metrics).toMatch(/^ingest_http_requests_total\{route="\/grafana-usage-report",method="POST",status="503"\} [1-9]/m);
+  expect(metrics).toMatch(
+    /^ingest_http_requests_total\{route="\/grafana-usage-report",method="POST",status="503"\} [1-9]/m,
+  );
 
   await kafka.restart();
-  await waitFor(async () => (await fetch(`${api.url}/ready`)).status === 200, 60_000, 250, 'ready again after the broker restart');
+  await waitFor(
+    async () => (await fetch(`${api.url}/ready`)).status === 200,
+    60_000,
+    250,
+    'ready again after the broker restart',
+  );
   const after = await postReport('after-outage');
   expect(after.status).toBe(200);
 
@@ -68,7 +79,12 @@ it('answers 503 + Retry-After while the broker is down, reports not ready, and r
 it('notices an idle outage by itself: /ready turns false with no traffic, then true again', async () => {
   expect((await fetch(`${api.url}/ready`)).status).toBe(200);
   await kafka.stop();
-  await waitFor(async () => (await fetch(`${api.healthUrl}/ready`)).status === 503, 15_000, 200, 'the idle probe to notice the outage');
+  await waitFor(
+    async () => (await fetch(`${api.healthUrl}/ready`)).status === 503,
+    15_000,
+    200,
+    'the idle probe to notice the outage',
+  );
   expect((await postReport('idle-outage')).status).toBe(503);
   await kafka.restart();
   await waitFor(async () => (await fetch(`${api.healthUrl}/ready`)).status === 200, 60_000, 250, 'ready again');

@@ -17,8 +17,18 @@ let api: IngestUnderTest;
 let limited: IngestUnderTest;
 
 beforeAll(async () => {
-  api = await startIngestApi({ MAX_PAYLOAD_SIZE: '0.25', API_KEY: `${TEST_API_KEY},${ROTATED_KEY}`, PUSH_MAX_SAMPLES: '3', INGEST_BATCH_MAX_ITEMS: '5' });
-  limited = await startIngestApi({ RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '2', GRAFANA_REPORT_PUBLIC: 'true', TRUST_PROXY: 'loopback' });
+  api = await startIngestApi({
+    MAX_PAYLOAD_SIZE: '0.25',
+    API_KEY: `${TEST_API_KEY},${ROTATED_KEY}`,
+    PUSH_MAX_SAMPLES: '3',
+    INGEST_BATCH_MAX_ITEMS: '5',
+  });
+  limited = await startIngestApi({
+    RATE_LIMIT_RPS: '1',
+    RATE_LIMIT_BURST: '2',
+    GRAFANA_REPORT_PUBLIC: 'true',
+    TRUST_PROXY: 'loopback',
+  });
 });
 
 afterAll(async () => {
@@ -29,8 +39,13 @@ afterAll(async () => {
   }
 });
 
-const send = (target: IngestUnderTest, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}, method = 'POST') =>
-  fetch(`${target.url}${path}`, { method, body, headers });
+const send = (
+  target: IngestUnderTest,
+  path: string,
+  body: string | Buffer | undefined,
+  headers: Record<string, string> = {},
+  method = 'POST',
+) => fetch(`${target.url}${path}`, { method, body, headers });
 
 describe('authentication', () => {
   it.each([
@@ -45,7 +60,9 @@ describe('authentication', () => {
   });
 
   it('accepts every configured key (rotation), in Bearer, X-API-Key or (panel only) ?key=', async () => {
-    expect((await send(api, '/grafana-usage-report', report, { authorization: `Bearer ${ROTATED_KEY}` })).status).toBe(200);
+    expect((await send(api, '/grafana-usage-report', report, { authorization: `Bearer ${ROTATED_KEY}` })).status).toBe(
+      200,
+    );
     expect((await send(api, '/grafana-usage-report', report, { 'x-api-key': TEST_API_KEY })).status).toBe(200);
     expect((await send(api, `/write?key=${ROTATED_KEY}`, panel, { 'content-type': 'text/plain' })).status).toBe(201);
     expect((await send(api, `/grafana-usage-report?key=${TEST_API_KEY}`, report)).status).toBe(401);
@@ -69,10 +86,14 @@ describe('size limits (MAX_PAYLOAD_SIZE=0.25 MB here)', () => {
     const res = await send(api, '/grafana-usage-report', big, { ...auth, 'content-type': 'application/json' });
     expect(res.status).toBe(413);
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = request(`${api.url}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'transfer-encoding': 'chunked' } }, (r) => {
-        r.resume();
-        resolve(r.statusCode ?? 0);
-      });
+      const req = request(
+        `${api.url}/api/v1/ingest`,
+        { method: 'POST', headers: { ...auth, 'transfer-encoding': 'chunked' } },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 10; i++) req.write('x'.repeat(50_000));
       req.end();
@@ -100,25 +121,44 @@ describe('size limits (MAX_PAYLOAD_SIZE=0.25 MB here)', () => {
 
 describe('malformed bodies: a clear 400, never a 500', () => {
   const deep = (n: number) => `{"version":"1","metrics":{"a":${'['.repeat(n)}${']'.repeat(n)}}}`;
-  const invalidUtf8 = Buffer.concat([Buffer.from('{"version":"1","metrics":{"name":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
+  const invalidUtf8 = Buffer.concat([
+    Buffer.from('{"version":"1","metrics":{"name":"'),
+    Buffer.from([0xc3, 0x28, 0xff]),
+    Buffer.from('"}}'),
+  ]);
   const cases: Array<[string, string | Buffer, RegExp]> = [
     ['bad JSON', '{"version": "11_0_0", "metrics": {', /invalid JSON/],
-    ['wrong types', '{"version": 11, "metrics": "many", "uuid": 5, "type": "start", "host": {}, "dashboard": {}, "time": 1}', /^(\/version|invalid analytics event: \/uuid|payload: \/version) must be string$/],
+    [
+      'wrong types',
+      '{"version": 11, "metrics": "many", "uuid": 5, "type": "start", "host": {}, "dashboard": {}, "time": 1}',
+      /^(\/version|invalid analytics event: \/uuid|payload: \/version) must be string$/,
+    ],
     ['deep nesting', deep(10_000), /nested deeper/],
     ['a __proto__ key', '{"version":"1","metrics":{},"__proto__":{"isAdmin":true}}', /forbidden key "__proto__"/],
-    ['a constructor key', '{"version":"1","metrics":{"constructor":{"prototype":{"x":1}}}}', /forbidden key "constructor"/],
+    [
+      'a constructor key',
+      '{"version":"1","metrics":{"constructor":{"prototype":{"x":1}}}}',
+      /forbidden key "constructor"/,
+    ],
     ['invalid UTF-8', invalidUtf8, /not valid UTF-8/],
     ['a gzip header on plain bytes', '{"version":"1"}', /not valid gzip/],
   ];
 
   it.each(cases)('%s', async (name, body, reason) => {
-    const headers = { ...auth, 'content-type': 'application/json', ...(name.startsWith('a gzip') ? { 'content-encoding': 'gzip' } : {}) };
+    const headers = {
+      ...auth,
+      'content-type': 'application/json',
+      ...(name.startsWith('a gzip') ? { 'content-encoding': 'gzip' } : {}),
+    };
     for (const path of ['/grafana-usage-report', '/api/v1/ingest', '/write']) {
       const res = await send(api, path, body, headers);
       const json = (await res.json()) as { message?: string; detail?: string; results?: Array<{ reason?: string }> };
       expect([path, res.status]).toEqual([path, 400]);
       // Grafana's route keeps Grafana's message and explains in `detail`; a batch explains per item.
-      expect([path, json.detail ?? json.results?.[0]?.reason ?? json.message]).toEqual([path, expect.stringMatching(reason)]);
+      expect([path, json.detail ?? json.results?.[0]?.reason ?? json.message]).toEqual([
+        path,
+        expect.stringMatching(reason),
+      ]);
     }
   });
 
@@ -126,7 +166,15 @@ describe('malformed bodies: a clear 400, never a 500', () => {
     expect((await send(api, '/metrics/job/j/lonely', 'a 1\n', auth)).status).toBe(400);
     expect((await send(api, '/metrics/job/j', 'a{x="1" 1\n', auth)).status).toBe(400);
     expect((await send(api, '/metrics/job/j', Buffer.from([0xff, 0xfe, 0x0a]), auth)).status).toBe(400);
-    expect((await send(api, '/metrics/job/j', Buffer.from([0xff, 0xff, 0xff, 0x0f]), { ...auth, 'content-type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' })).status).toBe(400);
+    expect(
+      (
+        await send(api, '/metrics/job/j', Buffer.from([0xff, 0xff, 0xff, 0x0f]), {
+          ...auth,
+          'content-type':
+            'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('is still serving after all of that', async () => {
@@ -140,7 +188,10 @@ describe('rate limits', () => {
     let retryAfter: string | null = null;
     for (let i = 0; i < 6; i++) {
       // A client address of its own (X-Forwarded-For from loopback is trusted here: TRUST_PROXY=loopback).
-      const res = await send(limited, '/grafana-usage-report', report, { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' });
+      const res = await send(limited, '/grafana-usage-report', report, {
+        'content-type': 'application/json',
+        'x-forwarded-for': '203.0.113.7',
+      });
       statuses.push(res.status);
       if (res.status === 429) retryAfter = res.headers.get('retry-after');
     }

@@ -14,7 +14,11 @@ const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures', na
 const report = fixture('samples/grafana-usage-report.json');
 const panel = fixture('samples/analytics-panel-start.json');
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
-type Batch = { accepted: number; rejected: number; results: Array<{ index: number; id?: string; status: string; reason?: string }> };
+type Batch = {
+  accepted: number;
+  rejected: number;
+  results: Array<{ index: number; id?: string; status: string; reason?: string }>;
+};
 
 let api: IngestUnderTest;
 let reader: TopicReader;
@@ -45,9 +49,20 @@ const post = (path: string, body: string | Buffer, headers: Record<string, strin
 
 describe('POST /grafana-usage-report', () => {
   it('lands a realistic report (non-numeric metric values) exactly once, in its envelope, keyed by usageStatsId', async () => {
-    const realistic = { ...JSON.parse(report.toString()), metrics: { ...JSON.parse(report.toString()).metrics, 'stats.features.enabled': 'publicDashboards,alerting', 'stats.sso.enabled': true, 'stats.db.type': { name: 'sqlite3' } } };
+    const realistic = {
+      ...JSON.parse(report.toString()),
+      metrics: {
+        ...JSON.parse(report.toString()).metrics,
+        'stats.features.enabled': 'publicDashboards,alerting',
+        'stats.sso.enabled': true,
+        'stats.db.type': { name: 'sqlite3' },
+      },
+    };
     const before = await messagesOnTopic();
-    const res = await post('/grafana-usage-report', JSON.stringify(realistic, null, 2), { 'content-type': 'application/json', 'x-request-id': '4bf92f3577b34da6a3ce929d0e0e4736' });
+    const res = await post('/grafana-usage-report', JSON.stringify(realistic, null, 2), {
+      'content-type': 'application/json',
+      'x-request-id': '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ message: 'ok' });
     expect(res.headers.get('x-correlation-id')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
@@ -55,22 +70,38 @@ describe('POST /grafana-usage-report', () => {
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === id);
     expect(landed.key).toBe(realistic.usageStatsId);
     expect(landed.envelope).toMatchObject({
-      v: 1, kind: 'usage_report', correlationId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      v: 1,
+      kind: 'usage_report',
+      correlationId: '4bf92f3577b34da6a3ce929d0e0e4736',
       source: { route: '/grafana-usage-report', ip: '127.0.0.1', apiKeyId: expect.stringMatching(/^[0-9a-f]{12}$/) },
       payload: realistic,
     });
     expect(JSON.stringify(landed.envelope)).not.toContain(TEST_API_KEY);
-    expect(landed.headers).toMatchObject({ 'correlation-id': '4bf92f3577b34da6a3ce929d0e0e4736', 'event-id': id, 'event-kind': 'usage_report', 'envelope-version': '1' });
+    expect(landed.headers).toMatchObject({
+      'correlation-id': '4bf92f3577b34da6a3ce929d0e0e4736',
+      'event-id': id,
+      'event-kind': 'usage_report',
+      'envelope-version': '1',
+    });
     expect(Math.abs(landed.envelope.receivedAt - Date.now())).toBeLessThan(60_000);
     expect(await messagesOnTopic()).toBe(before + 1);
   });
 
   it('gives a repost of the same report, and any post with the same Idempotency-Key, the same event id', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await post('/grafana-usage-report', report, { 'content-type': 'application/json' })).headers.get('x-event-id')!);
+    for (let i = 0; i < 2; i++)
+      ids.push(
+        (await post('/grafana-usage-report', report, { 'content-type': 'application/json' })).headers.get(
+          'x-event-id',
+        )!,
+      );
     expect(ids[0]).toBe(ids[1]);
     const changed = JSON.stringify({ ...JSON.parse(report.toString()), os: 'windows' });
-    const keyed = await Promise.all([report, changed].map(async (body) => (await post('/grafana-usage-report', body, { 'idempotency-key': 'retry-42' })).headers.get('x-event-id')!));
+    const keyed = await Promise.all(
+      [report, changed].map(async (body) =>
+        (await post('/grafana-usage-report', body, { 'idempotency-key': 'retry-42' })).headers.get('x-event-id')!,
+      ),
+    );
     expect(keyed[0]).toBe(keyed[1]);
     expect(keyed[0]).not.toBe(ids[0]);
     const landed = await reader.waitFor(4, (l) => ids.includes(l.envelope.id) || keyed.includes(l.envelope.id));
@@ -95,42 +126,73 @@ describe('POST /grafana-usage-report', () => {
 
 describe('POST /write (analytics panel)', () => {
   it('accepts the panel payload sent as text/plain: 201, empty body, lands keyed by host', async () => {
-    const res = await fetch(`${api.url}/write?key=${TEST_API_KEY}`, { method: 'POST', body: panel, headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://grafana.example:3000' } });
+    const res = await fetch(`${api.url}/write?key=${TEST_API_KEY}`, {
+      method: 'POST',
+      body: panel,
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://grafana.example:3000' },
+    });
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const id = res.headers.get('x-event-id')!;
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === id);
     expect(landed.key).toBe('localhost');
-    expect(landed.envelope).toMatchObject({ kind: 'analytics', source: { route: '/write' }, payload: JSON.parse(panel.toString()) });
+    expect(landed.envelope).toMatchObject({
+      kind: 'analytics',
+      source: { route: '/write' },
+      payload: JSON.parse(panel.toString()),
+    });
   });
 
   it('lets a browser on another origin preflight a JSON post', async () => {
-    const res = await fetch(`${api.url}/write`, { method: 'OPTIONS', headers: { origin: 'http://grafana.example:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const res = await fetch(`${api.url}/write`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://grafana.example:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
   });
 
   it('skips unsaved dashboards (uid "new") and answers 400 on bad JSON', async () => {
-    const unsaved = JSON.stringify({ ...JSON.parse(panel.toString()), uuid: 'unsaved-1', dashboard: { name: 'New dashboard', uid: 'new' } });
+    const unsaved = JSON.stringify({
+      ...JSON.parse(panel.toString()),
+      uuid: 'unsaved-1',
+      dashboard: { name: 'New dashboard', uid: 'new' },
+    });
     const skipped = await post('/api/v1/analytics', unsaved, { 'content-type': 'text/plain' });
     expect(skipped.status).toBe(201);
     expect(skipped.headers.get('x-event-id')).toBeNull();
     expect((await post('/write', '{"uuid": ', { 'content-type': 'text/plain' })).status).toBe(400);
     const marker = await post('/write', JSON.stringify({ ...JSON.parse(panel.toString()), uuid: 'after-unsaved' }));
     await reader.waitFor(1, (l) => l.envelope.id === marker.headers.get('x-event-id'));
-    expect(reader.landed.some((l) => l.envelope.kind === 'analytics' && (l.envelope.payload as { uuid: string }).uuid === 'unsaved-1')).toBe(false);
+    expect(
+      reader.landed.some(
+        (l) => l.envelope.kind === 'analytics' && (l.envelope.payload as { uuid: string }).uuid === 'unsaved-1',
+      ),
+    ).toBe(false);
   });
 });
 
 describe('Pushgateway API', () => {
   it('accepts a text-format push (202) and lands it with its grouping key', async () => {
-    const res = await post('/metrics/job/influxdb/instance@base64/aG9zdC8x', fixture('samples/push.txt'), { 'content-type': 'text/plain; version=0.0.4' }, 'PUT');
+    const res = await post(
+      '/metrics/job/influxdb/instance@base64/aG9zdC8x',
+      fixture('samples/push.txt'),
+      { 'content-type': 'text/plain; version=0.0.4' },
+      'PUT',
+    );
     expect(res.status).toBe(202);
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
     expect(landed.key).toBe('{"grouping":{"instance":"host/1"},"job":"influxdb"}');
-    expect(landed.envelope).toMatchObject({ kind: 'metrics', payload: { op: 'put', job: 'influxdb', grouping: { instance: 'host/1' } } });
+    expect(landed.envelope).toMatchObject({
+      kind: 'metrics',
+      payload: { op: 'put', job: 'influxdb', grouping: { instance: 'host/1' } },
+    });
     const families = (landed.envelope.payload as { families: Array<{ name: string; samples: unknown[] }> }).families;
     expect(families.map((f) => f.name)).toEqual(['influxdb_uptime_seconds', 'influxdb_buckets_total']);
   });
@@ -142,7 +204,10 @@ describe('Pushgateway API', () => {
     });
     expect(res.status).toBe(202);
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
-    const families = (landed.envelope.payload as { op: string; families: Array<{ name: string; type: string; samples: unknown[] }> });
+    const families = landed.envelope.payload as {
+      op: string;
+      families: Array<{ name: string; type: string; samples: unknown[] }>;
+    };
     expect(families.op).toBe('post');
     expect(families.families.map((f) => [f.name, f.type, f.samples.length])).toEqual([
       ['http_request_duration_seconds', 'histogram', 12],
@@ -169,7 +234,9 @@ describe('Pushgateway API', () => {
     expect(garbled.status).toBe(400);
     const ok = await post('/metrics/job/garbled', 'some_metric 1\n', {}, 'PUT');
     await reader.waitFor(1, (l) => l.envelope.id === ok.headers.get('x-event-id'));
-    const garbledOps = reader.landed.map((l) => (l.envelope.kind === 'metrics' && l.envelope.payload.job === 'garbled' ? l.envelope.payload.op : undefined));
+    const garbledOps = reader.landed.map((l) =>
+      l.envelope.kind === 'metrics' && l.envelope.payload.job === 'garbled' ? l.envelope.payload.op : undefined,
+    );
     expect(garbledOps.filter((op) => op !== undefined)).toEqual(['put']);
   });
 
@@ -177,7 +244,12 @@ describe('Pushgateway API', () => {
     const res = await post('/metrics/job/influxdb/instance/a', '', {}, 'DELETE');
     expect(res.status).toBe(202);
     const [landed] = await reader.waitFor(1, (l) => l.envelope.id === res.headers.get('x-event-id'));
-    expect(landed.envelope.payload).toEqual({ op: 'delete', job: 'influxdb', grouping: { instance: 'a' }, families: [] });
+    expect(landed.envelope.payload).toEqual({
+      op: 'delete',
+      job: 'influxdb',
+      grouping: { instance: 'a' },
+      families: [],
+    });
   });
 });
 
@@ -193,19 +265,37 @@ describe('POST /api/v1/ingest', () => {
     expect(res.status).toBe(207);
     const body = (await res.json()) as Batch;
     expect(body).toMatchObject({ accepted: 2, rejected: 2, skipped: 0 });
-    expect(body.results.map((r) => [r.index, r.status])).toEqual([[0, 'accepted'], [1, 'rejected'], [2, 'accepted'], [3, 'rejected']]);
+    expect(body.results.map((r) => [r.index, r.status])).toEqual([
+      [0, 'accepted'],
+      [1, 'rejected'],
+      [2, 'accepted'],
+      [3, 'rejected'],
+    ]);
     expect(body.results[1].reason).toBe('payload: /version must be string');
     expect(body.results[3].reason).toMatch(/^\/kind must be equal to constant/);
     const ids = [body.results[0].id!, body.results[2].id!];
     // The usage report's natural key (usageStatsId, day, address) equals the earlier posts'; the item id names the other.
     // ... scoped to the API key's tenant.
-    expect(ids[1]).toBe(eventIdFor('analytics', items[2].payload, { receivedAt: 0, clientId: 'client-7', tenant: ApiKeys.idOf(TEST_API_KEY) }));
-    const landed = await reader.waitFor(2, (l) => ids.includes(l.envelope.id) && l.envelope.source.route === '/api/v1/ingest');
+    expect(ids[1]).toBe(
+      eventIdFor('analytics', items[2].payload, {
+        receivedAt: 0,
+        clientId: 'client-7',
+        tenant: ApiKeys.idOf(TEST_API_KEY),
+      }),
+    );
+    const landed = await reader.waitFor(
+      2,
+      (l) => ids.includes(l.envelope.id) && l.envelope.source.route === '/api/v1/ingest',
+    );
     expect(landed.map((l) => l.envelope.kind).sort()).toEqual(['analytics', 'usage_report']);
   });
 
-  it('reads NDJSON line by line: a malformed line is that item\'s error only', async () => {
-    const lines = [JSON.stringify({ kind: 'analytics', payload: { ...JSON.parse(panel.toString()), uuid: 'nd-1' } }), '{"kind": "analytics", "payl', ''];
+  it("reads NDJSON line by line: a malformed line is that item's error only", async () => {
+    const lines = [
+      JSON.stringify({ kind: 'analytics', payload: { ...JSON.parse(panel.toString()), uuid: 'nd-1' } }),
+      '{"kind": "analytics", "payl',
+      '',
+    ];
     const res = await post('/api/v1/ingest', lines.join('\n'), { 'content-type': 'application/x-ndjson' });
     expect(res.status).toBe(207);
     const body = (await res.json()) as Batch;
@@ -219,8 +309,14 @@ describe('POST /api/v1/ingest', () => {
   it('takes a single JSON object as one usage report, and 400s a batch with nothing valid', async () => {
     const single = await post('/api/v1/ingest', report, { 'content-type': 'application/json' });
     expect(single.status).toBe(200);
-    expect(await single.json()).toMatchObject({ accepted: 1, rejected: 0, results: [{ index: 0, status: 'accepted' }] });
-    const bad = await post('/api/v1/ingest', JSON.stringify([{ kind: 'analytics', payload: { time: 'yesterday' } }]), { 'content-type': 'application/json' });
+    expect(await single.json()).toMatchObject({
+      accepted: 1,
+      rejected: 0,
+      results: [{ index: 0, status: 'accepted' }],
+    });
+    const bad = await post('/api/v1/ingest', JSON.stringify([{ kind: 'analytics', payload: { time: 'yesterday' } }]), {
+      'content-type': 'application/json',
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -8,11 +8,14 @@ import { IngestUnderTest, Landed, TopicReader, deleteTopics, startIngestApi } fr
 // Sizes agree end to end: a request too large for a Kafka record fails alone with 413, the
 // requests batched beside it are acknowledged, and the producer is never rebuilt for it.
 const BROKERS = 'localhost:9092';
-const report = JSON.parse(readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'), 'utf8')) as Record<string, unknown>;
+const report = JSON.parse(
+  readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'), 'utf8'),
+) as Record<string, unknown>;
 const auth = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
 const MB = 1024 * 1024;
 
-const reportOf = (padding: number) => JSON.stringify({ ...report, usageStatsId: randomUUID(), metrics: { padding: 'x'.repeat(padding) } });
+const reportOf = (padding: number) =>
+  JSON.stringify({ ...report, usageStatsId: randomUUID(), metrics: { padding: 'x'.repeat(padding) } });
 /** usageStatsIds of every report answered 200. */
 const accepted = new Set<string>();
 const post = async (api: IngestUnderTest, body: string) => {
@@ -23,7 +26,12 @@ const post = async (api: IngestUnderTest, body: string) => {
 const idOf = (l: Landed) => (l.envelope.payload as { usageStatsId?: string }).usageStatsId ?? '';
 
 /** Counts of statuses by request class over `rounds` rounds of concurrent large, oversized and normal reports. */
-async function mixedRounds(api: IngestUnderTest, rounds: number, large: number, oversized: number): Promise<Record<string, Record<number, number>>> {
+async function mixedRounds(
+  api: IngestUnderTest,
+  rounds: number,
+  large: number,
+  oversized: number,
+): Promise<Record<string, Record<number, number>>> {
   const tally: Record<string, Record<number, number>> = { large: {}, oversized: {}, normal: {} };
   for (let round = 0; round < rounds; round++) {
     const requests = [
@@ -44,7 +52,11 @@ describe('large and normal requests at once (real broker)', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    api = await startIngestApi({ MAX_PAYLOAD_SIZE: '10', KAFKA_MAX_MESSAGE_BYTES: String(3 * MB), RATE_LIMIT_RPS: '0' });
+    api = await startIngestApi({
+      MAX_PAYLOAD_SIZE: '10',
+      KAFKA_MAX_MESSAGE_BYTES: String(3 * MB),
+      RATE_LIMIT_RPS: '0',
+    });
     reader = await new TopicReader(BROKERS, api.topic).start();
   });
 
@@ -58,7 +70,11 @@ describe('large and normal requests at once (real broker)', () => {
   it('provisions both topics with max.message.bytes', async () => {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [api.topic, `${api.topic}-dlq`].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      resources: [api.topic, `${api.topic}-dlq`].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
     });
     expect(described.resources.map((r) => r.configEntries[0].configValue)).toEqual([String(3 * MB), String(3 * MB)]);
   });
@@ -80,7 +96,10 @@ describe('a broker that refuses a record size the API did not expect', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'max.message.bytes', value: String(MB) }] }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'max.message.bytes', value: String(MB) }] }],
+      waitForLeaders: true,
+    });
     api = await startIngestApi({ KAFKA_TOPIC: topic, KAFKA_PROVISION_TOPICS: 'false', RATE_LIMIT_RPS: '0' });
   });
 
@@ -90,7 +109,7 @@ describe('a broker that refuses a record size the API did not expect', () => {
     await admin.disconnect();
   });
 
-  it('learns the existing topic\'s lower limit at start: a 2 MB request gets 413 before it is sent', async () => {
+  it("learns the existing topic's lower limit at start: a 2 MB request gets 413 before it is sent", async () => {
     expect(await post(api, reportOf(2 * MB))).toBe(413);
     expect(await post(api, reportOf(10))).toBe(200);
   });
@@ -98,7 +117,13 @@ describe('a broker that refuses a record size the API did not expect', () => {
   it('when the limit drops under it later, fails only the refused request with 413 and keeps the producer', async () => {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: '300000' }] }],
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: 'max.message.bytes', value: '300000' }],
+        },
+      ],
     });
     accepted.clear();
     const tally = await mixedRounds(api, 3, 200_000, 600_000);
@@ -107,7 +132,12 @@ describe('a broker that refuses a record size the API did not expect', () => {
     const reader = await new TopicReader(BROKERS, topic).start();
     try {
       const landed = () => new Set(reader.landed.map(idOf));
-      await waitFor(() => [...accepted].every((id) => landed().has(id)), 60_000, 200, 'every accepted report in the topic');
+      await waitFor(
+        () => [...accepted].every((id) => landed().has(id)),
+        60_000,
+        200,
+        'every accepted report in the topic',
+      );
     } finally {
       await reader.stop();
     }

@@ -23,11 +23,15 @@ afterAll(async () => {
 });
 
 const post = async (key: string, path: string, body: string, extra: Record<string, string> = {}) => {
-  const res = await fetch(`${api.url}${path}`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra } });
+  const res = await fetch(`${api.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
+  });
   return { status: res.status, id: res.headers.get('x-event-id'), body: await res.text() };
 };
 
-it('gives two keys using the same Idempotency-Key distinct event ids, and one key\'s retry the same id', async () => {
+it("gives two keys using the same Idempotency-Key distinct event ids, and one key's retry the same id", async () => {
   const headers = { 'idempotency-key': 'shared-key-1' };
   const a = await post(TEST_API_KEY, '/write', panel, headers);
   const retry = await post(TEST_API_KEY, '/write', panel, headers);

@@ -35,13 +35,18 @@ function trickle(head: string, rest: string): Promise<Trickled> {
       if (i < rest.length && !socket.destroyed) socket.write(rest[i++]);
     }, 100);
     socket.on('connect', () => socket.write(head));
-    socket.on('data', (c: Buffer) => { response += c.toString(); });
+    socket.on('data', (c: Buffer) => {
+      response += c.toString();
+    });
     socket.on('error', () => undefined); // the server may reset after answering
     socket.on('close', () => {
       clearInterval(timer);
       resolve({ response, closedAfterMs: Date.now() - started });
     });
-    setTimeout(() => reject(new Error(`socket still open after 20 s; got ${JSON.stringify(response)}`)), 20_000).unref();
+    setTimeout(
+      () => reject(new Error(`socket still open after 20 s; got ${JSON.stringify(response)}`)),
+      20_000,
+    ).unref();
   });
 }
 
@@ -50,9 +55,15 @@ const headers = (length: number) =>
 
 it('answers 408 to a body trickled past HTTP_REQUEST_TIMEOUT_MS and closes the connection, serving others meanwhile', async () => {
   const slow = Array.from({ length: 5 }, () => trickle(headers(report.length), report));
-  const others = await Promise.all(Array.from({ length: 5 }, () => fetch(`${api.url}/grafana-usage-report`, {
-    method: 'POST', body: report, headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-  })));
+  const others = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      fetch(`${api.url}/grafana-usage-report`, {
+        method: 'POST',
+        body: report,
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      }),
+    ),
+  );
   expect(others.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   for (const r of await Promise.all(slow)) {
     expect(r.response).toMatch(/^HTTP\/1\.1 408 /);

@@ -7,7 +7,11 @@ import { IngestUnderTest, TopicReader, deleteTopics, startIngestApi } from '../s
 // own address to escape its rate limit or change a usage report's event id.
 const BROKERS = 'localhost:9092';
 const report = readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'), 'utf8');
-const headers = (forwardedFor: string) => ({ authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', 'x-forwarded-for': forwardedFor });
+const headers = (forwardedFor: string) => ({
+  authorization: `Bearer ${TEST_API_KEY}`,
+  'content-type': 'application/json',
+  'x-forwarded-for': forwardedFor,
+});
 
 let untrusting: IngestUnderTest;
 let trusting: IngestUnderTest;
@@ -32,7 +36,7 @@ it('by default keys the rate limit by the socket address, whatever X-Forwarded-F
   expect(statuses).toEqual([200, 200, 200, 429, 429]);
 });
 
-it('by default derives the usage report\'s event id and source address from the socket, not X-Forwarded-For', async () => {
+it("by default derives the usage report's event id and source address from the socket, not X-Forwarded-For", async () => {
   const reader = await new TopicReader(BROKERS, untrusting.topic).start();
   try {
     const landed = await reader.waitFor(3);
@@ -44,7 +48,9 @@ it('by default derives the usage report\'s event id and source address from the 
 });
 
 it('with TRUST_PROXY naming the peer, takes the client address from X-Forwarded-For', async () => {
-  const ids = await Promise.all(['198.51.100.1', '198.51.100.2'].map(async (ip) => (await post(trusting, ip)).headers.get('x-event-id')));
+  const ids = await Promise.all(
+    ['198.51.100.1', '198.51.100.2'].map(async (ip) => (await post(trusting, ip)).headers.get('x-event-id')),
+  );
   expect(ids[0]).not.toBe(ids[1]);
   const reader = await new TopicReader(BROKERS, trusting.topic).start();
   try {

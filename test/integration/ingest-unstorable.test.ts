@@ -34,7 +34,10 @@ const send = async (path: string, body: string | Buffer, headers: Record<string,
   const res = await fetch(`${api.url}${path}`, { method, body, headers });
   const text = await res.text();
   // The reason as written (JSON escaping undone where the body is JSON).
-  return { status: res.status, text: text.startsWith('{') ? JSON.stringify(JSON.parse(text), null, 0).replace(/\\"/g, '"') : text };
+  return {
+    status: res.status,
+    text: text.startsWith('{') ? JSON.stringify(JSON.parse(text), null, 0).replace(/\\"/g, '"') : text,
+  };
 };
 
 it.each([
@@ -55,27 +58,70 @@ it.each([
 });
 
 it('judges each item of a batch on its own: the valid one is accepted (207), the other rejected with the reason', async () => {
-  const good = { kind: 'usage_report', payload: { ...JSON.parse(report), usageStatsId: '11111111-2222-4333-8444-555555555555' } };
+  const good = {
+    kind: 'usage_report',
+    payload: { ...JSON.parse(report), usageStatsId: '11111111-2222-4333-8444-555555555555' },
+  };
   const array = `[${JSON.stringify(good)}, {"kind":"usage_report","payload":${reportWith('"\\ud800"')}}]`;
   const res = await send('/api/v1/ingest', array, json);
   expect(res.status).toBe(207);
-  expect(JSON.parse(res.text)).toMatchObject({ accepted: 1, rejected: 1, results: [{ status: 'accepted' }, { status: 'rejected', reason: expect.stringMatching(SURROGATE) }] });
+  expect(JSON.parse(res.text)).toMatchObject({
+    accepted: 1,
+    rejected: 1,
+    results: [{ status: 'accepted' }, { status: 'rejected', reason: expect.stringMatching(SURROGATE) }],
+  });
   const ndjson = `{"kind":"usage_report","payload":${reportWith('"\\u0000"').replace(/\n/g, '')}}\n${JSON.stringify(good)}\n`;
   const nd = await send('/api/v1/ingest', ndjson, { ...auth, 'content-type': 'application/x-ndjson' });
   expect(nd.status).toBe(207);
-  expect(JSON.parse(nd.text)).toMatchObject({ results: [{ status: 'rejected', reason: expect.stringMatching(/NUL character/) }, { status: 'accepted' }] });
+  expect(JSON.parse(nd.text)).toMatchObject({
+    results: [{ status: 'rejected', reason: expect.stringMatching(/NUL character/) }, { status: 'accepted' }],
+  });
 });
 
 it('refuses NUL characters and invalid Unicode in push label values, help texts and path values', async () => {
-  expect(await send('/metrics/job/j', 'a{x="nul\0here"} 1\n', auth, 'PUT')).toMatchObject({ status: 400, text: expect.stringMatching(/value of label "x" contains a NUL/) });
-  expect(await send('/metrics/job/j', '# HELP a nul\0\na 1\n', auth, 'PUT')).toMatchObject({ status: 400, text: expect.stringMatching(/help text contains a NUL/) });
-  expect(await send('/metrics/job/j%00x', 'a 1\n', auth, 'PUT')).toMatchObject({ status: 400, text: expect.stringMatching(/path value of "job" contains a NUL/) });
+  expect(await send('/metrics/job/j', 'a{x="nul\0here"} 1\n', auth, 'PUT')).toMatchObject({
+    status: 400,
+    text: expect.stringMatching(/value of label "x" contains a NUL/),
+  });
+  expect(await send('/metrics/job/j', '# HELP a nul\0\na 1\n', auth, 'PUT')).toMatchObject({
+    status: 400,
+    text: expect.stringMatching(/help text contains a NUL/),
+  });
+  expect(await send('/metrics/job/j%00x', 'a 1\n', auth, 'PUT')).toMatchObject({
+    status: 400,
+    text: expect.stringMatching(/path value of "job" contains a NUL/),
+  });
   // UTF-8 bytes ED A0 80 would spell a lone surrogate: protobuf strings are decoded strictly.
-  const label = new Writer().uint32((1 << 3) | 2).string('x').uint32((2 << 3) | 2).bytes(Buffer.from([0xed, 0xa0, 0x80])).finish();
-  const metric = new Writer().uint32((1 << 3) | 2).bytes(label).uint32((2 << 3) | 2).bytes(new Writer().uint32((1 << 3) | 1).double(1).finish()).finish();
-  const family = new Writer().uint32((1 << 3) | 2).string('a').uint32(3 << 3).int32(1).uint32((4 << 3) | 2).bytes(metric).finish();
+  const label = new Writer()
+    .uint32((1 << 3) | 2)
+    .string('x')
+    .uint32((2 << 3) | 2)
+    .bytes(Buffer.from([0xed, 0xa0, 0x80]))
+    .finish();
+  const metric = new Writer()
+    .uint32((1 << 3) | 2)
+    .bytes(label)
+    .uint32((2 << 3) | 2)
+    .bytes(
+      new Writer()
+        .uint32((1 << 3) | 1)
+        .double(1)
+        .finish(),
+    )
+    .finish();
+  const family = new Writer()
+    .uint32((1 << 3) | 2)
+    .string('a')
+    .uint32(3 << 3)
+    .int32(1)
+    .uint32((4 << 3) | 2)
+    .bytes(metric)
+    .finish();
   const body = Buffer.from(new Writer().bytes(family).finish());
-  expect(await send('/metrics/job/j', body, { ...auth, 'content-type': PROTOBUF }, 'PUT')).toMatchObject({ status: 400, text: expect.stringMatching(/a string field is not valid UTF-8/) });
+  expect(await send('/metrics/job/j', body, { ...auth, 'content-type': PROTOBUF }, 'PUT')).toMatchObject({
+    status: 400,
+    text: expect.stringMatching(/a string field is not valid UTF-8/),
+  });
 });
 
 it('let nothing refused reach Kafka: only the two valid batch items landed', async () => {

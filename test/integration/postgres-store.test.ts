@@ -12,10 +12,17 @@ import { sharedStack } from '../support/services';
 import { ReplaceCountingStore } from '../../apps/cli/src/replay/replace-counting.store';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'postgres-store-test' });
-const pgConfig = (overrides: Record<string, string>): PostgresConfig => loadConfig({
-  API_KEY: 'k'.repeat(32), ANONYMIZATION_KEY: 'a'.repeat(32), POSTGRES_HOST: '127.0.0.1', POSTGRES_USER: 'stats_user',
-  POSTGRES_PASSWORD: 'secure_password', POSTGRES_SSL_MODE: 'disable', POSTGRES_MAX_CONNECTIONS: '4', ...overrides,
-}).postgres;
+const pgConfig = (overrides: Record<string, string>): PostgresConfig =>
+  loadConfig({
+    API_KEY: 'k'.repeat(32),
+    ANONYMIZATION_KEY: 'a'.repeat(32),
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_USER: 'stats_user',
+    POSTGRES_PASSWORD: 'secure_password',
+    POSTGRES_SSL_MODE: 'disable',
+    POSTGRES_MAX_CONNECTIONS: '4',
+    ...overrides,
+  }).postgres;
 
 describe('PostgresStore (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -52,15 +59,23 @@ describe('PostgresStore (real PostgreSQL)', () => {
     }
   });
 
-  it('stores a report\'s raw version beside its normalised one, and backfills rows stored before the column', async () => {
+  it("stores a report's raw version beside its normalised one, and backfills rows stored before the column", async () => {
     const fresh = await createTestDatabase();
     try {
       const pool = createPostgresPool(pgConfig({ POSTGRES_DB: fresh.name }));
-      await migrate(pool, MIGRATIONS.filter((m) => m.version === 1));
-      await pool.query(`INSERT INTO usage_reports (event_id, received_at, version) VALUES ('old-1', now(), 'v9_5_2-beta'), ('old-2', now(), 'nightly')`);
+      await migrate(
+        pool,
+        MIGRATIONS.filter((m) => m.version === 1),
+      );
+      await pool.query(
+        `INSERT INTO usage_reports (event_id, received_at, version) VALUES ('old-1', now(), 'v9_5_2-beta'), ('old-2', now(), 'nightly')`,
+      );
       expect(await migrate(pool)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v !== 1));
       const old = await pool.query('SELECT event_id, version_normalized FROM usage_reports ORDER BY event_id');
-      expect(old.rows).toEqual([{ event_id: 'old-1', version_normalized: '9_5_2' }, { event_id: 'old-2', version_normalized: 'unknown' }]);
+      expect(old.rows).toEqual([
+        { event_id: 'old-1', version_normalized: '9_5_2' },
+        { event_id: 'old-2', version_normalized: 'unknown' },
+      ]);
       await pool.end();
     } finally {
       await fresh.drop();
@@ -68,7 +83,10 @@ describe('PostgresStore (real PostgreSQL)', () => {
     const odd = usageEvent({ patch: { version: '11.3.0+security-01', usageStatsId: '' } });
     const plain = usageEvent({ patch: { version: 'grafana-dev' } });
     await store.writeBatch([odd, plain]);
-    const { rows } = await db.pool.query('SELECT event_id, version, version_normalized, instance_id FROM usage_reports WHERE event_id = ANY($1) ORDER BY version', [[odd.id, plain.id]]);
+    const { rows } = await db.pool.query(
+      'SELECT event_id, version, version_normalized, instance_id FROM usage_reports WHERE event_id = ANY($1) ORDER BY version',
+      [[odd.id, plain.id]],
+    );
     expect(rows).toEqual([
       { event_id: odd.id, version: '11.3.0+security-01', version_normalized: '11_3_0', instance_id: '' },
       { event_id: plain.id, version: 'grafana-dev', version_normalized: 'unknown', instance_id: expect.any(String) },
@@ -77,38 +95,78 @@ describe('PostgresStore (real PostgreSQL)', () => {
 
   it('writes all three kinds, one row per report, panel event and sample, idempotently', async () => {
     const events = [
-      usageEvent(), analyticsEvent({ uuid: 'sess-1', type: 'start', time: 1_700_000_000 }),
-      metricsEvent('node', [{ name: 'up', type: 'gauge', samples: [{ labels: { a: '1' }, value: 1 }, { labels: { a: '2' }, value: '+Inf' }] }]),
+      usageEvent(),
+      analyticsEvent({ uuid: 'sess-1', type: 'start', time: 1_700_000_000 }),
+      metricsEvent('node', [
+        {
+          name: 'up',
+          type: 'gauge',
+          samples: [
+            { labels: { a: '1' }, value: 1 },
+            { labels: { a: '2' }, value: '+Inf' },
+          ],
+        },
+      ]),
     ];
     expect(await store.writeBatch(events)).toEqual({ written: 3, duplicates: 0, rejected: [] });
     expect(await store.writeBatch([...events, events[0]])).toEqual({ written: 0, duplicates: 4, rejected: [] });
-    const { rows } = await db.pool.query(`SELECT
+    const { rows } = await db.pool.query(
+      `SELECT
       (SELECT count(*) FROM usage_reports WHERE event_id = $1)::int AS u,
       (SELECT count(*) FROM analytics_events WHERE event_id = $2)::int AS a,
       (SELECT count(*) FROM metric_samples WHERE event_id = $3)::int AS m,
       (SELECT max(value) FROM metric_samples WHERE event_id = $3) AS inf,
       (SELECT session_uuid FROM analytics_events WHERE event_id = $2) AS s,
-      (SELECT metrics->>'stats.dashboards.count' FROM usage_reports WHERE event_id = $1) AS d`, [events[0].id, events[1].id, events[2].id]);
+      (SELECT metrics->>'stats.dashboards.count' FROM usage_reports WHERE event_id = $1) AS d`,
+      [events[0].id, events[1].id, events[2].id],
+    );
     expect(rows[0]).toEqual({ u: 1, a: 1, m: 2, inf: Infinity, s: 'sess-1', d: '7' });
   });
 
-  it('overwrites stored rows in replace mode, including a push\'s changed series', async () => {
+  it("overwrites stored rows in replace mode, including a push's changed series", async () => {
     const report = usageEvent({ metrics: { 'stats.users.count': 1 } });
     const push = metricsEvent('job', [{ name: 'x', type: 'gauge', samples: [{ labels: { a: '1' }, value: 1 }] }]);
     await store.writeBatch([report, push]);
-    const changedReport: ProcessedEvent = { ...report, payload: { ...report.payload, metrics: { 'stats.users.count': 2 } } };
-    const changedPush: ProcessedEvent = { ...push, payload: { ...push.payload, families: [{ name: 'x', type: 'gauge', samples: [{ name: 'x', labels: { b: '2' }, value: 5 }] }] } };
-    expect(await store.writeBatch([changedReport, changedPush], { mode: 'insert' })).toMatchObject({ written: 1, duplicates: 1 });
-    expect(await store.writeBatch([changedReport, changedPush], { mode: 'replace' })).toMatchObject({ written: 2, duplicates: 0 });
-    const users = await db.pool.query(`SELECT metrics->>'stats.users.count' AS n FROM usage_reports WHERE event_id = $1`, [report.id]);
+    const changedReport: ProcessedEvent = {
+      ...report,
+      payload: { ...report.payload, metrics: { 'stats.users.count': 2 } },
+    };
+    const changedPush: ProcessedEvent = {
+      ...push,
+      payload: {
+        ...push.payload,
+        families: [{ name: 'x', type: 'gauge', samples: [{ name: 'x', labels: { b: '2' }, value: 5 }] }],
+      },
+    };
+    expect(await store.writeBatch([changedReport, changedPush], { mode: 'insert' })).toMatchObject({
+      written: 1,
+      duplicates: 1,
+    });
+    expect(await store.writeBatch([changedReport, changedPush], { mode: 'replace' })).toMatchObject({
+      written: 2,
+      duplicates: 0,
+    });
+    const users = await db.pool.query(
+      `SELECT metrics->>'stats.users.count' AS n FROM usage_reports WHERE event_id = $1`,
+      [report.id],
+    );
     expect(users.rows[0].n).toBe('2');
     const samples = await db.pool.query('SELECT labels, value FROM metric_samples WHERE event_id = $1', [push.id]);
     expect(samples.rows).toEqual([{ labels: { b: '2' }, value: 5 }]);
   });
 
-  it('a replay in replace mode deletes a push\'s stale samples even when every event of the chunk inserted a new one', async () => {
+  it("a replay in replace mode deletes a push's stale samples even when every event of the chunk inserted a new one", async () => {
     const push = (job: string, peer: string, id?: string): ProcessedEvent => {
-      const e = metricsEvent(job, [{ name: 'up', type: 'gauge', samples: [{ labels: { peer }, value: 1 }, { labels: { peer: 'fixed' }, value: 2 }] }]);
+      const e = metricsEvent(job, [
+        {
+          name: 'up',
+          type: 'gauge',
+          samples: [
+            { labels: { peer }, value: 1 },
+            { labels: { peer: 'fixed' }, value: 2 },
+          ],
+        },
+      ]);
       return id ? { ...e, id } : e;
     };
     const [a, b] = [push('replay-a', '[ip]'), push('replay-b', '[ip]')];
@@ -116,10 +174,21 @@ describe('PostgresStore (real PostgreSQL)', () => {
     await store.writeBatch([a, b]);
     // Today's rules map the label to another value: both pushes get a new sample id, none is a duplicate.
     const counting = new ReplaceCountingStore(store);
-    const result = await counting.writeBatch([push('replay-a', '[ip:1749139c]', a.id), push('replay-b', '[ip:d256dc7c]', b.id)], { mode: 'replace' });
+    const result = await counting.writeBatch(
+      [push('replay-a', '[ip:1749139c]', a.id), push('replay-b', '[ip:d256dc7c]', b.id)],
+      { mode: 'replace' },
+    );
     expect(result).toMatchObject({ written: 2, rejected: [] });
-    const rows = await db.pool.query('SELECT event_id, labels->>\'peer\' AS peer FROM metric_samples WHERE event_id = ANY($1) ORDER BY 1, 2', [[a.id, b.id]]);
-    expect(rows.rows.map((r) => [r.event_id === a.id ? 'a' : 'b', r.peer]).sort()).toEqual([['a', '[ip:1749139c]'], ['a', 'fixed'], ['b', '[ip:d256dc7c]'], ['b', 'fixed']]);
+    const rows = await db.pool.query(
+      "SELECT event_id, labels->>'peer' AS peer FROM metric_samples WHERE event_id = ANY($1) ORDER BY 1, 2",
+      [[a.id, b.id]],
+    );
+    expect(rows.rows.map((r) => [r.event_id === a.id ? 'a' : 'b', r.peer]).sort()).toEqual([
+      ['a', '[ip:1749139c]'],
+      ['a', 'fixed'],
+      ['b', '[ip:d256dc7c]'],
+      ['b', 'fixed'],
+    ]);
   });
 
   it('isolates rows PostgreSQL refuses and writes the rest of the batch', async () => {
@@ -145,7 +214,14 @@ describe('PostgresStore (real PostgreSQL)', () => {
   });
 
   it('reports an outage as retriable and an unhealthy store', async () => {
-    const down = new PostgresStore(pgConfig({ POSTGRES_DB: db.name, POSTGRES_PORT: String(await getFreePort()), POSTGRES_CONNECT_TIMEOUT_MS: '500' }), logger);
+    const down = new PostgresStore(
+      pgConfig({
+        POSTGRES_DB: db.name,
+        POSTGRES_PORT: String(await getFreePort()),
+        POSTGRES_CONNECT_TIMEOUT_MS: '500',
+      }),
+      logger,
+    );
     await expect(down.writeBatch([usageEvent()])).rejects.toBeInstanceOf(RetriableStoreError);
     await expect(down.connect()).rejects.toBeInstanceOf(RetriableStoreError);
     expect(await down.health()).toMatchObject({ ok: false });

@@ -7,11 +7,24 @@ import { parse } from 'yaml';
 const ROOT = join(__dirname, '../..');
 const DIR = join(ROOT, 'deploy/prometheus');
 
-interface Rule { alert: string; expr: string; for?: string; labels: { severity: string } }
-interface TestCase { eval_time: string; alertname: string; exp_alerts: unknown[] }
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+}
+interface TestCase {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: unknown[];
+}
 
-const rules = (parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
-const tests = (parse(readFileSync(join(DIR, 'alerts.test.yml'), 'utf8')) as { tests: Array<{ alert_rule_test: TestCase[] }> }).tests;
+const rules = (
+  parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }
+).groups.flatMap((g) => g.rules);
+const tests = (
+  parse(readFileSync(join(DIR, 'alerts.test.yml'), 'utf8')) as { tests: Array<{ alert_rule_test: TestCase[] }> }
+).tests;
 
 /** `promtool test rules` on the shipped rules file, or on a changed copy of it. */
 function promtoolTest(alerts = readFileSync(join(DIR, 'alerts.yml'), 'utf8')): { status: number | null; out: string } {
@@ -34,9 +47,18 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
 
   it('cover the API, ack latency, lag, stalled and paused partitions, dead letters, restarts and unaccounted events', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
-      'UsageStatsAckLatencyHigh', 'UsageStatsApiErrorRate', 'UsageStatsApiUnavailable', 'UsageStatsConsumerLagGrowing',
-      'UsageStatsConsumerLagHigh', 'UsageStatsConsumerLagSeconds', 'UsageStatsDeadLetters', 'UsageStatsEventsUnaccounted',
-      'UsageStatsPartitionPaused', 'UsageStatsPartitionStalled', 'UsageStatsProducerDown', 'UsageStatsWorkerRestarts',
+      'UsageStatsAckLatencyHigh',
+      'UsageStatsApiErrorRate',
+      'UsageStatsApiUnavailable',
+      'UsageStatsConsumerLagGrowing',
+      'UsageStatsConsumerLagHigh',
+      'UsageStatsConsumerLagSeconds',
+      'UsageStatsDeadLetters',
+      'UsageStatsEventsUnaccounted',
+      'UsageStatsPartitionPaused',
+      'UsageStatsPartitionStalled',
+      'UsageStatsProducerDown',
+      'UsageStatsWorkerRestarts',
     ]);
     for (const r of rules) expect(['critical', 'warning']).toContain(r.labels.severity);
   });
@@ -65,13 +87,20 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
 
   it('fail the unaccounted-events tests without the lag term, the new-series term or the `for`', () => {
     const shipped = readFileSync(join(DIR, 'alerts.yml'), 'utf8');
-    const lagTerm = '            - on (store)\n            sum by (store) (max by (store, topic, partition) (usage_stats_worker_consumer_lag))\n';
+    const lagTerm =
+      '            - on (store)\n            sum by (store) (max by (store, topic, partition) (usage_stats_worker_consumer_lag))\n';
     // Plain increase(): a new series' first scraped value becomes its baseline and goes missing.
-    const plainIncrease = shipped.replace(/\(increase\((usage_stats_ledger_events_total\{[^}]*\})\[1h\]\)\n[^\n]*\n[^\n]*\n[^\n]*\)/g, 'increase($1[1h])');
+    const plainIncrease = shipped.replace(
+      /\(increase\((usage_stats_ledger_events_total\{[^}]*\})\[1h\]\)\n[^\n]*\n[^\n]*\n[^\n]*\)/g,
+      'increase($1[1h])',
+    );
     const broken: Array<[string, string]> = [
       [shipped.replace(lagTerm, ''), 'events still in flight behind a stalled consumer are not unaccounted'],
-      [plainIncrease, 'a replaced worker pod\'s new series count whole'],
-      [shipped.replace('          ) >= 1\n        for: 15m\n', '          ) >= 1\n'), 'acknowledged events that no store stage accounts for'],
+      [plainIncrease, "a replaced worker pod's new series count whole"],
+      [
+        shipped.replace('          ) >= 1\n        for: 15m\n', '          ) >= 1\n'),
+        'acknowledged events that no store stage accounts for',
+      ],
     ];
     for (const [alerts, failing] of broken) {
       expect(alerts).not.toBe(shipped);
@@ -82,13 +111,30 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
   });
 
   it('use only metrics the API and worker expose', () => {
-    const exposed = new Set([
-      ...readFileSync(join(ROOT, 'apps/ingest-api/src/metrics/ingest.metrics.ts'), 'utf8').matchAll(/name: '([a-z_]+)'/g),
-      ...readFileSync(join(ROOT, 'apps/worker/src/primary/pool.supervisor.ts'), 'utf8').matchAll(/name: '([a-z_]+)'/g),
-      ...readFileSync(join(ROOT, 'libs/observability/src/ledger.metrics.ts'), 'utf8').matchAll(/LEDGER_METRIC = '([a-z_]+)'/g),
-    ].map((m) => m[1]).concat([...readFileSync(join(ROOT, 'libs/pipeline/src/pipeline.metrics.ts'), 'utf8')
-      .matchAll(/name: `\$\{prefix\}([a-z_]+)`/g)].map((m) => `usage_stats_worker_${m[1]}`)));
-    const used = new Set(rules.flatMap((r) => r.expr.match(/\b(ingest|usage_stats_worker|usage_stats_ledger)_[a-z_]+/g) ?? []));
+    const exposed = new Set(
+      [
+        ...readFileSync(join(ROOT, 'apps/ingest-api/src/metrics/ingest.metrics.ts'), 'utf8').matchAll(
+          /name: '([a-z_]+)'/g,
+        ),
+        ...readFileSync(join(ROOT, 'apps/worker/src/primary/pool.supervisor.ts'), 'utf8').matchAll(
+          /name: '([a-z_]+)'/g,
+        ),
+        ...readFileSync(join(ROOT, 'libs/observability/src/ledger.metrics.ts'), 'utf8').matchAll(
+          /LEDGER_METRIC = '([a-z_]+)'/g,
+        ),
+      ]
+        .map((m) => m[1])
+        .concat(
+          [
+            ...readFileSync(join(ROOT, 'libs/pipeline/src/pipeline.metrics.ts'), 'utf8').matchAll(
+              /name: `\$\{prefix\}([a-z_]+)`/g,
+            ),
+          ].map((m) => `usage_stats_worker_${m[1]}`),
+        ),
+    );
+    const used = new Set(
+      rules.flatMap((r) => r.expr.match(/\b(ingest|usage_stats_worker|usage_stats_ledger)_[a-z_]+/g) ?? []),
+    );
     expect([...used].map((n) => n.replace(/_bucket$/, '')).filter((n) => !exposed.has(n))).toEqual([]);
   });
 });

@@ -31,8 +31,11 @@ describe('local stack in a checkout under a mode-700 directory', () => {
     const [kafka, controller, postgres, redis] = await freePorts(4);
     const { PG_HOME: _ignored, ...inherited } = process.env;
     env = {
-      ...inherited, KAFKA_PORT: String(kafka), KAFKA_CONTROLLER_PORT: String(controller),
-      POSTGRES_PORT: String(postgres), REDIS_PORT: String(redis),
+      ...inherited,
+      KAFKA_PORT: String(kafka),
+      KAFKA_CONTROLLER_PORT: String(controller),
+      POSTGRES_PORT: String(postgres),
+      REDIS_PORT: String(redis),
     };
   });
 
@@ -50,7 +53,11 @@ describe('local stack in a checkout under a mode-700 directory', () => {
     expect((fs.statSync(home).mode & 0o777).toString(8)).toBe('700');
 
     const client = new Client({
-      host: '127.0.0.1', port: Number(env.POSTGRES_PORT), user: 'stats_user', password: 'secure_password', database: 'usage_stats',
+      host: '127.0.0.1',
+      port: Number(env.POSTGRES_PORT),
+      user: 'stats_user',
+      password: 'secure_password',
+      database: 'usage_stats',
     });
     await client.connect();
     const { rows } = await client.query<{ answer: number }>('select 41 + 1 as answer');

@@ -19,14 +19,23 @@ describe('local stack', () => {
       expect(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true })).toBe(true);
       const producer = kafka.producer();
       await producer.connect();
-      const sent = await producer.send({ topic, acks: -1, messages: [{ key: 'a', value: 'one' }, { key: 'b', value: 'two' }] });
+      const sent = await producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          { key: 'a', value: 'one' },
+          { key: 'b', value: 'two' },
+        ],
+      });
       expect(sent.every((r) => r.errorCode === 0)).toBe(true);
       await producer.disconnect();
 
       const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
       const received: string[] = [];
       let joined = false;
-      consumer.on(consumer.events.GROUP_JOIN, () => { joined = true; });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
@@ -53,8 +62,11 @@ describe('local stack', () => {
 
   it('postgres: round trip', async () => {
     const client = new Client({
-      host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: Number(process.env.POSTGRES_PORT ?? 5432),
-      user: 'stats_user', password: 'secure_password', database: 'usage_stats',
+      host: process.env.POSTGRES_HOST ?? '127.0.0.1',
+      port: Number(process.env.POSTGRES_PORT ?? 5432),
+      user: 'stats_user',
+      password: 'secure_password',
+      database: 'usage_stats',
     });
     await client.connect();
     try {
@@ -69,7 +81,12 @@ describe('local stack', () => {
   });
 
   it('redis: SET NX EX', async () => {
-    const redis = new Redis({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), lazyConnect: true, maxRetriesPerRequest: 1 });
+    const redis = new Redis({
+      host: process.env.REDIS_HOST ?? '127.0.0.1',
+      port: Number(process.env.REDIS_PORT ?? 6379),
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     await redis.connect();
     try {
       const key = randomName('stack');

@@ -12,7 +12,14 @@ import { FamilySpec, metricsEvent } from '../support/store-events';
 type Vector = Array<{ metric: Record<string, string>; value: [number, string] }>;
 
 const A: FamilySpec = { name: 'jobs_done_total', type: 'counter', samples: [{ value: 3 }] };
-const B: FamilySpec = { name: 'queue_depth', type: 'gauge', samples: [{ labels: { queue: 'q1' }, value: 7 }, { labels: { queue: 'q2' }, value: 8 }] };
+const B: FamilySpec = {
+  name: 'queue_depth',
+  type: 'gauge',
+  samples: [
+    { labels: { queue: 'q1' }, value: 7 },
+    { labels: { queue: 'q2' }, value: 8 },
+  ],
+};
 const C: FamilySpec = { name: 'last_run_seconds', type: 'gauge', samples: [{ value: 42.5 }] };
 
 describe('remote write store -> Prometheus: push groups', () => {
@@ -21,7 +28,9 @@ describe('remote write store -> Prometheus: push groups', () => {
 
   beforeAll(async () => {
     peer = await startPrometheus();
-    const config = loadConfig(baseEnv({ STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write` })).remoteWrite;
+    const config = loadConfig(
+      baseEnv({ STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write` }),
+    ).remoteWrite;
     store = new RemoteWriteStore(config, undefined, { writerId: 'w1' });
     await store.connect();
   });
@@ -35,11 +44,16 @@ describe('remote write store -> Prometheus: push groups', () => {
     const res = await fetch(`${peer.url}/api/v1/query?${new URLSearchParams({ query, time: String(atMs / 1000) })}`);
     const body = (await res.json()) as { status: string; data: { result: Vector }; error?: string };
     if (body.status !== 'success') throw new Error(`${query}: ${body.error}`);
-    return body.data.result.map((r) => {
-      const { __name__: name, ...labels } = r.metric;
-      const text = Object.entries(labels).sort().map(([k, v]) => `${k}="${v}"`).join(',');
-      return `${name ?? ''}{${text}} ${r.value[1]}`;
-    }).sort();
+    return body.data.result
+      .map((r) => {
+        const { __name__: name, ...labels } = r.metric;
+        const text = Object.entries(labels)
+          .sort()
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',');
+        return `${name ?? ''}{${text}} ${r.value[1]}`;
+      })
+      .sort();
   }
 
   it('PUT (3 families), PUT with fewer families, DELETE: removed series end at once', async () => {
@@ -57,7 +71,14 @@ describe('remote write store -> Prometheus: push groups', () => {
       'queue_depth{instance="host-1",job="nightly",queue="q1"} 7',
       'queue_depth{instance="host-1",job="nightly",queue="q2"} 8',
     ];
-    expect(await waitFor(async () => ((await at(group, t1 + 1)).length === 6 ? at(group, t1 + 1) : undefined), 15_000, 200, 'first PUT')).toEqual(full);
+    expect(
+      await waitFor(
+        async () => ((await at(group, t1 + 1)).length === 6 ? at(group, t1 + 1) : undefined),
+        15_000,
+        200,
+        'first PUT',
+      ),
+    ).toEqual(full);
 
     await store.writeBatch([metricsEvent('nightly', [A], { op: 'put', receivedAt: t2, grouping })]);
     // Just before the second PUT the whole group is still there; just after, only what it pushed.
@@ -89,15 +110,23 @@ describe('remote write store -> Prometheus: push groups', () => {
   });
 
   it('a restarted store recalls the group from Redis and still ends what the next PUT removed', async () => {
-    const env = baseEnv({ STORAGE_TYPE: 'remote_write', REMOTE_WRITE_URL: `${peer.url}/api/v1/write`, REDIS_KEY_PREFIX: randomName('push-groups') });
+    const env = baseEnv({
+      STORAGE_TYPE: 'remote_write',
+      REMOTE_WRITE_URL: `${peer.url}/api/v1/write`,
+      REDIS_KEY_PREFIX: randomName('push-groups'),
+    });
     const config = loadConfig(env);
     const t1 = Date.now() - 20_000;
     const t2 = t1 + 10_000;
     const grouping = { instance: 'host-3' };
-    const before = new RemoteWriteStore(config.remoteWrite, undefined, { groupMemory: new RedisPushGroupMemory(config.redis) });
+    const before = new RemoteWriteStore(config.remoteWrite, undefined, {
+      groupMemory: new RedisPushGroupMemory(config.redis),
+    });
     await before.writeBatch([metricsEvent('restarted', [A, B], { op: 'put', receivedAt: t1, grouping })]);
     await before.close();
-    const after = new RemoteWriteStore(config.remoteWrite, undefined, { groupMemory: new RedisPushGroupMemory(config.redis) });
+    const after = new RemoteWriteStore(config.remoteWrite, undefined, {
+      groupMemory: new RedisPushGroupMemory(config.redis),
+    });
     try {
       await after.writeBatch([metricsEvent('restarted', [C], { op: 'put', receivedAt: t2, grouping })]);
     } finally {
@@ -117,6 +146,8 @@ describe('remote write store -> Prometheus: push groups', () => {
       metricsEvent('fresh', [A], { op: 'put', receivedAt: now - 5_000, grouping: { instance: 'a' } }),
       metricsEvent('late', [A], { op: 'put', receivedAt: now - 200_000, grouping: { instance: 'b' } }),
     ]);
-    expect(await at(`time() - push_time_seconds{job=~"fresh|late"} > 100`, now)).toEqual(['{instance="b",job="late"} 200']);
+    expect(await at(`time() - push_time_seconds{job=~"fresh|late"} > 100`, now)).toEqual([
+      '{instance="b",job="late"} 200',
+    ]);
   });
 });

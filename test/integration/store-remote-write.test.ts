@@ -14,31 +14,49 @@ import { baseEnv, getFreePort, waitFor } from '../support/apps';
 import { Peer, startPrometheus, startVictoriaMetrics } from '../support/peers';
 import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-events';
 
-const rwConfig = (env: Record<string, string>) => loadConfig(baseEnv({ STORAGE_TYPE: 'remote_write', ...env })).remoteWrite;
+const rwConfig = (env: Record<string, string>) =>
+  loadConfig(baseEnv({ STORAGE_TYPE: 'remote_write', ...env })).remoteWrite;
 
 function mixedBatch(now: number): ProcessedEvent[] {
   const t0 = Math.floor(now / 1000) - 120;
   const dashboard = { name: 'Fleet overview', uid: 'fleet-1' };
   return [
     usageEvent({ instance: 'inst-a', receivedAt: now - 2000 }),
-    usageEvent({ instance: 'inst-b', receivedAt: now - 1000, metrics: { 'stats.dashboards.count': 9, 'stats.text': 'not a number' } }),
+    usageEvent({
+      instance: 'inst-b',
+      receivedAt: now - 1000,
+      metrics: { 'stats.dashboards.count': 9, 'stats.text': 'not a number' },
+    }),
     analyticsEvent({ uuid: 's1', type: 'start', time: t0, dashboard }),
     analyticsEvent({ uuid: 's1', type: 'heartbeat', time: t0 + 60, dashboard }),
     analyticsEvent({ uuid: 's1', type: 'end', time: t0 + 90, dashboard }),
     analyticsEvent({ uuid: 's2', type: 'start', time: t0, dashboard }),
-    metricsEvent('node', [
-      { name: 'requests_total', type: 'counter', samples: [{ labels: { path: '/a' }, value: 5 }] },
-      { name: 'rpc_seconds', type: 'summary', samples: [{ labels: { quantile: '0.5' }, value: 0.1 }, { name: 'rpc_seconds_count', value: 50 }] },
-      { name: 'req_dur', type: 'histogram', samples: [{ name: 'req_dur_bucket', labels: { le: '+Inf' }, value: 5 }] },
-      { name: 'odd', type: 'gauge', samples: [{ value: 'NaN' }] },
-    ], { receivedAt: now - 1000, grouping: { instance: 'n1' } }),
+    metricsEvent(
+      'node',
+      [
+        { name: 'requests_total', type: 'counter', samples: [{ labels: { path: '/a' }, value: 5 }] },
+        {
+          name: 'rpc_seconds',
+          type: 'summary',
+          samples: [
+            { labels: { quantile: '0.5' }, value: 0.1 },
+            { name: 'rpc_seconds_count', value: 50 },
+          ],
+        },
+        { name: 'req_dur', type: 'histogram', samples: [{ name: 'req_dur_bucket', labels: { le: '+Inf' }, value: 5 }] },
+        { name: 'odd', type: 'gauge', samples: [{ value: 'NaN' }] },
+      ],
+      { receivedAt: now - 1000, grouping: { instance: 'n1' } },
+    ),
   ];
 }
 
 type Vector = Array<{ metric: Record<string, string>; value: [number, string] }>;
 
 async function promQuery(peer: Peer, query: string): Promise<Vector> {
-  const res = await fetch(`${peer.url}/api/v1/query?${new URLSearchParams({ query, time: String(Date.now() / 1000) })}`);
+  const res = await fetch(
+    `${peer.url}/api/v1/query?${new URLSearchParams({ query, time: String(Date.now() / 1000) })}`,
+  );
   const body = (await res.json()) as { status: string; data: { result: Vector }; error?: string };
   if (body.status !== 'success') throw new Error(`${query}: ${body.error}`);
   return body.data.result;
@@ -80,8 +98,17 @@ describe.each([
     await flush();
 
     const usage = await promQuery(peer, 'grafana_usage_stats_dashboards_count');
-    expect(usage.map((r) => [r.metric.instance, r.value[1]]).sort()).toEqual([['inst-a', '7'], ['inst-b', '9']]);
-    expect(usage[0].metric).toMatchObject({ version: '10_4_1', os: 'linux', arch: 'arm64', edition: 'oss', packaging: 'deb' });
+    expect(usage.map((r) => [r.metric.instance, r.value[1]]).sort()).toEqual([
+      ['inst-a', '7'],
+      ['inst-b', '9'],
+    ]);
+    expect(usage[0].metric).toMatchObject({
+      version: '10_4_1',
+      os: 'linux',
+      arch: 'arm64',
+      edition: 'oss',
+      packaging: 'deb',
+    });
     expect(await promQuery(peer, '{__name__=~"grafana_usage_stats_text.*"}')).toEqual([]);
     expect(await scalar(peer, 'sum(count_over_time(grafana_usage_stats_dashboards_count[10m]))')).toBe(2);
 
@@ -89,8 +116,16 @@ describe.each([
     expect(await scalar(peer, 'sum(grafana_analytics_sessions_duration_seconds_total)')).toBe(90);
     const [session] = await promQuery(peer, 'grafana_analytics_sessions_total');
     expect(session.metric).toMatchObject({
-      grafana_host: 'localhost:3000', grafana_env: 'production', dashboard_name: 'Fleet overview', dashboard_uid: 'fleet-1',
-      dashboard_timezone: 'utc', user_theme: 'dark', user_timezone: 'browser', user_locale: 'en-US', user_role: 'admin', writer: 'w1',
+      grafana_host: 'localhost:3000',
+      grafana_env: 'production',
+      dashboard_name: 'Fleet overview',
+      dashboard_uid: 'fleet-1',
+      dashboard_timezone: 'utc',
+      user_theme: 'dark',
+      user_timezone: 'browser',
+      user_locale: 'en-US',
+      user_role: 'admin',
+      writer: 'w1',
     });
     // The 0 sample before the first total lets increase() see the first sessions.
     expect(await scalar(peer, 'sum(increase(grafana_analytics_sessions_total[10m]))')).toBeGreaterThanOrEqual(2);
@@ -107,9 +142,17 @@ describe.each([
   it('counts new sessions on top of the running totals', async () => {
     const now = Math.floor(Date.now() / 1000);
     const dashboard = { name: 'Fleet overview', uid: 'fleet-1' };
-    await store.writeBatch([analyticsEvent({ uuid: 's3', type: 'start', time: now - 30, dashboard }), analyticsEvent({ uuid: 's3', type: 'heartbeat', time: now, dashboard })]);
+    await store.writeBatch([
+      analyticsEvent({ uuid: 's3', type: 'start', time: now - 30, dashboard }),
+      analyticsEvent({ uuid: 's3', type: 'heartbeat', time: now, dashboard }),
+    ]);
     await flush();
-    await waitFor(async () => (await scalar(peer, 'sum(grafana_analytics_sessions_total)')) === 3, 15_000, 200, 'third session');
+    await waitFor(
+      async () => (await scalar(peer, 'sum(grafana_analytics_sessions_total)')) === 3,
+      15_000,
+      200,
+      'third session',
+    );
     expect(await scalar(peer, 'sum(grafana_analytics_sessions_duration_seconds_total)')).toBe(120);
   });
 
@@ -121,17 +164,35 @@ describe.each([
     await peer.start();
     expect(await store.writeBatch([event])).toMatchObject({ written: 1 });
     await flush();
-    expect(await waitFor(() => scalar(peer, 'grafana_usage_stats_dashboards_count{instance="inst-outage"}'), 15_000, 200, 'outage report')).toBe(7);
+    expect(
+      await waitFor(
+        () => scalar(peer, 'grafana_usage_stats_dashboards_count{instance="inst-outage"}'),
+        15_000,
+        200,
+        'outage report',
+      ),
+    ).toBe(7);
   });
 
   if (!isVm) {
     it('writes the rest of a batch Prometheus answers 400 (too-old sample) and rejects only the event behind it', async () => {
-      const late = metricsEvent('node', [{ name: 'requests_total', type: 'counter', samples: [{ labels: { path: '/a' }, value: 6 }] }], { receivedAt: Date.now() - 3_600_000, grouping: { instance: 'n1' } });
+      const late = metricsEvent(
+        'node',
+        [{ name: 'requests_total', type: 'counter', samples: [{ labels: { path: '/a' }, value: 6 }] }],
+        { receivedAt: Date.now() - 3_600_000, grouping: { instance: 'n1' } },
+      );
       const fresh = usageEvent({ instance: 'inst-after-late', receivedAt: Date.now() });
       const result = await store.writeBatch([late, fresh]);
       expect(result).toMatchObject({ written: 1, duplicates: 0, rejected: [{ eventId: late.id }] });
       expect(result.rejected[0].reason).toMatch(/HTTP 400.*out of (order|bounds)/);
-      expect(await waitFor(() => scalar(peer, 'grafana_usage_stats_dashboards_count{instance="inst-after-late"}'), 15_000, 200, 'fresh report')).toBe(7);
+      expect(
+        await waitFor(
+          () => scalar(peer, 'grafana_usage_stats_dashboards_count{instance="inst-after-late"}'),
+          15_000,
+          200,
+          'fresh report',
+        ),
+      ).toBe(7);
     });
   }
 });
@@ -142,7 +203,9 @@ describe('remote write store on the wire (local HTTP server)', () => {
   let delayMs = 0;
   let inFlight = 0;
   let maxInFlight = 0;
-  let answer: (series: Series[]) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 204 });
+  let answer: (series: Series[]) => { status: number; headers?: Record<string, string>; body?: string } = () => ({
+    status: 204,
+  });
   const seen: Array<{ headers: IncomingMessage['headers']; series: Series[] }> = [];
 
   beforeAll(async () => {
@@ -175,29 +238,67 @@ describe('remote write store on the wire (local HTTP server)', () => {
   });
 
   it('sends the protocol headers, basic auth and extra headers; labels sorted, deduplicated, empty ones dropped', async () => {
-    const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url, REMOTE_WRITE_USERNAME: 'u', REMOTE_WRITE_PASSWORD: 'p', REMOTE_WRITE_HEADERS: 'X-Scope-OrgID=tenant-1' }));
-    const push = metricsEvent('job1', [{ name: 'm', type: 'gauge', samples: [{ labels: { zeta: '1', alpha: '', 'bad-name': 'x', job: 'overridden' }, value: 1 }] }]);
+    const store = new RemoteWriteStore(
+      rwConfig({
+        REMOTE_WRITE_URL: url,
+        REMOTE_WRITE_USERNAME: 'u',
+        REMOTE_WRITE_PASSWORD: 'p',
+        REMOTE_WRITE_HEADERS: 'X-Scope-OrgID=tenant-1',
+      }),
+    );
+    const push = metricsEvent('job1', [
+      {
+        name: 'm',
+        type: 'gauge',
+        samples: [{ labels: { zeta: '1', alpha: '', 'bad-name': 'x', job: 'overridden' }, value: 1 }],
+      },
+    ]);
     await store.writeBatch([push]);
     expect(seen).toHaveLength(1);
     expect(seen[0].headers).toMatchObject({
-      'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0',
-      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`, 'x-scope-orgid': 'tenant-1',
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+      'x-prometheus-remote-write-version': '0.1.0',
+      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+      'x-scope-orgid': 'tenant-1',
     });
-    expect(seen[0].series).toEqual([{
-      labels: [{ name: '__name__', value: 'm' }, { name: 'bad_name', value: 'x' }, { name: 'job', value: 'job1' }, { name: 'zeta', value: '1' }],
-      samples: [{ value: 1, timestamp: push.receivedAt }],
-    }, {
-      labels: [{ name: '__name__', value: 'push_time_seconds' }, { name: 'job', value: 'job1' }],
-      samples: [{ value: push.receivedAt / 1000, timestamp: push.receivedAt }],
-    }, {
-      labels: [{ name: '__name__', value: 'push_failure_time_seconds' }, { name: 'job', value: 'job1' }],
-      samples: [{ value: 0, timestamp: push.receivedAt }],
-    }]);
+    expect(seen[0].series).toEqual([
+      {
+        labels: [
+          { name: '__name__', value: 'm' },
+          { name: 'bad_name', value: 'x' },
+          { name: 'job', value: 'job1' },
+          { name: 'zeta', value: '1' },
+        ],
+        samples: [{ value: 1, timestamp: push.receivedAt }],
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'push_time_seconds' },
+          { name: 'job', value: 'job1' },
+        ],
+        samples: [{ value: push.receivedAt / 1000, timestamp: push.receivedAt }],
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'push_failure_time_seconds' },
+          { name: 'job', value: 'job1' },
+        ],
+        samples: [{ value: 0, timestamp: push.receivedAt }],
+      },
+    ]);
   });
 
   it('caps series per request and keeps at most REMOTE_WRITE_CONCURRENCY requests in flight', async () => {
     delayMs = 100;
-    const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url, REMOTE_WRITE_BEARER_TOKEN: 'tok', REMOTE_WRITE_SERIES_LIMIT: '3', REMOTE_WRITE_CONCURRENCY: '2' }));
+    const store = new RemoteWriteStore(
+      rwConfig({
+        REMOTE_WRITE_URL: url,
+        REMOTE_WRITE_BEARER_TOKEN: 'tok',
+        REMOTE_WRITE_SERIES_LIMIT: '3',
+        REMOTE_WRITE_CONCURRENCY: '2',
+      }),
+    );
     // 18 pushed series + push_time_seconds + push_failure_time_seconds = 20.
     const samples = Array.from({ length: 18 }, (_, i) => ({ labels: { i: String(i) }, value: i }));
     await store.writeBatch([metricsEvent('cap', [{ name: 'g', type: 'gauge', samples }])]);
@@ -206,7 +307,10 @@ describe('remote write store on the wire (local HTTP server)', () => {
     expect(seen[0].headers.authorization).toBe('Bearer tok');
   });
 
-  it.each([[429, '3', 3000], [503, undefined, undefined]])('HTTP %i: outage, Retry-After %s honoured', async (status, retryAfter, ms) => {
+  it.each([
+    [429, '3', 3000],
+    [503, undefined, undefined],
+  ])('HTTP %i: outage, Retry-After %s honoured', async (status, retryAfter, ms) => {
     answer = () => ({ status, headers: retryAfter ? { 'retry-after': retryAfter } : undefined, body: 'slow down' });
     const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url }));
     const err = await store.writeBatch([usageEvent()]).catch((e: unknown) => e);
@@ -216,18 +320,33 @@ describe('remote write store on the wire (local HTTP server)', () => {
 
   it('other 4xx: the refused series are isolated by halving and their events rejected with the answer; 401 holds the batch', async () => {
     // Like Prometheus with an out-of-order sample: 400 for any request holding a refused series.
-    answer = (series) => (series.some((s) => s.labels.some((l) => l.value === 'refuse'))
-      ? { status: 400, body: 'out of order sample' } : { status: 204 });
+    answer = (series) =>
+      series.some((s) => s.labels.some((l) => l.value === 'refuse'))
+        ? { status: 400, body: 'out of order sample' }
+        : { status: 204 };
     const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: url, REMOTE_WRITE_SERIES_LIMIT: '8' }));
-    const pushes = Array.from({ length: 6 }, (_, i) => metricsEvent(`job${i}`, [{ name: 'g', type: 'gauge', samples: [
-      { labels: { a: 'x' }, value: i }, { labels: { a: i === 1 || i === 4 ? 'refuse' : 'y' }, value: i },
-    ] }]));
+    const pushes = Array.from({ length: 6 }, (_, i) =>
+      metricsEvent(`job${i}`, [
+        {
+          name: 'g',
+          type: 'gauge',
+          samples: [
+            { labels: { a: 'x' }, value: i },
+            { labels: { a: i === 1 || i === 4 ? 'refuse' : 'y' }, value: i },
+          ],
+        },
+      ]),
+    );
     const result = await store.writeBatch([usageEvent(), ...pushes]);
     expect(result.written).toBe(5);
     expect(result.rejected.map((r) => r.eventId).sort()).toEqual([pushes[1].id, pushes[4].id].sort());
-    expect(result.rejected[0].reason).toBe(`remote write receiver at ${new URL(url).host} refused the series (HTTP 400): out of order sample`);
+    expect(result.rejected[0].reason).toBe(
+      `remote write receiver at ${new URL(url).host} refused the series (HTTP 400): out of order sample`,
+    );
     const accepted = seen.filter((s) => !s.series.some((x) => x.labels.some((l) => l.value === 'refuse')));
-    const writtenJobs = new Set(accepted.flatMap((s) => s.series.flatMap((x) => x.labels.filter((l) => l.name === 'job').map((l) => l.value))));
+    const writtenJobs = new Set(
+      accepted.flatMap((s) => s.series.flatMap((x) => x.labels.filter((l) => l.name === 'job').map((l) => l.value))),
+    );
     expect([...writtenJobs].sort()).toEqual(['job0', 'job1', 'job2', 'job3', 'job4', 'job5']);
     // One request per chunk of 8 series (pushes carry push_time_seconds and push_failure_time_seconds
     // too); the refused chunks are halved down to their 2 refused series: bounded by k·log2(n).
@@ -238,7 +357,9 @@ describe('remote write store on the wire (local HTTP server)', () => {
   });
 
   it('an unreachable receiver is an outage', async () => {
-    const store = new RemoteWriteStore(rwConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await getFreePort()}/api/v1/write` }));
+    const store = new RemoteWriteStore(
+      rwConfig({ REMOTE_WRITE_URL: `http://127.0.0.1:${await getFreePort()}/api/v1/write` }),
+    );
     await expect(store.writeBatch([usageEvent()])).rejects.toBeInstanceOf(RetriableStoreError);
   });
 });

@@ -8,8 +8,12 @@ describe('topic provisioning (real broker)', () => {
   const admin = kafka.admin();
   const topic = randomName('events');
   const config = loadConfig({
-    API_KEY: TEST_API_KEY, ANONYMIZATION_KEY: TEST_ANONYMIZATION_KEY,
-    KAFKA_TOPIC: topic, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`, KAFKA_TOPIC_PARTITIONS: '4', KAFKA_RETENTION_HOURS: '48',
+    API_KEY: TEST_API_KEY,
+    ANONYMIZATION_KEY: TEST_ANONYMIZATION_KEY,
+    KAFKA_TOPIC: topic,
+    KAFKA_DEAD_LETTER_TOPIC: `${topic}-dlq`,
+    KAFKA_TOPIC_PARTITIONS: '4',
+    KAFKA_RETENTION_HOURS: '48',
   }).kafka;
 
   beforeAll(() => admin.connect());
@@ -20,7 +24,10 @@ describe('topic provisioning (real broker)', () => {
 
   it('creates the events and dead-letter topics once, then reports them as existing', async () => {
     const first = await ensureTopics(admin, config);
-    expect(first.map((r) => [r.topic, r.action, r.partitions])).toEqual([[topic, 'created', 4], [`${topic}-dlq`, 'created', 3]]);
+    expect(first.map((r) => [r.topic, r.action, r.partitions])).toEqual([
+      [topic, 'created', 4],
+      [`${topic}-dlq`, 'created', 3],
+    ]);
     const second = await ensureTopics(admin, config);
     expect(second.map((r) => r.action)).toEqual(['exists', 'exists']);
     expect(second.flatMap((r) => r.warnings)).toEqual([]);
@@ -28,25 +35,35 @@ describe('topic provisioning (real broker)', () => {
     // Dead letters may hold sealed personal data: kept exactly as long as the events, no longer.
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [topic, `${topic}-dlq`].map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+      resources: [topic, `${topic}-dlq`].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['retention.ms'],
+      })),
     });
-    expect(described.resources.map((r) => [r.resourceName, r.configEntries[0].configValue])).toEqual(expect.arrayContaining([
-      [topic, String(48 * 3_600_000)], [`${topic}-dlq`, String(48 * 3_600_000)],
-    ]));
+    expect(described.resources.map((r) => [r.resourceName, r.configEntries[0].configValue])).toEqual(
+      expect.arrayContaining([
+        [topic, String(48 * 3_600_000)],
+        [`${topic}-dlq`, String(48 * 3_600_000)],
+      ]),
+    );
   });
 
   it('on this single-node broker keeps one copy with min.insync.replicas=1, and refuses a factor it cannot meet', async () => {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas', 'max.message.bytes'] }],
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas', 'max.message.bytes'] },
+      ],
     });
     const entries = Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
     expect(entries).toEqual({ 'min.insync.replicas': '1', 'max.message.bytes': '12582912' });
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0].partitions.map((p) => p.replicas.length)).toEqual([1, 1, 1, 1]);
     expect((await resolveReplication(admin, config)).warning).toMatch(/^topics keep 1 copy/);
-    await expect(ensureTopics(admin, { ...config, topic: randomName('never'), replicationFactor: 3 } as typeof config))
-      .rejects.toThrow('KAFKA_REPLICATION_FACTOR=3 but the cluster has 1 broker(s)');
+    await expect(
+      ensureTopics(admin, { ...config, topic: randomName('never'), replicationFactor: 3 } as typeof config),
+    ).rejects.toThrow('KAFKA_REPLICATION_FACTOR=3 but the cluster has 1 broker(s)');
   });
 
   it('warns instead of repartitioning when partitions differ', async () => {

@@ -19,25 +19,44 @@ describe('BatchConsumer (real Kafka)', () => {
   const kafka = kafkaClient();
   const topic = randomName('wk-consumer');
   const options = (groupId: string): BatchConsumerOptions => ({
-    groupId, topic, fromBeginning: true, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxBytesPerPartition: 1 << 20,
-    maxWaitTimeMs: 100, partitionsConcurrency: 1, retryInitialMs: 50, retryMaxMs: 400,
+    groupId,
+    topic,
+    fromBeginning: true,
+    sessionTimeoutMs: 6000,
+    heartbeatIntervalMs: 500,
+    maxBytesPerPartition: 1 << 20,
+    maxWaitTimeMs: 100,
+    partitionsConcurrency: 1,
+    retryInitialMs: 50,
+    retryMaxMs: 400,
   });
   const values = (ms: ConsumedMessage[]) => ms.map((m) => m.value?.toString());
 
   beforeAll(async () => {
     await createTopics(kafka, [{ topic, partitions: 1 }]);
-    await produce(kafka, topic, ['a', 'b', 'c'].map((v) => ({ key: v, value: v })));
+    await produce(
+      kafka,
+      topic,
+      ['a', 'b', 'c'].map((v) => ({ key: v, value: v })),
+    );
   });
   afterAll(() => deleteTopics(kafka, [topic]));
 
   it('commits exactly what the handler returns, only after it returns', async () => {
     const group = randomName('g');
     const seen: string[] = [];
-    const consumer = new BatchConsumer(kafka, options(group), async (ms) => {
-      seen.push(...values(ms).map(String));
-      // Commit only up to "b": "c" is not done.
-      return [{ topic, partition: 0, offset: String(Number(ms.find((m) => m.value?.toString() === 'b')!.offset) + 1) }];
-    }, logger);
+    const consumer = new BatchConsumer(
+      kafka,
+      options(group),
+      async (ms) => {
+        seen.push(...values(ms).map(String));
+        // Commit only up to "b": "c" is not done.
+        return [
+          { topic, partition: 0, offset: String(Number(ms.find((m) => m.value?.toString() === 'b')!.offset) + 1) },
+        ];
+      },
+      logger,
+    );
     await consumer.start();
     await waitFor(() => seen.length >= 3, 20_000);
     await waitFor(async () => (await committed(kafka, group, topic))[0] === '2', 20_000, 200, 'commit of offset 2');
@@ -49,11 +68,17 @@ describe('BatchConsumer (real Kafka)', () => {
     let storeUp = false;
     let attempts = 0;
     const retries: number[] = [];
-    const consumer = new BatchConsumer(kafka, options(group), async (ms) => {
-      attempts++;
-      if (!storeUp) throw new Error('store down');
-      return [{ topic, partition: 0, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
-    }, logger, { onRetry: ({ delayMs }) => retries.push(delayMs) });
+    const consumer = new BatchConsumer(
+      kafka,
+      options(group),
+      async (ms) => {
+        attempts++;
+        if (!storeUp) throw new Error('store down');
+        return [{ topic, partition: 0, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
+      },
+      logger,
+      { onRetry: ({ delayMs }) => retries.push(delayMs) },
+    );
     await consumer.start();
     await waitFor(() => attempts >= 6, 20_000);
     expect((await committed(kafka, group, topic))[0]).toBe('-1');
@@ -68,27 +93,37 @@ describe('BatchConsumer (real Kafka)', () => {
   it('abandons an in-flight batch on stop without committing; the next member gets it again', async () => {
     const group = randomName('g');
     let started = false;
-    const first = new BatchConsumer(kafka, options(group), async () => {
-      started = true;
-      return new Promise<never>(() => undefined); // a write that never finishes
-    }, logger);
+    const first = new BatchConsumer(
+      kafka,
+      options(group),
+      async () => {
+        started = true;
+        return new Promise<never>(() => undefined); // a write that never finishes
+      },
+      logger,
+    );
     await first.start();
     await waitFor(() => started, 20_000);
     await first.stop();
     expect((await committed(kafka, group, topic))[0]).toBe('-1');
 
     const redelivered: string[] = [];
-    const second = new BatchConsumer(kafka, options(group), async (ms) => {
-      redelivered.push(...values(ms).map(String));
-      return [{ topic, partition: 0, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
-    }, logger);
+    const second = new BatchConsumer(
+      kafka,
+      options(group),
+      async (ms) => {
+        redelivered.push(...values(ms).map(String));
+        return [{ topic, partition: 0, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
+      },
+      logger,
+    );
     await second.start();
     await waitFor(() => redelivered.length >= 3, 20_000);
     expect(redelivered).toEqual(['a', 'b', 'c']);
     await second.stop();
   });
 
-  it('keeps consuming the other partitions while one partition\'s batch keeps failing', async () => {
+  it("keeps consuming the other partitions while one partition's batch keeps failing", async () => {
     const two = randomName('wk-consumer2');
     await createTopics(kafka, [{ topic: two, partitions: 2 }]);
     const producer = kafka.producer();
@@ -97,21 +132,27 @@ describe('BatchConsumer (real Kafka)', () => {
     const done = new Map<string, number>();
     let poisonAttempts = 0;
     let assignments = 0;
-    const consumer = new BatchConsumer(kafka, { ...options(group), topic: two, partitionsConcurrency: 1, retryMaxMs: 2000 }, async (ms) => {
-      if (ms[0].partition === 0) {
-        poisonAttempts++;
-        throw new Error('refused forever');
-      }
-      for (const m of ms) done.set(String(m.value), Date.now());
-      return [{ topic: two, partition: ms[0].partition, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
-    }, logger, { onAssignment: () => assignments++ });
+    const consumer = new BatchConsumer(
+      kafka,
+      { ...options(group), topic: two, partitionsConcurrency: 1, retryMaxMs: 2000 },
+      async (ms) => {
+        if (ms[0].partition === 0) {
+          poisonAttempts++;
+          throw new Error('refused forever');
+        }
+        for (const m of ms) done.set(String(m.value), Date.now());
+        return [{ topic: two, partition: ms[0].partition, offset: String(Number(ms[ms.length - 1].offset) + 1) }];
+      },
+      logger,
+      { onAssignment: () => assignments++ },
+    );
     try {
       await producer.send({ topic: two, acks: -1, messages: [{ partition: 0, value: 'poison' }] });
       await consumer.start();
       await waitFor(() => poisonAttempts >= 3, 20_000, 50, 'poison batch retried');
       const sentAt = Date.now();
       await producer.send({ topic: two, acks: -1, messages: [{ partition: 1, value: 'normal' }] });
-      await waitFor(() => done.has('normal'), 5_000, 20, 'the other partition\'s event');
+      await waitFor(() => done.has('normal'), 5_000, 20, "the other partition's event");
       console.log(`other partition's event handled ${done.get('normal')! - sentAt} ms after it was sent`);
       expect(done.get('normal')! - sentAt).toBeLessThan(5_000);
       expect((await committed(kafka, group, two))[0]).toBe('-1');

@@ -9,18 +9,43 @@ import { RetriableStoreError } from '@app/storage';
 import { PostgresStore } from '@app/storage/postgres';
 import { encodeEnvelope } from '@app/contracts';
 import { getFreePort, randomName } from '../support/apps';
-import { createTestDatabase, createTopics, deleteTopics, envelopeOf, generateEvents, kafkaClient, readTopic, storedCounts, TestDatabase } from '../support/pipeline-harness';
+import {
+  createTestDatabase,
+  createTopics,
+  deleteTopics,
+  envelopeOf,
+  generateEvents,
+  kafkaClient,
+  readTopic,
+  storedCounts,
+  TestDatabase,
+} from '../support/pipeline-harness';
 
 const logger = createLogger({ level: 'error', format: 'json', name: 'pipeline-test' });
-const configFor = (env: Record<string, string>) => loadConfig({
-  API_KEY: 'k'.repeat(32), ANONYMIZATION_KEY: 'a'.repeat(32), POSTGRES_HOST: '127.0.0.1', POSTGRES_USER: 'stats_user',
-  POSTGRES_PASSWORD: 'secure_password', POSTGRES_SSL_MODE: 'disable', REDIS_HOST: '127.0.0.1', REDIS_TTL: '120', ...env,
-});
+const configFor = (env: Record<string, string>) =>
+  loadConfig({
+    API_KEY: 'k'.repeat(32),
+    ANONYMIZATION_KEY: 'a'.repeat(32),
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_USER: 'stats_user',
+    POSTGRES_PASSWORD: 'secure_password',
+    POSTGRES_SSL_MODE: 'disable',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_TTL: '120',
+    ...env,
+  });
 
 let offset = 0;
-const asMessages = (topic: string, values: Buffer[]): ConsumedMessage[] => values.map((value) => ({
-  topic, partition: 0, offset: String(offset++), key: Buffer.from('k'), value, headers: { 'x-original': 'yes' }, timestamp: String(Date.now()),
-}));
+const asMessages = (topic: string, values: Buffer[]): ConsumedMessage[] =>
+  values.map((value) => ({
+    topic,
+    partition: 0,
+    offset: String(offset++),
+    key: Buffer.from('k'),
+    value,
+    headers: { 'x-original': 'yes' },
+    timestamp: String(Date.now()),
+  }));
 
 describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () => {
   const kafka = kafkaClient();
@@ -58,7 +83,10 @@ describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () =
 
   it('dedupes a redelivered batch through Redis, per store namespace, with the TTL', async () => {
     const { events } = generateEvents(30);
-    const messages = asMessages(topic, events.map((e) => encodeEnvelope(envelopeOf(e, 1_700_000_000_000))));
+    const messages = asMessages(
+      topic,
+      events.map((e) => encodeEnvelope(envelopeOf(e, 1_700_000_000_000))),
+    );
     const processor = processorWith(new RedisDedupeRepository(redis, prefix, 'postgres', 120));
     expect((await processor.process(messages)).counts).toMatchObject({ written: 30, duplicates: 0 });
     expect((await processor.process(messages)).counts).toMatchObject({ written: 0, duplicates: 30 });
@@ -73,13 +101,20 @@ describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () =
   });
 
   it('keeps going exactly once with Redis unreachable (the store is the guard)', async () => {
-    const config = configFor({ POSTGRES_DB: db.name, REDIS_PORT: String(await getFreePort()), REDIS_COMMAND_TIMEOUT_MS: '200' });
+    const config = configFor({
+      POSTGRES_DB: db.name,
+      REDIS_PORT: String(await getFreePort()),
+      REDIS_COMMAND_TIMEOUT_MS: '200',
+    });
     const deadRedis = createRedisClient(config.redis);
     await deadRedis.connect().catch(() => undefined);
     const processor = processorWith(new RedisDedupeRepository(deadRedis, prefix, 'postgres', 120));
     const before = await storedCounts(db.pool);
     const { events } = generateEvents(12);
-    const messages = asMessages(topic, events.map((e) => encodeEnvelope(envelopeOf(e))));
+    const messages = asMessages(
+      topic,
+      events.map((e) => encodeEnvelope(envelopeOf(e))),
+    );
     expect((await processor.process(messages)).counts).toMatchObject({ written: 12, duplicates: 0 });
     expect((await processor.process(messages)).counts).toMatchObject({ written: 0, duplicates: 12 });
     expect((await storedCounts(db.pool)).logicalEvents).toBe(before.logicalEvents + 12);
@@ -87,7 +122,14 @@ describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () =
   });
 
   it('marks nothing in Redis while the store is down, so nothing is lost', async () => {
-    const down = new PostgresStore(configFor({ POSTGRES_DB: db.name, POSTGRES_PORT: String(await getFreePort()), POSTGRES_CONNECT_TIMEOUT_MS: '300' }).postgres, logger);
+    const down = new PostgresStore(
+      configFor({
+        POSTGRES_DB: db.name,
+        POSTGRES_PORT: String(await getFreePort()),
+        POSTGRES_CONNECT_TIMEOUT_MS: '300',
+      }).postgres,
+      logger,
+    );
     const dedupe = new RedisDedupeRepository(redis, prefix, 'postgres', 120);
     const { events } = generateEvents(3);
     const envelopes = events.map((e) => envelopeOf(e));
@@ -109,8 +151,12 @@ describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () =
     const [letter] = await readTopic(kafka, dlqTopic, 1);
     expect(letter.value?.equals(poison)).toBe(true);
     expect(letter.headers).toMatchObject({
-      [DEAD_LETTER_HEADERS.reason]: 'invalid_envelope', [DEAD_LETTER_HEADERS.stage]: 'decode', [DEAD_LETTER_HEADERS.sourceTopic]: topic,
-      [DEAD_LETTER_HEADERS.sourcePartition]: '0', [DEAD_LETTER_HEADERS.sourceOffset]: messages[2].offset, 'x-original': 'yes',
+      [DEAD_LETTER_HEADERS.reason]: 'invalid_envelope',
+      [DEAD_LETTER_HEADERS.stage]: 'decode',
+      [DEAD_LETTER_HEADERS.sourceTopic]: topic,
+      [DEAD_LETTER_HEADERS.sourcePartition]: '0',
+      [DEAD_LETTER_HEADERS.sourceOffset]: messages[2].offset,
+      'x-original': 'yes',
     });
     expect(letter.headers[DEAD_LETTER_HEADERS.detail]).toMatch(/invalid envelope/);
   });

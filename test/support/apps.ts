@@ -52,11 +52,23 @@ export interface RunningApp {
 }
 
 /** Starts a built app (`npm run build` first) and resolves once `readyUrl` answers 200. */
-export async function startApp(app: 'ingest-api' | 'worker', env: Record<string, string>, readyUrl?: string, timeoutMs = 30_000): Promise<RunningApp> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps', app, 'src/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startApp(
+  app: 'ingest-api' | 'worker',
+  env: Record<string, string>,
+  readyUrl?: string,
+  timeoutMs = 30_000,
+): Promise<RunningApp> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps', app, 'src/main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const running: RunningApp = {
     process: child,
@@ -73,7 +85,8 @@ export async function startApp(app: 'ingest-api' | 'worker', env: Record<string,
   if (readyUrl) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode} before ready:\n${out.slice(-4000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`${app} exited with ${child.exitCode} before ready:\n${out.slice(-4000)}`);
       try {
         const res = await fetch(readyUrl);
         if (res.status === 200) break;
@@ -91,7 +104,12 @@ export async function startApp(app: 'ingest-api' | 'worker', env: Record<string,
 }
 
 /** Polls `probe` until it returns a truthy value or the timeout passes (no fixed sleeps). */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, intervalMs = 200, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -101,7 +119,8 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false | nu
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -57,10 +57,15 @@ export function interpolate(value: string, env: Record<string, string | undefine
     const raw = env[name];
     const unset = op?.startsWith(':') ? raw === undefined || raw === '' : raw === undefined;
     switch (op?.replace(':', '')) {
-      case '-': return unset ? arg! : raw!;
-      case '?': if (unset) throw new InterpolationError(`required variable ${name} is missing a value: ${arg}`); return raw!;
-      case '+': return unset ? '' : arg!;
-      default: return raw ?? '';
+      case '-':
+        return unset ? arg! : raw!;
+      case '?':
+        if (unset) throw new InterpolationError(`required variable ${name} is missing a value: ${arg}`);
+        return raw!;
+      case '+':
+        return unset ? '' : arg!;
+      default:
+        return raw ?? '';
     }
   });
 }

@@ -27,7 +27,9 @@ const quoteLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
 /** Step 1, the frontend: template variables and $__interval / $__interval_ms. */
 export function interpolateVariables(sql: string, vars: Record<string, VariableValue>, interval: string): string {
   const all: Record<string, VariableValue> = {
-    ...vars, __interval: { multi: false, value: interval }, __interval_ms: { multi: false, value: String(intervalSeconds(interval) * 1000) },
+    ...vars,
+    __interval: { multi: false, value: interval },
+    __interval_ms: { multi: false, value: String(intervalSeconds(interval) * 1000) },
   };
   return sql.replace(VARIABLE, (match, a?: string, b?: string, _f?: string, c?: string) => {
     const v = all[a ?? b ?? c ?? ''];
@@ -86,11 +88,18 @@ export function expandMacros(sql: string, range: TimeRange): string {
   return sql.replace(MACRO, (whole, name: string, rawArgs: string, offset: number) => {
     // Grafana's pre-5.3 rule: $__timeGroup directly followed by a comma means $__timeGroupAlias.
     const macro = name === '__timeGroup' && sql[offset + whole.length] === ',' ? '__timeGroupAlias' : name;
-    return evaluate(macro, rawArgs.split(',').map((a) => a.trim()), range);
+    return evaluate(
+      macro,
+      rawArgs.split(',').map((a) => a.trim()),
+      range,
+    );
   });
 }
 
 /** Both steps, in Grafana's order. */
-export function grafanaSql(sql: string, opts: { range: TimeRange; interval: string; vars: Record<string, VariableValue> }): string {
+export function grafanaSql(
+  sql: string,
+  opts: { range: TimeRange; interval: string; vars: Record<string, VariableValue> },
+): string {
   return expandMacros(interpolateVariables(sql, opts.vars, opts.interval), opts.range);
 }

@@ -17,7 +17,10 @@ export interface IngestUnderTest {
   close(): Promise<void>;
 }
 
-export async function startIngestApi(overrides: Record<string, string> = {}, waitReady = true): Promise<IngestUnderTest> {
+export async function startIngestApi(
+  overrides: Record<string, string> = {},
+  waitReady = true,
+): Promise<IngestUnderTest> {
   const [port, metricsPort, healthPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
   const topic = overrides.KAFKA_TOPIC ?? randomName('ingest');
   const env = baseEnv({
@@ -34,9 +37,13 @@ export async function startIngestApi(overrides: Record<string, string> = {}, wai
   const app = await createIngestApi(config, logger);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  if (waitReady) await waitFor(async () => (await fetch(`${url}/ready`)).status === 200, 60_000, 200, 'ingest-api ready');
+  if (waitReady)
+    await waitFor(async () => (await fetch(`${url}/ready`)).status === 200, 60_000, 200, 'ingest-api ready');
   return {
-    app, config, url, topic,
+    app,
+    config,
+    url,
+    topic,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     healthUrl: `http://127.0.0.1:${healthPort}`,
     close: () => app.close(),
@@ -57,7 +64,10 @@ export class TopicReader {
   readonly landed: Landed[] = [];
   private consumer?: Consumer;
 
-  constructor(private readonly brokers: string, private readonly topic: string) {}
+  constructor(
+    private readonly brokers: string,
+    private readonly topic: string,
+  ) {}
 
   async start(): Promise<this> {
     const kafka = new Kafka({ clientId: 'ingest-test-reader', brokers: [this.brokers], logLevel: logLevel.NOTHING });
@@ -68,7 +78,11 @@ export class TopicReader {
       eachMessage: async ({ message }) => {
         const decoded = decodeEnvelope(message.value);
         if (!decoded.ok) throw new Error(`undecodable message on ${this.topic}: ${decoded.reason}`);
-        this.landed.push({ key: message.key?.toString() ?? '', envelope: decoded.envelope, headers: headerText(message.headers) });
+        this.landed.push({
+          key: message.key?.toString() ?? '',
+          envelope: decoded.envelope,
+          headers: headerText(message.headers),
+        });
       },
     });
     return this;
@@ -76,10 +90,15 @@ export class TopicReader {
 
   /** Waits until `n` messages matched `where` and returns them. */
   async waitFor(n: number, where: (l: Landed) => boolean = () => true, timeoutMs = 30_000): Promise<Landed[]> {
-    return waitFor(() => {
-      const found = this.landed.filter(where);
-      return found.length >= n ? found : undefined;
-    }, timeoutMs, 100, `${n} message(s) on ${this.topic}`);
+    return waitFor(
+      () => {
+        const found = this.landed.filter(where);
+        return found.length >= n ? found : undefined;
+      },
+      timeoutMs,
+      100,
+      `${n} message(s) on ${this.topic}`,
+    );
   }
 
   async stop(): Promise<void> {

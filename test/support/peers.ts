@@ -47,7 +47,10 @@ interface Spec {
 /** Peers come from scripts/ensure-peers.sh (npm test runs it); say so instead of a bare ENOENT. */
 function assertInstalled(cmd: string): void {
   const found = (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, cmd)));
-  if (!found) throw new Error(`${cmd} is not installed: run \`bash scripts/ensure-peers.sh\` (it lists the package that provides it)`);
+  if (!found)
+    throw new Error(
+      `${cmd} is not installed: run \`bash scripts/ensure-peers.sh\` (it lists the package that provides it)`,
+    );
 }
 
 async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
@@ -62,7 +65,11 @@ async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
   let exited: Promise<void> = Promise.resolve();
 
   const peer: Peer = {
-    name: spec.name, url, port, dataDir, logFile,
+    name: spec.name,
+    url,
+    port,
+    dataDir,
+    logFile,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start() {
       if (peer.running()) return;
@@ -71,13 +78,20 @@ async function startPeer(spec: Spec, timeoutMs = 60_000): Promise<Peer> {
       fs.closeSync(fd);
       const pid = child.pid;
       tellGuardian(`+pid ${pid}`);
-      exited = new Promise((resolve) => child!.once('exit', () => { tellGuardian(`-pid ${pid}`); resolve(); }));
+      exited = new Promise((resolve) =>
+        child!.once('exit', () => {
+          tellGuardian(`-pid ${pid}`);
+          resolve();
+        }),
+      );
       child.unref();
       const deadline = Date.now() + timeoutMs;
       while (!(await answers(`${url}${spec.ready.path}`, spec.ready.status))) {
         if (!peer.running() || Date.now() > deadline) {
           await peer.stop();
-          throw new Error(`${spec.name} did not become ready on ${url}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+          throw new Error(
+            `${spec.name} did not become ready on ${url}:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -100,8 +114,13 @@ export function startVictoriaMetrics(): Promise<Peer> {
     name: 'victoria-metrics',
     cmd: 'victoria-metrics',
     args: (port, dir) => [
-      `-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}/data`, '-retentionPeriod=100y',
-      '-dedup.minScrapeInterval=1ms', '-search.latencyOffset=0s', '-search.disableCache', '-loggerLevel=WARN',
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-storageDataPath=${dir}/data`,
+      '-retentionPeriod=100y',
+      '-dedup.minScrapeInterval=1ms',
+      '-search.latencyOffset=0s',
+      '-search.disableCache',
+      '-loggerLevel=WARN',
     ],
     ready: { path: '/health', status: 200 },
   });
@@ -112,10 +131,14 @@ export function startPrometheus(): Promise<Peer> {
   return startPeer({
     name: 'prometheus',
     cmd: 'prometheus',
-    prepare: (_port, _spare, dir) => fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n'),
+    prepare: (_port, _spare, dir) =>
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n'),
     args: (port, dir) => [
-      `--config.file=${dir}/prometheus.yml`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${dir}/data`,
-      '--web.enable-remote-write-receiver', '--log.level=warn',
+      `--config.file=${dir}/prometheus.yml`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${dir}/data`,
+      '--web.enable-remote-write-receiver',
+      '--log.level=warn',
     ],
     ready: { path: '/-/ready', status: 200 },
   });
@@ -129,11 +152,13 @@ export async function startInfluxDb(auth?: { username: string; password: string 
   const peer = await startPeer({
     name: 'influxdb',
     cmd: 'influxd',
-    prepare: (port, spare, dir) => fs.writeFileSync(path.join(dir, 'influxdb.conf'), influxConfig(port, spare, dir, auth !== undefined)),
+    prepare: (port, spare, dir) =>
+      fs.writeFileSync(path.join(dir, 'influxdb.conf'), influxConfig(port, spare, dir, auth !== undefined)),
     args: (_port, dir) => ['-config', `${dir}/influxdb.conf`],
     ready: { path: '/ping', status: 204 },
   });
-  if (auth) await influxQuery(peer, `CREATE USER "${auth.username}" WITH PASSWORD '${auth.password}' WITH ALL PRIVILEGES`);
+  if (auth)
+    await influxQuery(peer, `CREATE USER "${auth.username}" WITH PASSWORD '${auth.password}' WITH ALL PRIVILEGES`);
   return peer;
 }
 
@@ -141,26 +166,43 @@ function influxConfig(httpPort: number, rpcPort: number, dir: string, auth: bool
   return [
     'reporting-disabled = true',
     `bind-address = "127.0.0.1:${rpcPort}"`,
-    '[meta]', `  dir = "${dir}/meta"`,
-    '[data]', `  dir = "${dir}/data"`, `  wal-dir = "${dir}/wal"`, '  query-log-enabled = false',
-    '[monitor]', '  store-enabled = false',
-    '[http]', `  bind-address = "127.0.0.1:${httpPort}"`, `  auth-enabled = ${auth}`, '  log-enabled = false',
+    '[meta]',
+    `  dir = "${dir}/meta"`,
+    '[data]',
+    `  dir = "${dir}/data"`,
+    `  wal-dir = "${dir}/wal"`,
+    '  query-log-enabled = false',
+    '[monitor]',
+    '  store-enabled = false',
+    '[http]',
+    `  bind-address = "127.0.0.1:${httpPort}"`,
+    `  auth-enabled = ${auth}`,
+    '  log-enabled = false',
     '',
   ].join('\n');
 }
 
 /** Runs an InfluxQL statement (1.x /query) and returns the parsed answer. */
-export async function influxQuery(peer: Peer, q: string, db?: string, auth?: { username: string; password: string }): Promise<InfluxQueryResult> {
+export async function influxQuery(
+  peer: Peer,
+  q: string,
+  db?: string,
+  auth?: { username: string; password: string },
+): Promise<InfluxQueryResult> {
   const params = new URLSearchParams({ q, epoch: 'ns' });
   if (db) params.set('db', db);
   const headers: Record<string, string> = {};
   if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
   const res = await fetch(`${peer.url}/query`, { method: 'POST', body: params, headers });
   const body = (await res.json()) as InfluxQueryResult;
-  if (!res.ok || body.results?.some((r) => r.error)) throw new Error(`InfluxQL ${q} failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+  if (!res.ok || body.results?.some((r) => r.error))
+    throw new Error(`InfluxQL ${q} failed: HTTP ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
 
 export interface InfluxQueryResult {
-  results?: Array<{ error?: string; series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }>;
+  results?: Array<{
+    error?: string;
+    series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+  }>;
 }

@@ -14,7 +14,9 @@ export class MemoryStore implements Store {
   calls = 0;
   async connect() {}
   async close() {}
-  async health() { return { ok: true }; }
+  async health() {
+    return { ok: true };
+  }
   async writeBatch(events: ProcessedEvent[], options?: WriteOptions): Promise<WriteResult> {
     this.calls++;
     if (events.some((e) => this.refuseWhole.has(e.id))) throw new PermanentStoreError('HTTP 400: bad sample');
@@ -36,14 +38,22 @@ export class MemoryStore implements Store {
 
 export class MemorySink implements DeadLetterSink {
   readonly letters: DeadLetter[] = [];
-  async publish(letters: DeadLetter[]) { this.letters.push(...letters); }
+  async publish(letters: DeadLetter[]) {
+    this.letters.push(...letters);
+  }
 }
 
 export class MemoryIndex implements DedupeIndex {
   readonly marked = new Set<string>();
   down = false;
-  async seen(ids: string[]) { if (this.down) throw new Error('ECONNREFUSED'); return ids.map((id) => this.marked.has(id)); }
-  async mark(ids: string[]) { if (this.down) throw new Error('ECONNREFUSED'); ids.forEach((id) => this.marked.add(id)); }
+  async seen(ids: string[]) {
+    if (this.down) throw new Error('ECONNREFUSED');
+    return ids.map((id) => this.marked.has(id));
+  }
+  async mark(ids: string[]) {
+    if (this.down) throw new Error('ECONNREFUSED');
+    ids.forEach((id) => this.marked.add(id));
+  }
 }
 
 let offset = 0;
@@ -53,11 +63,24 @@ export function messageOf(value: Buffer | null, partition = 0): ConsumedMessage 
 
 export function panelEnvelope(i: number, overrides: Record<string, unknown> = {}): Envelope {
   const payload = {
-    uuid: `session-${i}`, type: 'start' as const, host: { hostname: 'grafana.example.com' }, dashboard: { name: 'D', uid: `d${i}` },
-    user: { id: i, login: `user${i}`, email: `user${i}@example.com`, name: `User ${i}` }, time: 1_700_000_000 + i, ...overrides,
+    uuid: `session-${i}`,
+    type: 'start' as const,
+    host: { hostname: 'grafana.example.com' },
+    dashboard: { name: 'D', uid: `d${i}` },
+    user: { id: i, login: `user${i}`, email: `user${i}@example.com`, name: `User ${i}` },
+    time: 1_700_000_000 + i,
+    ...overrides,
   };
   const receivedAt = 1_700_000_000_000;
-  return { v: 1, id: eventIdFor('analytics', payload, { receivedAt }), kind: 'analytics', receivedAt, correlationId: `c${i}`, source: { route: '/write', ip: '203.0.113.9' }, payload };
+  return {
+    v: 1,
+    id: eventIdFor('analytics', payload, { receivedAt }),
+    kind: 'analytics',
+    receivedAt,
+    correlationId: `c${i}`,
+    source: { route: '/write', ip: '203.0.113.9' },
+    payload,
+  };
 }
 
 export function panelMessage(i: number, partition = 0): ConsumedMessage {

@@ -77,30 +77,90 @@ export function generateEvents(n: number, seed = randomUUID().slice(0, 8)): { ev
     if (kind === 'usage_report') {
       const usageStatsId = randomUUID();
       pii.usageStatsIds.push(usageStatsId);
-      events.push({ kind, clientId: tag, ip, rows: 1, payload: {
-        version: '11_3_0', os: 'linux', arch: 'amd64', edition: 'oss', packaging: 'deb', hasValidLicense: false, usageStatsId,
-        metrics: { 'stats.dashboards.count': i, 'stats.note': `admin mail ops${tag}@corp.example`, 'stats.ds.prometheus.count': 1 },
-      } });
+      events.push({
+        kind,
+        clientId: tag,
+        ip,
+        rows: 1,
+        payload: {
+          version: '11_3_0',
+          os: 'linux',
+          arch: 'amd64',
+          edition: 'oss',
+          packaging: 'deb',
+          hasValidLicense: false,
+          usageStatsId,
+          metrics: {
+            'stats.dashboards.count': i,
+            'stats.note': `admin mail ops${tag}@corp.example`,
+            'stats.ds.prometheus.count': 1,
+          },
+        },
+      });
     } else if (kind === 'analytics') {
-      const login = `login${tag}`, email = `mail${tag}@example.org`, name = `Name${tag}`, hostname = `grafana-${tag}.corp.internal`;
-      pii.logins.push(login); pii.emails.push(email); pii.names.push(name); pii.hostnames.push(hostname);
-      events.push({ kind, clientId: tag, ip, rows: 1, payload: {
-        uuid: randomUUID(), type: 'start', hasFocus: true, time: 1_700_000_000 + i,
-        host: { hostname, port: '3000', protocol: 'https:', buildInfo: { version: '11.3.0', env: 'production', edition: 'Open Source' } },
-        dashboard: { name: `Board of ${email} at ${ip}`, uid: `uid-${i}-${randomUUID().slice(0, 8)}` },
-        user: { id: 1000 + i, login, email, name, orgRole: 'Editor', timezone: 'browser', locale: 'en-US', lightTheme: i % 2 === 0 },
-        variables: [{ name: 'owner', values: [email] }], timeZone: 'utc',
-      } });
+      const login = `login${tag}`,
+        email = `mail${tag}@example.org`,
+        name = `Name${tag}`,
+        hostname = `grafana-${tag}.corp.internal`;
+      pii.logins.push(login);
+      pii.emails.push(email);
+      pii.names.push(name);
+      pii.hostnames.push(hostname);
+      events.push({
+        kind,
+        clientId: tag,
+        ip,
+        rows: 1,
+        payload: {
+          uuid: randomUUID(),
+          type: 'start',
+          hasFocus: true,
+          time: 1_700_000_000 + i,
+          host: {
+            hostname,
+            port: '3000',
+            protocol: 'https:',
+            buildInfo: { version: '11.3.0', env: 'production', edition: 'Open Source' },
+          },
+          dashboard: { name: `Board of ${email} at ${ip}`, uid: `uid-${i}-${randomUUID().slice(0, 8)}` },
+          user: {
+            id: 1000 + i,
+            login,
+            email,
+            name,
+            orgRole: 'Editor',
+            timezone: 'browser',
+            locale: 'en-US',
+            lightTheme: i % 2 === 0,
+          },
+          variables: [{ name: 'owner', values: [email] }],
+          timeZone: 'utc',
+        },
+      });
     } else {
       const hostname = `node-${tag}.corp.internal`;
       pii.hostnames.push(hostname);
-      events.push({ kind, clientId: tag, ip, rows: 2, payload: {
-        op: 'put', job: 'node', grouping: { instance: hostname },
-        families: [{ name: 'up', type: 'gauge', samples: [
-          { name: 'up', labels: { instance: hostname, contact: email(tag) }, value: 1 },
-          { name: 'up', labels: { instance: hostname, peer: ip }, value: 0 },
-        ] }],
-      } });
+      events.push({
+        kind,
+        clientId: tag,
+        ip,
+        rows: 2,
+        payload: {
+          op: 'put',
+          job: 'node',
+          grouping: { instance: hostname },
+          families: [
+            {
+              name: 'up',
+              type: 'gauge',
+              samples: [
+                { name: 'up', labels: { instance: hostname, contact: email(tag) }, value: 1 },
+                { name: 'up', labels: { instance: hostname, peer: ip }, value: 0 },
+              ],
+            },
+          ],
+        },
+      });
     }
   }
   return { events, pii };
@@ -111,7 +171,15 @@ const email = (tag: string) => `owner${tag}@example.net`;
 /** The envelope the API would make of an event (for producing straight to the topic). */
 export function envelopeOf(e: GeneratedEvent, receivedAt = Date.now()): Envelope {
   const id = eventIdFor(e.kind, e.payload, { receivedAt, clientId: e.clientId });
-  return { v: 1, id, kind: e.kind, receivedAt, correlationId: randomUUID(), source: { route: '/api/v1/ingest', ip: e.ip }, payload: e.payload } as Envelope;
+  return {
+    v: 1,
+    id,
+    kind: e.kind,
+    receivedAt,
+    correlationId: randomUUID(),
+    source: { route: '/api/v1/ingest', ip: e.ip },
+    payload: e.payload,
+  } as Envelope;
 }
 
 export interface RawMessage {
@@ -127,7 +195,10 @@ export function kafkaClient(brokers = sharedStack.kafkaBrokers): Kafka {
 export async function createTopics(kafka: Kafka, topics: Array<{ topic: string; partitions: number }>): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
 }
 
@@ -139,14 +210,29 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
 }
 
 /** Produces envelopes (keyed like the API does) and raw messages, in chunks, with acks=all; to one partition if given. */
-export async function produce(kafka: Kafka, topic: string, items: Array<Envelope | RawMessage>, chunk = 500, partition?: number): Promise<void> {
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  items: Array<Envelope | RawMessage>,
+  chunk = 500,
+  partition?: number,
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
     for (let i = 0; i < items.length; i += chunk) {
-      const messages = items.slice(i, i + chunk).map((item) => ('v' in item && 'kind' in item
-        ? { key: item.id, value: encodeEnvelope(item), headers: { [HEADERS.kind]: item.kind, [HEADERS.eventId]: item.id } }
-        : { key: item.key ?? null, value: item.value, headers: item.headers })).map((m) => ({ ...m, partition }));
+      const messages = items
+        .slice(i, i + chunk)
+        .map((item) =>
+          'v' in item && 'kind' in item
+            ? {
+                key: item.id,
+                value: encodeEnvelope(item),
+                headers: { [HEADERS.kind]: item.kind, [HEADERS.eventId]: item.id },
+              }
+            : { key: item.key ?? null, value: item.value, headers: item.headers },
+        )
+        .map((m) => ({ ...m, partition }));
       await producer.send({ topic, acks: -1, messages });
     }
   } finally {
@@ -163,7 +249,12 @@ export interface ReadMessage {
 }
 
 /** Reads a whole topic from the start until `count` messages arrived. */
-export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
   const consumer = kafka.consumer({ groupId: randomName('wk-reader') });
   const out: ReadMessage[] = [];
   await consumer.connect();
@@ -171,7 +262,12 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   await consumer.run({
     eachMessage: async ({ message }) => {
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      out.push({ key: message.key?.toString() ?? null, value: message.value, headers, rawHeaders: message.headers ?? {} });
+      out.push({
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers,
+        rawHeaders: message.headers ?? {},
+      });
     },
   });
   try {
@@ -211,10 +307,15 @@ export async function dumpRows(pool: Pool): Promise<string[]> {
 
 /** Waits until PostgreSQL holds `logical` events (tables must exist: the worker migrates them). */
 export async function waitForStored(pool: Pool, logical: number, timeoutMs: number): Promise<StoredCounts> {
-  return waitFor(async () => {
-    const c = await storedCounts(pool);
-    return c.logicalEvents >= logical ? c : undefined;
-  }, timeoutMs, 250, `${logical} logical events in PostgreSQL`);
+  return waitFor(
+    async () => {
+      const c = await storedCounts(pool);
+      return c.logicalEvents >= logical ? c : undefined;
+    },
+    timeoutMs,
+    250,
+    `${logical} logical events in PostgreSQL`,
+  );
 }
 
 export interface WorkerPorts {
@@ -226,11 +327,19 @@ export interface WorkerPorts {
 
 export async function workerPorts(): Promise<WorkerPorts> {
   const [healthPort, metricsPort] = [await getFreePort(), await getFreePort()];
-  return { healthPort, metricsPort, readyUrl: `http://127.0.0.1:${healthPort}/ready`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  return {
+    healthPort,
+    metricsPort,
+    readyUrl: `http://127.0.0.1:${healthPort}/ready`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
 }
 
 /** Environment of a worker on its own topic, group, database and Redis key prefix. */
-export function workerEnv(opts: { topic: string; database: string; ports: WorkerPorts; group?: string }, overrides: Record<string, string> = {}): Record<string, string> {
+export function workerEnv(
+  opts: { topic: string; database: string; ports: WorkerPorts; group?: string },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return baseEnv({
     KAFKA_TOPIC: opts.topic,
     KAFKA_DEAD_LETTER_TOPIC: `${opts.topic}-dlq`,
@@ -252,7 +361,12 @@ export function workerEnv(opts: { topic: string; database: string; ports: Worker
 
 export interface ReadyBody {
   status: string;
-  processes: Array<{ pid: number; ready: boolean; redisOk: boolean | null; stores: Array<{ store: string; joined: boolean; partitions: number[]; storeOk: boolean; written: number }> }>;
+  processes: Array<{
+    pid: number;
+    ready: boolean;
+    redisOk: boolean | null;
+    stores: Array<{ store: string; joined: boolean; partitions: number[]; storeOk: boolean; written: number }>;
+  }>;
 }
 
 export async function readyBody(url: string): Promise<{ status: number; body: ReadyBody }> {
@@ -262,7 +376,9 @@ export async function readyBody(url: string): Promise<{ status: number; body: Re
 
 /** Sum of a counter in Prometheus text, over every label set matching `labels`. */
 export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
     .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }

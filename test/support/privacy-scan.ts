@@ -25,7 +25,8 @@ export function findMarkers(haystacks: Haystack[], markers: string[]): Hit[] {
   for (const h of haystacks) {
     for (const marker of markers) {
       const at = h.text.indexOf(marker);
-      if (at >= 0) hits.push({ where: h.where, marker, context: h.text.slice(Math.max(0, at - 40), at + marker.length + 40) });
+      if (at >= 0)
+        hits.push({ where: h.where, marker, context: h.text.slice(Math.max(0, at - 40), at + marker.length + 40) });
     }
   }
   return hits;
@@ -56,7 +57,9 @@ export async function dumpTopic(kafka: Kafka, topic: string): Promise<Haystack> 
   }
   const messages = count === 0 ? [] : await readTopic(kafka, topic, count, 60_000);
   const text = messages.map((m) => {
-    const headers = Object.entries(m.rawHeaders).map(([k, v]) => `${k}=${(Array.isArray(v) ? v : [v]).map((x) => String(x)).join(',')}`);
+    const headers = Object.entries(m.rawHeaders).map(
+      ([k, v]) => `${k}=${(Array.isArray(v) ? v : [v]).map((x) => String(x)).join(',')}`,
+    );
     return [m.key ?? '', m.value?.toString('utf8') ?? '', ...headers].join('\n');
   });
   return { where: `topic ${topic} (${count} messages)`, text: text.join('\n') };

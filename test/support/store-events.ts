@@ -11,7 +11,12 @@ import type { ProcessedEvent } from '@app/storage';
 const SAMPLES = join(__dirname, '../fixtures/samples');
 const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8')) as Record<string, unknown>;
 
-function event(kind: ProcessedEvent['kind'], payload: Record<string, unknown>, receivedAt: number, route: string): ProcessedEvent {
+function event(
+  kind: ProcessedEvent['kind'],
+  payload: Record<string, unknown>,
+  receivedAt: number,
+  route: string,
+): ProcessedEvent {
   return {
     id: eventIdFor(kind, payload, { receivedAt, clientIp: '192.0.2.1' }),
     kind,
@@ -23,7 +28,14 @@ function event(kind: ProcessedEvent['kind'], payload: Record<string, unknown>, r
 }
 
 /** The sample usage report of a new instance (its own usageStatsId), with metric overrides. */
-export function usageEvent(opts: { receivedAt?: number; instance?: string; metrics?: Record<string, unknown>; patch?: Record<string, unknown> } = {}): ProcessedEvent {
+export function usageEvent(
+  opts: {
+    receivedAt?: number;
+    instance?: string;
+    metrics?: Record<string, unknown>;
+    patch?: Record<string, unknown>;
+  } = {},
+): ProcessedEvent {
   const payload = sample('grafana-usage-report.json');
   payload.usageStatsId = opts.instance ?? randomUUID();
   payload.metrics = { ...(payload.metrics as Record<string, unknown>), ...opts.metrics };
@@ -31,9 +43,21 @@ export function usageEvent(opts: { receivedAt?: number; instance?: string; metri
 }
 
 /** The sample panel event with the given session, type and time (unix s). */
-export function analyticsEvent(opts: { uuid: string; type: 'start' | 'heartbeat' | 'end'; time: number; dashboard?: { name: string; uid: string }; receivedAt?: number; patch?: Record<string, unknown> }): ProcessedEvent {
+export function analyticsEvent(opts: {
+  uuid: string;
+  type: 'start' | 'heartbeat' | 'end';
+  time: number;
+  dashboard?: { name: string; uid: string };
+  receivedAt?: number;
+  patch?: Record<string, unknown>;
+}): ProcessedEvent {
   const payload = sample('analytics-panel-start.json');
-  Object.assign(payload, { uuid: opts.uuid, type: opts.type, time: opts.time }, opts.dashboard ? { dashboard: opts.dashboard } : {}, opts.patch);
+  Object.assign(
+    payload,
+    { uuid: opts.uuid, type: opts.type, time: opts.time },
+    opts.dashboard ? { dashboard: opts.dashboard } : {},
+    opts.patch,
+  );
   return event('analytics', payload, opts.receivedAt ?? Date.now(), '/write');
 }
 
@@ -45,13 +69,19 @@ export interface FamilySpec {
 
 /** A Pushgateway-style push (job + grouping) as the API decodes it. */
 export function metricsEvent(
-  job: string, families: FamilySpec[], opts: { receivedAt?: number; grouping?: Record<string, string>; op?: 'put' | 'post' | 'delete' | 'fail' } = {},
+  job: string,
+  families: FamilySpec[],
+  opts: { receivedAt?: number; grouping?: Record<string, string>; op?: 'put' | 'post' | 'delete' | 'fail' } = {},
 ): ProcessedEvent {
   const payload = {
     op: opts.op ?? 'post',
     job,
     grouping: opts.grouping ?? {},
-    families: families.map((f) => ({ name: f.name, type: f.type, samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels ?? {}, value: s.value })) })),
+    families: families.map((f) => ({
+      name: f.name,
+      type: f.type,
+      samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels ?? {}, value: s.value })),
+    })),
   };
   return event('metrics', payload, opts.receivedAt ?? Date.now(), `/metrics/job/${job}`);
 }

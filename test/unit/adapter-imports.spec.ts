@@ -29,7 +29,9 @@ type Findings = Record<string, Array<{ rule: string; severity: number; message: 
 
 async function lint(files: Record<string, string>): Promise<Findings> {
   const { stdout } = await promisify(execFile)(
-    process.execPath, ['--input-type=module', '-e', LINT, JSON.stringify(files)], { cwd: ROOT, timeout: 60_000 },
+    process.execPath,
+    ['--input-type=module', '-e', LINT, JSON.stringify(files)],
+    { cwd: ROOT, timeout: 60_000 },
   );
   return JSON.parse(stdout) as Findings;
 }
@@ -45,8 +47,8 @@ describe('ESLint keeps client libraries in their adapter folders', () => {
       'apps/cli/src/direct-redis.ts': "import type Redis from 'ioredis';\nexport type R = Redis;\n",
       'libs/pipeline/src/direct-pg.ts': "import { Pool } from 'pg';\nexport const P = Pool;\n",
       'libs/kafka/src/own-client.ts': KAFKAJS,
-      'libs/storage/src/postgres/own-client.ts': "import { Pool } from 'pg';\nimport { from } from 'pg-copy-streams';\n"
-        + 'export const P = [Pool, from];\n',
+      'libs/storage/src/postgres/own-client.ts':
+        "import { Pool } from 'pg';\nimport { from } from 'pg-copy-streams';\n" + 'export const P = [Pool, from];\n',
       'libs/storage/src/postgres/other-client.ts': KAFKAJS,
       'test/integration/observer.ts': KAFKAJS,
       'bench/support/observer.ts': KAFKAJS,
@@ -54,16 +56,24 @@ describe('ESLint keeps client libraries in their adapter folders', () => {
   }, 90_000);
 
   it('fails a file under apps/ that imports kafkajs, naming the adapter to use', () => {
-    expect(found['apps/worker/src/child/direct-kafka.ts']).toEqual([{
-      rule: 'no-restricted-imports', severity: 2,
-      message: "'kafkajs' import is restricted from being used. kafkajs is imported only in libs/kafka/src/**; "
-        + 'use @app/kafka (runtime roles) or @app/kafka/admin (tooling).',
-    }]);
+    expect(found['apps/worker/src/child/direct-kafka.ts']).toEqual([
+      {
+        rule: 'no-restricted-imports',
+        severity: 2,
+        message:
+          "'kafkajs' import is restricted from being used. kafkajs is imported only in libs/kafka/src/**; " +
+          'use @app/kafka (runtime roles) or @app/kafka/admin (tooling).',
+      },
+    ]);
   });
 
   it('fails type-only and library imports of the other clients outside their homes', () => {
-    expect(found['apps/cli/src/direct-redis.ts'].map((f) => [f.rule, f.severity])).toEqual([['no-restricted-imports', 2]]);
-    expect(found['libs/pipeline/src/direct-pg.ts'].map((f) => [f.rule, f.severity])).toEqual([['no-restricted-imports', 2]]);
+    expect(found['apps/cli/src/direct-redis.ts'].map((f) => [f.rule, f.severity])).toEqual([
+      ['no-restricted-imports', 2],
+    ]);
+    expect(found['libs/pipeline/src/direct-pg.ts'].map((f) => [f.rule, f.severity])).toEqual([
+      ['no-restricted-imports', 2],
+    ]);
   });
 
   it('lets each adapter folder import its own client, and only that one', () => {

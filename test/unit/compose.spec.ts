@@ -5,7 +5,14 @@ import { parse } from 'yaml';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { envBindings, loadConfig, SECTIONS } from '@app/config';
 import {
-  ComposeFile, durationMs, interpolate, interpolateAll, InterpolationError, parsePort, readComposeYaml, readDotEnv,
+  ComposeFile,
+  durationMs,
+  interpolate,
+  interpolateAll,
+  InterpolationError,
+  parsePort,
+  readComposeYaml,
+  readDotEnv,
   referencedVariables,
 } from '../support/compose-file';
 
@@ -77,7 +84,9 @@ describe('docker-compose.yml', () => {
     const services = ['collector', 'grafana', 'ingest-api', 'kafka', 'postgres', 'redis', 'worker'];
     expect(Object.keys(compose.services).sort()).toEqual(services);
     expect(compose.services.kafka.image).toMatch(/^apache\/kafka:3\.9/);
-    const optional = Object.entries(compose.services).filter(([, s]) => s.profiles).map(([n, s]) => [n, s.profiles]);
+    const optional = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles)
+      .map(([n, s]) => [n, s.profiles]);
     expect(optional).toEqual([['collector', ['collector']]]);
   });
 
@@ -132,10 +141,12 @@ describe('docker-compose.yml', () => {
 
 describe('docker-compose.yml secrets', () => {
   it('takes every password, key, token or secret of every service from the environment, required', () => {
-    const literals = Object.entries(raw.services).flatMap(([service, s]) => Object.entries(s.environment ?? {})
-      .filter(([name]) => /(PASSWORD|_KEY|TOKEN|SECRET)$/.test(name))
-      .filter(([, value]) => !/^\$\{\w+:\?[^}]*\}$/.test(String(value)))
-      .map(([name]) => `${service}.${name}`));
+    const literals = Object.entries(raw.services).flatMap(([service, s]) =>
+      Object.entries(s.environment ?? {})
+        .filter(([name]) => /(PASSWORD|_KEY|TOKEN|SECRET)$/.test(name))
+        .filter(([, value]) => !/^\$\{\w+:\?[^}]*\}$/.test(String(value)))
+        .map(([name]) => `${service}.${name}`),
+    );
     expect(literals).toEqual([]);
   });
 
@@ -147,8 +158,13 @@ describe('docker-compose.yml secrets', () => {
       }
     }
     expect(found.map(([service, name]) => `${service}.${name}`).sort()).toEqual([
-      'ingest-api.ANONYMIZATION_KEY', 'ingest-api.API_KEY', 'ingest-api.POSTGRES_PASSWORD',
-      'postgres.POSTGRES_PASSWORD', 'worker.ANONYMIZATION_KEY', 'worker.API_KEY', 'worker.POSTGRES_PASSWORD',
+      'ingest-api.ANONYMIZATION_KEY',
+      'ingest-api.API_KEY',
+      'ingest-api.POSTGRES_PASSWORD',
+      'postgres.POSTGRES_PASSWORD',
+      'worker.ANONYMIZATION_KEY',
+      'worker.API_KEY',
+      'worker.POSTGRES_PASSWORD',
     ]);
     for (const [, name, value] of found) expect(value).toMatch(new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`));
   });
@@ -181,7 +197,8 @@ describe('docker-compose.yml ports', () => {
     const published = Object.values(raw.services).flatMap((s) => s.ports ?? []);
     expect(published).toHaveLength(5);
     for (const port of published) expect(port).toMatch(/^\$\{BIND_ADDRESS:-127\.0\.0\.1\}:\d+:\d+$/);
-    const ips = (doc: ComposeFile) => Object.values(doc.services).flatMap((s) => (s.ports ?? []).map((p) => parsePort(p).ip));
+    const ips = (doc: ComposeFile) =>
+      Object.values(doc.services).flatMap((s) => (s.ports ?? []).map((p) => parsePort(p).ip));
     expect(new Set(ips(compose))).toEqual(new Set(['127.0.0.1']));
     expect(new Set(ips(interpolateAll(raw, { ...userEnv, BIND_ADDRESS: '0.0.0.0' })))).toEqual(new Set(['0.0.0.0']));
   });
@@ -190,7 +207,9 @@ describe('docker-compose.yml ports', () => {
 describe('docker-compose.yml durability and lifecycle', () => {
   it('keeps Kafka data on the mounted volume (the image defaults to /tmp/kraft-combined-logs)', () => {
     const kafka = compose.services.kafka;
-    const dirs = String(kafka.environment?.KAFKA_LOG_DIRS ?? '').split(',').filter(Boolean);
+    const dirs = String(kafka.environment?.KAFKA_LOG_DIRS ?? '')
+      .split(',')
+      .filter(Boolean);
     expect(dirs).toEqual(['/var/lib/kafka/data']);
     const mounts = (kafka.volumes ?? []).map((v) => v.split(':'));
     for (const dir of dirs) {
@@ -205,10 +224,13 @@ describe('docker-compose.yml durability and lifecycle', () => {
     expect(compose.services.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
   });
 
-  it.each(['kafka', 'postgres', 'redis', 'ingest-api', 'worker'])('%s restarts after a crash and has a healthcheck', (name) => {
-    expect(compose.services[name].restart).toBe('unless-stopped');
-    expect(compose.services[name].healthcheck?.test?.length).toBeGreaterThan(0);
-  });
+  it.each(['kafka', 'postgres', 'redis', 'ingest-api', 'worker'])(
+    '%s restarts after a crash and has a healthcheck',
+    (name) => {
+      expect(compose.services[name].restart).toBe('unless-stopped');
+      expect(compose.services[name].healthcheck?.test?.length).toBeGreaterThan(0);
+    },
+  );
 
   it.each(appServices)('%s is healthy only when its /ready probe answers on HEALTH_CHECK_PORT', (name) => {
     const port = loadConfig(envOf(name)).app.healthCheckPort;
@@ -220,20 +242,27 @@ describe('docker-compose.yml durability and lifecycle', () => {
     const config = loadConfig(envOf('worker'));
     expect(config.worker.shutdownTimeoutMs).toBe(15_000);
     // The pool waits WORKER_SHUTDOWN_TIMEOUT_MS for its consumers plus 5 s (primary.process.ts).
-    expect(durationMs(compose.services.worker.stop_grace_period ?? '10s')).toBeGreaterThan(config.worker.shutdownTimeoutMs + 5_000);
+    expect(durationMs(compose.services.worker.stop_grace_period ?? '10s')).toBeGreaterThan(
+      config.worker.shutdownTimeoutMs + 5_000,
+    );
   });
 
   it('gives the API longer than SHUTDOWN_TIMEOUT_MS before SIGKILL', () => {
     const config = loadConfig(envOf('ingest-api'));
     expect(config.ingest.shutdownTimeoutMs).toBe(10_000);
-    expect(durationMs(compose.services['ingest-api'].stop_grace_period ?? '10s')).toBeGreaterThan(config.ingest.shutdownTimeoutMs);
+    expect(durationMs(compose.services['ingest-api'].stop_grace_period ?? '10s')).toBeGreaterThan(
+      config.ingest.shutdownTimeoutMs,
+    );
   });
 });
 
 describe('README', () => {
   it('opens with exactly the two commands for a fresh machine', () => {
     const firstBlock = /```(?:sh|bash)?\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const commands = firstBlock.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const commands = firstBlock
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(commands).toEqual(['npm start', 'npm test']);
   });
 
@@ -253,14 +282,22 @@ describe('README', () => {
 describe('docker-compose.yml grafana service', () => {
   const grafana = compose.services.grafana as { environment: Record<string, string>; volumes: string[] };
   const provisioning = readFileSync(join(root, 'deploy/grafana/provisioning/datasources/usage-stats.yaml'), 'utf8');
-  const provider = parse(readFileSync(join(root, 'deploy/grafana/provisioning/dashboards/usage-stats.yaml'), 'utf8')) as {
+  const provider = parse(
+    readFileSync(join(root, 'deploy/grafana/provisioning/dashboards/usage-stats.yaml'), 'utf8'),
+  ) as {
     providers: Array<{ options: { path: string } }>;
   };
 
   it('sets every variable the datasource provisioning reads, against the compose PostgreSQL', () => {
     const used = [...provisioning.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).sort();
-    expect(Object.keys(grafana.environment).filter((k) => k.startsWith('USAGE_STATS_')).sort()).toEqual(used);
-    expect(grafana.environment.USAGE_STATS_POSTGRES_PASSWORD).toBe(compose.services.postgres.environment?.POSTGRES_PASSWORD);
+    expect(
+      Object.keys(grafana.environment)
+        .filter((k) => k.startsWith('USAGE_STATS_'))
+        .sort(),
+    ).toEqual(used);
+    expect(grafana.environment.USAGE_STATS_POSTGRES_PASSWORD).toBe(
+      compose.services.postgres.environment?.POSTGRES_PASSWORD,
+    );
   });
 
   it('mounts the provisioning and the dashboards where the provider looks', () => {

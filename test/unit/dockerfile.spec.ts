@@ -33,9 +33,17 @@ describe('Dockerfile', () => {
   });
 
   it('copies nothing that .dockerignore leaves out of the build context', () => {
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-    const sources = instructions.filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
-      .flatMap((l) => l.split(/\s+/).slice(1, -1).filter((a) => !a.startsWith('--')));
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    const sources = instructions
+      .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+      .flatMap((l) =>
+        l
+          .split(/\s+/)
+          .slice(1, -1)
+          .filter((a) => !a.startsWith('--')),
+      );
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) expect(ignored).not.toContain(source);
   });

@@ -15,7 +15,11 @@ export class CliContext {
   private readonly cleanups: Array<() => Promise<void>> = [];
 
   /** The environment the configuration was read from (the collector's `tokenEnv` looks names up here). */
-  private constructor(readonly config: Config, readonly logger: Logger, readonly env: Environment) {}
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly env: Environment,
+  ) {}
 
   static create(env: Environment = process.env): CliContext {
     let config: Config;

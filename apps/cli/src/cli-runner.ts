@@ -35,7 +35,12 @@ export async function runAction<A>(parse: () => A, action: CommandAction<A>): Pr
 function report(err: unknown): number {
   if (err instanceof UsageError) {
     // Configuration problems come several at once, one line each: each line is an error.
-    process.stderr.write(err.message.split('\n').map((line) => `error: ${line}\n`).join(''));
+    process.stderr.write(
+      err.message
+        .split('\n')
+        .map((line) => `error: ${line}\n`)
+        .join(''),
+    );
     return EXIT.usage;
   }
   if (err instanceof InterruptedError) {

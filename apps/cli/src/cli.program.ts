@@ -19,13 +19,20 @@ See docs/operations.md.`;
 export function buildProgram(): Command {
   const program = new Command('usage-stats')
     .description(
-      'operate usage-stats-handler: backfills, dead letters, lag, the delivery ledger, migrations, topics, '
-        + 'collecting Grafana reports, pseudonyms, rollups',
+      'operate usage-stats-handler: backfills, dead letters, lag, the delivery ledger, migrations, topics, ' +
+        'collecting Grafana reports, pseudonyms, rollups',
     )
     .addHelpText('after', FOOTER);
   const commands = [
-    replayCommand(), dlqCommand(), statusCommand(), ledgerCommand(), migrateCommand(), topicsCommand(), collectCommand(),
-    pseudonymCommand(), refreshCommand(),
+    replayCommand(),
+    dlqCommand(),
+    statusCommand(),
+    ledgerCommand(),
+    migrateCommand(),
+    topicsCommand(),
+    collectCommand(),
+    pseudonymCommand(),
+    refreshCommand(),
   ];
   for (const command of commands) {
     program.addCommand(command);

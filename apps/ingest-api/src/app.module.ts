@@ -29,7 +29,11 @@ export class AppModule {
       module: AppModule,
       imports: [ConfigModule.forRoot(config), HealthModule],
       controllers: [
-        UsageReportController, IngestController, AnalyticsController, PushgatewayController, OpenApiController,
+        UsageReportController,
+        IngestController,
+        AnalyticsController,
+        PushgatewayController,
+        OpenApiController,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

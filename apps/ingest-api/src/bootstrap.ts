@@ -51,7 +51,10 @@ export async function bootstrapIngestApi(config: Config, logger: Logger): Promis
   const app = await createIngestApi(config, logger);
   exitOnSignals(app, logger, config.ingest.shutdownTimeoutMs);
   await app.listen(config.app.port, '0.0.0.0');
-  logger.info({ port: config.app.port, healthPort: config.app.healthCheckPort, metricsPort: config.app.metricsPort }, 'ingest-api listening');
+  logger.info(
+    { port: config.app.port, healthPort: config.app.healthCheckPort, metricsPort: config.app.metricsPort },
+    'ingest-api listening',
+  );
   return app;
 }
 

@@ -8,9 +8,15 @@ const config = loadConfigOrExit();
 
 async function main(): Promise<void> {
   const { createLogger } = await import('@app/observability');
-  const logger = createLogger({ level: config.app.logLevel, format: config.app.logFormat, name: cluster.isPrimary ? 'worker' : 'worker-consumer' });
+  const logger = createLogger({
+    level: config.app.logLevel,
+    format: config.app.logFormat,
+    name: cluster.isPrimary ? 'worker' : 'worker-consumer',
+  });
   if (cluster.isPrimary) await (await import('./primary/check-stores')).checkStoresOrExit(config, logger);
-  const run = cluster.isPrimary ? (await import('./primary/primary.process')).runPrimary : (await import('./child/consumer.process')).runChild;
+  const run = cluster.isPrimary
+    ? (await import('./primary/primary.process')).runPrimary
+    : (await import('./child/consumer.process')).runChild;
   await run(config, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'worker failed');
     process.exit(1);

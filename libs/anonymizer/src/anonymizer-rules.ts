@@ -17,7 +17,20 @@ export interface KindFieldLists {
  * Labels that identify a machine or a person by an id: pseudonymized, so series stay apart and
  * joinable without naming anyone. `instance` and `pod` name a host (often with its address).
  */
-const IDENTITY_LABELS = ['instance', 'host', 'hostname', 'id', 'pod', 'user', 'username', 'login', 'user_id', 'uid', 'ip', 'client_ip'];
+const IDENTITY_LABELS = [
+  'instance',
+  'host',
+  'hostname',
+  'id',
+  'pod',
+  'user',
+  'username',
+  'login',
+  'user_id',
+  'uid',
+  'ip',
+  'client_ip',
+];
 /** Labels that spell a person out (a full name, an address): removed. */
 const PERSON_LABELS = ['user_login', 'user_name', 'user_email', 'email'];
 const labelPaths = (labels: string[]) => labels.flatMap((l) => [`grouping.${l}`, `families.*.samples.*.labels.${l}`]);
@@ -32,8 +45,14 @@ export const DEFAULT_FIELD_LISTS: Record<EventKind, KindFieldLists> = {
   analytics: {
     hash: ['user.id', 'host.hostname'],
     remove: [
-      'user.login', 'user.email', 'user.name', 'user.avatarUrl', 'user.gravatarUrl', 'user.orgName',
-      'user_login', 'user_name',
+      'user.login',
+      'user.email',
+      'user.name',
+      'user.avatarUrl',
+      'user.gravatarUrl',
+      'user.orgName',
+      'user_login',
+      'user_name',
     ],
     scrub: ['*'],
   },

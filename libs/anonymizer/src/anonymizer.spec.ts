@@ -9,7 +9,8 @@ import { scrubText } from './scrub';
 
 // Expected pseudonyms are literals computed outside the code (see known-answers.spec.ts).
 const KEY = 'k'.repeat(32);
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
 
 describe('pseudonym', () => {
   it('is keyed and deterministic', () => {
@@ -43,10 +44,13 @@ describe('scrubText', () => {
     ['full 2001:0db8:0000:0000:0000:ff00:0042:8329', 'full [ip]'],
   ])('%s', (input, output) => expect(scrubText(input)).toBe(output));
 
-  it.each(['at 10:30:00 daily', 'Grafana 10.4.1', 'std::vector', 'rate 1.5e+06', 'New Dashboard 1234'])('keeps %s', (text) => {
-    expect(scrubText(text)).toBe(text);
-    expect(scrubText(text, KEY)).toBe(text);
-  });
+  it.each(['at 10:30:00 daily', 'Grafana 10.4.1', 'std::vector', 'rate 1.5e+06', 'New Dashboard 1234'])(
+    'keeps %s',
+    (text) => {
+      expect(scrubText(text)).toBe(text);
+      expect(scrubText(text, KEY)).toBe(text);
+    },
+  );
 
   // Known answers: HMAC-SHA256 with KEY of "<kind>:<normalized value>", first 8 hex (computed with openssl).
   it.each([
@@ -57,7 +61,9 @@ describe('scrubText', () => {
     ['db 10.1.2.3 and 192.168.0.1:5432', 'db [ip:318fe487] and [ip:f22b38b0]:5432'],
     ['v6 2001:db8::1 here', 'v6 [ip:3fdf89ec] here'],
     ['full 2001:0db8:0000:0000:0000:ff00:0042:8329', 'full [ip:e2e63350]'],
-  ])('with the key, %s keeps distinct values distinct: %s', (input, output) => expect(scrubText(input, KEY)).toBe(output));
+  ])('with the key, %s keeps distinct values distinct: %s', (input, output) =>
+    expect(scrubText(input, KEY)).toBe(output),
+  );
 });
 
 describe('field paths', () => {
@@ -106,27 +112,45 @@ describe('Anonymizer with the default field lists', () => {
 
   it('pseudonymizes instance labels of a push, in the grouping key and in samples', () => {
     const push = {
-      op: 'put', job: 'influxdb', grouping: { instance: 'db-1.internal' },
-      families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { id: '0867fa9d0c5b2000', user_login: 'bob', path: '/x' }, value: 1 }] }],
+      op: 'put',
+      job: 'influxdb',
+      grouping: { instance: 'db-1.internal' },
+      families: [
+        {
+          name: 'up',
+          type: 'gauge',
+          samples: [{ name: 'up', labels: { id: '0867fa9d0c5b2000', user_login: 'bob', path: '/x' }, value: 1 }],
+        },
+      ],
     };
     const { payload } = anonymizer.anonymize('metrics', push, { route: '/metrics' });
     expect(payload.grouping).toEqual({ instance: 'bb314839c9189a3be8dc76aeaa3df45b' });
-    const labels = (payload.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
+    const labels = (payload.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0]
+      .labels;
     expect(labels).toEqual({ id: '2dc1fd58557a783e6938853f86619d66', path: '/x' });
   });
 
   it('pseudonymizes user and pod labels and removes e-mail labels of a push', () => {
     const push = {
-      op: 'put', job: 'app', grouping: { user: 'bob' },
-      families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { pod: 'web-7d9f8-abcde', email: 'b@x.io', env: 'prod' }, value: 1 }] }],
+      op: 'put',
+      job: 'app',
+      grouping: { user: 'bob' },
+      families: [
+        {
+          name: 'up',
+          type: 'gauge',
+          samples: [{ name: 'up', labels: { pod: 'web-7d9f8-abcde', email: 'b@x.io', env: 'prod' }, value: 1 }],
+        },
+      ],
     };
     const { payload } = anonymizer.anonymize('metrics', push, { route: '/metrics' });
     expect(payload.grouping).toEqual({ user: '31b8f6020a534edc1bd375923b46151e' });
-    const labels = (payload.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
+    const labels = (payload.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0]
+      .labels;
     expect(labels).toEqual({ pod: '01ff3082413da10f01f6bf2859f406ed', env: 'prod' });
   });
 
-  it('drops the panel user\'s organisation name', () => {
+  it("drops the panel user's organisation name", () => {
     const { payload } = anonymizer.anonymize('analytics', sample('analytics-panel-start.json'), { route: '/write' });
     expect(payload.user).not.toHaveProperty('orgName');
     expect(JSON.stringify(payload)).not.toContain('Main Org.');
@@ -141,10 +165,20 @@ describe('Anonymizer with the default field lists', () => {
   });
 
   it('keeps two series that differ only by a scrubbed address distinct', () => {
-    const push = (peer: string) => ({ op: 'put', job: 'j', grouping: {}, families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { peer }, value: 1 }] }] });
-    const labelsOf = (p: Record<string, unknown>) => (p.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
-    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.1'), { route: '/m' }).payload)).toEqual({ peer: '[ip:1749139c]' });
-    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.2'), { route: '/m' }).payload)).toEqual({ peer: '[ip:d256dc7c]' });
+    const push = (peer: string) => ({
+      op: 'put',
+      job: 'j',
+      grouping: {},
+      families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { peer }, value: 1 }] }],
+    });
+    const labelsOf = (p: Record<string, unknown>) =>
+      (p.families as Array<{ samples: Array<{ labels: Record<string, string> }> }>)[0].samples[0].labels;
+    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.1'), { route: '/m' }).payload)).toEqual({
+      peer: '[ip:1749139c]',
+    });
+    expect(labelsOf(anonymizer.anonymize('metrics', push('10.0.0.2'), { route: '/m' }).payload)).toEqual({
+      peer: '[ip:d256dc7c]',
+    });
   });
 
   it('truncates then hashes the client address', () => {

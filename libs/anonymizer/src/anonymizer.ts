@@ -29,7 +29,8 @@ export class Anonymizer {
     private readonly lists: Record<EventKind, KindFieldLists>,
   ) {
     const all = typeof keys === 'string' ? [keys] : [...keys];
-    if (all.length === 0 || all.some((k) => k.length < 16)) throw new Error('anonymizer key must be at least 16 characters');
+    if (all.length === 0 || all.some((k) => k.length < 16))
+      throw new Error('anonymizer key must be at least 16 characters');
     this.key = all[0];
     this.keyId = keyIdOf(this.key);
     this.keysById = new Map(all.map((k) => [keyIdOf(k), k]));
@@ -39,7 +40,8 @@ export class Anonymizer {
     const lists = this.lists[kind];
     // Pseudonyms are computed from the raw values, before scrubbing could alter them.
     const hashed: Array<{ path: string[]; value: unknown }> = [];
-    for (const path of lists.hash) forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
+    for (const path of lists.hash)
+      forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
     // Scrubbing the whole payload builds a new tree anyway: it doubles as the copy.
     const scrubAll = lists.scrub.includes('*');
     const scrub = (v: unknown) => scrubDeep(v, this.key);

@@ -62,5 +62,6 @@ export function setExisting(root: unknown, at: string[], value: unknown): void {
     node = (node as Record<string, unknown>)[key];
   }
   const last = at[at.length - 1];
-  if (isContainer(node) && Object.prototype.hasOwnProperty.call(node, last)) (node as Record<string, unknown>)[last] = value;
+  if (isContainer(node) && Object.prototype.hasOwnProperty.call(node, last))
+    (node as Record<string, unknown>)[last] = value;
 }

@@ -9,7 +9,8 @@ export function truncateIp(raw: string): string | undefined {
   const text = raw.trim().replace(/^\[|\]$/g, '');
   if (!ipaddr.isValid(text)) return undefined;
   let addr = ipaddr.parse(text);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   if (addr.kind() === 'ipv4') {
     const [a, b, c] = (addr as ipaddr.IPv4).octets;
     return `${a}.${b}.${c}.0/24`;

@@ -21,7 +21,8 @@ describe('pseudonym known answers', () => {
     ['jösé.müller@exämple.de', '8b05e7658e1838a9672a2cab72c6812d'],
   ])('HMAC-SHA256(k×32, %s)', (value, expected) => expect(pseudonym(KEY, value)).toBe(expected));
 
-  it('hashes a numeric id by its JSON text', () => expect(pseudonymOf(KEY, 1)).toBe('707db812ff6c540849b7ec7f00a6cc6e'));
+  it('hashes a numeric id by its JSON text', () =>
+    expect(pseudonymOf(KEY, 1)).toBe('707db812ff6c540849b7ec7f00a6cc6e'));
 });
 
 describe('client address known answers', () => {

@@ -19,7 +19,10 @@ export function coerce(binding: EnvBinding, raw: string | undefined): unknown {
       return value;
     }
     case 'list':
-      return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
     default:
       return value;
   }

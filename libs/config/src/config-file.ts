@@ -37,7 +37,11 @@ export class ConfigFile {
   /** One line naming the file, the line and the field. */
   problem(path: FieldPath, message: string): string {
     const line = this.lineOf(path);
-    const where = [`CONFIG_FILE=${this.path}`, line ? `line ${line}` : undefined, path.length ? path.join('.') : undefined];
+    const where = [
+      `CONFIG_FILE=${this.path}`,
+      line ? `line ${line}` : undefined,
+      path.length ? path.join('.') : undefined,
+    ];
     return `${where.filter(Boolean).join(': ')}: ${message}`;
   }
 
@@ -58,7 +62,9 @@ export class ConfigFile {
 function flatten(errors: ValidationError[], prefix: FieldPath): Array<{ path: FieldPath; message: string }> {
   return errors.flatMap((e) => {
     const path = [...prefix, /^\d+$/.test(e.property) ? Number(e.property) : e.property];
-    const messages = Object.values(e.constraints ?? {}).map((m) => m.replace(/^property (\S+) should not exist$/, 'unknown field "$1"'));
+    const messages = Object.values(e.constraints ?? {}).map((m) =>
+      m.replace(/^property (\S+) should not exist$/, 'unknown field "$1"'),
+    );
     const own = messages.length ? [{ path, message: messages.join('; ') }] : [];
     return [...own, ...flatten(e.children ?? [], path)];
   });
@@ -74,8 +80,11 @@ export function readConfigFile(path: string): ConfigFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) =>
-      `CONFIG_FILE=${path}: line ${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      doc.errors.map(
+        (e) => `CONFIG_FILE=${path}: line ${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`,
+      ),
+    );
   }
   return new ConfigFile(path, doc, lines);
 }

@@ -1,7 +1,10 @@
 import { parseCpuMax, ReadText, usableCpus } from './cpu-quota';
 
 /** A reader over fixture file contents: the real /proc and /sys files of each kind of host. */
-const files = (contents: Record<string, string>): ReadText => (path) => contents[path];
+const files =
+  (contents: Record<string, string>): ReadText =>
+  (path) =>
+    contents[path];
 
 const V2_CONTAINER = '0::/\n';
 const V1_CONTAINER = [

@@ -59,7 +59,7 @@ function ancestors(path: string): string[] {
 function cgroupV1Quota(read: ReadText): number | undefined {
   const line = /^\d+:([^:]*\bcpu\b[^:]*):(\/.*)$/m.exec(read('/proc/self/cgroup') ?? '');
   const mounts = [...new Set([line?.[1], 'cpu,cpuacct', 'cpu'].filter((m): m is string => !!m))];
-  const path = line?.[2]?.trim() === '/' ? '' : line?.[2]?.trim() ?? '';
+  const path = line?.[2]?.trim() === '/' ? '' : (line?.[2]?.trim() ?? '');
   const dirs = mounts.flatMap((m) => (path ? [`${CGROUP}/${m}${path}`, `${CGROUP}/${m}`] : [`${CGROUP}/${m}`]));
   for (const dir of dirs) {
     const quota = read(`${dir}/cpu.cfs_quota_us`);

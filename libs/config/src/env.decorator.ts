@@ -22,9 +22,14 @@ type EnvOptions = Omit<EnvBinding, 'name' | 'prop' | 'type'> & { list?: boolean 
 export function Env(name: string, options: EnvOptions = {}): PropertyDecorator {
   return (target, prop) => {
     const designType = Reflect.getMetadata('design:type', target, prop);
-    const type: EnvBinding['type'] = options.list || designType === Array
-      ? 'list'
-      : designType === Number ? 'number' : designType === Boolean ? 'boolean' : 'string';
+    const type: EnvBinding['type'] =
+      options.list || designType === Array
+        ? 'list'
+        : designType === Number
+          ? 'number'
+          : designType === Boolean
+            ? 'boolean'
+            : 'string';
     const existing: EnvBinding[] = Reflect.getOwnMetadata(ENV_BINDINGS, target) ?? [];
     const binding: EnvBinding = { name, prop: String(prop), type, default: options.default, secret: options.secret };
     Reflect.defineMetadata(ENV_BINDINGS, [...existing, binding], target);

@@ -32,14 +32,27 @@ describe('loadConfig', () => {
     expect(c.worker.workers).toBeGreaterThanOrEqual(1);
     expect(c.auth.enabled).toBe(true);
     expect(c.anonymizer.enabled).toBe(true);
-    expect(c.postgres).toMatchObject({ host: 'localhost', port: 5432, database: 'usage_stats', sslMode: 'require', maxConnections: 25 });
+    expect(c.postgres).toMatchObject({
+      host: 'localhost',
+      port: 5432,
+      database: 'usage_stats',
+      sslMode: 'require',
+      maxConnections: 25,
+    });
     expect(c.redis).toMatchObject({ host: 'localhost', port: 6379, db: 0, ttlSeconds: 3600 });
     expect(c.kafka.brokers).toEqual(['localhost:9092']);
     expect(c.kafka.partitions).toBe(12);
   });
 
   it('coerces types and splits lists', () => {
-    const c = loadConfig({ ...valid, PORT: '3000', AUTH_ENABLED: 'false', API_KEY: '', KAFKA_BROKERS: 'a:1, b:2', STORAGE_TYPE: 'postgres,remote_write' });
+    const c = loadConfig({
+      ...valid,
+      PORT: '3000',
+      AUTH_ENABLED: 'false',
+      API_KEY: '',
+      KAFKA_BROKERS: 'a:1, b:2',
+      STORAGE_TYPE: 'postgres,remote_write',
+    });
     expect(c.app.port).toBe(3000);
     expect(c.auth.enabled).toBe(false);
     expect(c.kafka.brokers).toEqual(['a:1', 'b:2']);
@@ -47,11 +60,20 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ AUTH_ENABLED: 'true', API_KEY: '' }, /^Invalid configuration: API_KEY=\(unset\): is required when AUTH_ENABLED=true/],
-    [{ STORAGE_TYPE: 'mysql' }, /^Invalid configuration: STORAGE_TYPE="mysql": .*postgres\|bigquery\|influxdb\|remote_write/],
+    [
+      { AUTH_ENABLED: 'true', API_KEY: '' },
+      /^Invalid configuration: API_KEY=\(unset\): is required when AUTH_ENABLED=true/,
+    ],
+    [
+      { STORAGE_TYPE: 'mysql' },
+      /^Invalid configuration: STORAGE_TYPE="mysql": .*postgres\|bigquery\|influxdb\|remote_write/,
+    ],
     [{ PORT: 'abc' }, /^Invalid configuration: PORT="abc": must be a number$/],
     [{ PORT: '70000' }, /^Invalid configuration: PORT="70000": .*65535/],
-    [{ POSTGRES_SSL_MODE: 'maybe' }, /^Invalid configuration: POSTGRES_SSL_MODE="maybe": .*disable, require, verify-ca, verify-full/],
+    [
+      { POSTGRES_SSL_MODE: 'maybe' },
+      /^Invalid configuration: POSTGRES_SSL_MODE="maybe": .*disable, require, verify-ca, verify-full/,
+    ],
     [{ AUTH_ENABLED: 'perhaps' }, /^Invalid configuration: AUTH_ENABLED="perhaps": .*boolean/],
     [{ LOG_LEVEL: 'trace' }, /^Invalid configuration: LOG_LEVEL="trace"/],
     [{ KAFKA_BROKERS: 'nohost' }, /^Invalid configuration: KAFKA_BROKERS="nohost": .*host:port/],
@@ -63,7 +85,13 @@ describe('loadConfig', () => {
   });
 
   it('reports every invalid or missing variable at once, one line each, in one error', () => {
-    const message = errorOf({ STORAGE_TYPE: 'mysql', PORT: 'abc', POSTGRES_SSL_MODE: 'maybe', API_KEY: '', REDIS_PASSWORD: '' });
+    const message = errorOf({
+      STORAGE_TYPE: 'mysql',
+      PORT: 'abc',
+      POSTGRES_SSL_MODE: 'maybe',
+      API_KEY: '',
+      REDIS_PASSWORD: '',
+    });
     expect(message.split('\n')).toEqual([
       'Invalid configuration: PORT="abc": must be a number',
       'Invalid configuration: API_KEY=(unset): is required when AUTH_ENABLED=true (a comma-separated list of keys)',
@@ -145,7 +173,9 @@ describe('readConfigFile', () => {
 
   it('rejects unknown fields by name', () => {
     const path = write('limits:\n  mode: a\n  items: []\n  colour: red\n');
-    expect(() => readConfigFile(path).section('limits', Limits)).toThrow(/line 4: limits\.colour: unknown field "colour"/);
+    expect(() => readConfigFile(path).section('limits', Limits)).toThrow(
+      /line 4: limits\.colour: unknown field "colour"/,
+    );
   });
 
   it('reports a missing file clearly', () => {

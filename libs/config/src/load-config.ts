@@ -34,10 +34,17 @@ function describe(error: ValidationError, bindings: EnvBinding[], env: Environme
   const raw = env[name];
   const shown = raw === undefined || raw === '' ? '(unset)' : binding?.secret ? '"<redacted>"' : JSON.stringify(raw);
   // A value of the wrong type fails every constraint; only the type matters then.
-  const typeReason = binding?.type === 'number' && typeof error.value === 'string' ? 'must be a number'
-    : binding?.type === 'boolean' && typeof error.value === 'string' ? 'must be a boolean (true or false)' : undefined;
-  const reasons = typeReason ? [typeReason] : Object.values(error.constraints ?? {})
-    .map((m) => m.replace(new RegExp(`^(each value in )?${error.property} `), '$1'));
+  const typeReason =
+    binding?.type === 'number' && typeof error.value === 'string'
+      ? 'must be a number'
+      : binding?.type === 'boolean' && typeof error.value === 'string'
+        ? 'must be a boolean (true or false)'
+        : undefined;
+  const reasons = typeReason
+    ? [typeReason]
+    : Object.values(error.constraints ?? {}).map((m) =>
+        m.replace(new RegExp(`^(each value in )?${error.property} `), '$1'),
+      );
   return `Invalid configuration: ${name}=${shown}: ${reasons.join('; ')}`;
 }
 

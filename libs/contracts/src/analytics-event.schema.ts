@@ -15,21 +15,23 @@ export const AnalyticsEventSchema = Type.Object(
     type: Type.Union([Type.Literal('start'), Type.Literal('heartbeat'), Type.Literal('end')]),
     hasFocus: Opt(Type.Boolean()),
     options: Opt(Type.Record(Type.String(), Type.Unknown())),
-    host: Opt(Type.Object(
-      {
-        hostname: Opt(Text()),
-        port: Opt(Type.Union([Text(16), Type.Number()])),
-        protocol: Opt(Text(16)),
-        buildInfo: Opt(
-          Type.Object(
-            { version: Opt(Text(64)), commit: Opt(Text(64)), env: Opt(Text(64)), edition: Opt(Text(64)) },
-            { additionalProperties: true },
+    host: Opt(
+      Type.Object(
+        {
+          hostname: Opt(Text()),
+          port: Opt(Type.Union([Text(16), Type.Number()])),
+          protocol: Opt(Text(16)),
+          buildInfo: Opt(
+            Type.Object(
+              { version: Opt(Text(64)), commit: Opt(Text(64)), env: Opt(Text(64)), edition: Opt(Text(64)) },
+              { additionalProperties: true },
+            ),
           ),
-        ),
-        licenseInfo: Opt(Type.Unknown()),
-      },
-      { additionalProperties: true },
-    )),
+          licenseInfo: Opt(Type.Unknown()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
     dashboard: Opt(Type.Object({ name: Opt(Text(1024)), uid: Opt(Text(128)) }, { additionalProperties: true })),
     user: Opt(
       Type.Object(

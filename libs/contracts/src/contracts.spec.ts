@@ -5,14 +5,17 @@ import { Envelope } from './envelope';
 import { decodeEnvelope, encodeEnvelope } from './envelope.codec';
 import { eventIdFor, instanceKeyFor, sameAddress, sampleIdFor } from './event-id';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/samples', name), 'utf8'));
 const report = sample('grafana-usage-report.json');
 const panel = sample('analytics-panel-start.json');
 const t = Date.UTC(2026, 10, 21, 10, 0, 0);
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[2,{"y":2,"z":1}]},"b":1}',
+    );
   });
 });
 
@@ -39,7 +42,9 @@ describe('eventIdFor', () => {
     expect(eventIdFor('usage_report', { ...anonymous }, { receivedAt: t + 3_600_000, clientIp: '10.0.0.1' })).toBe(a);
     expect(eventIdFor('usage_report', anonymous, { receivedAt: t + 86_400_000, clientIp: '10.0.0.1' })).not.toBe(a);
     expect(eventIdFor('usage_report', anonymous, { receivedAt: t, clientIp: '10.0.0.2' })).not.toBe(a);
-    expect(eventIdFor('usage_report', { ...anonymous, os: 'windows' }, { receivedAt: t, clientIp: '10.0.0.1' })).not.toBe(a);
+    expect(
+      eventIdFor('usage_report', { ...anonymous, os: 'windows' }, { receivedAt: t, clientIp: '10.0.0.1' }),
+    ).not.toBe(a);
     expect(eventIdFor('usage_report', report, { receivedAt: t, clientIp: '10.0.0.1' })).not.toBe(a);
     expect(instanceKeyFor('usage_report', anonymous, 'event-id')).toBe('event-id');
   });
@@ -47,7 +52,13 @@ describe('eventIdFor', () => {
   it('keys panel events without uuid by content, so two anonymous heartbeats of one second stay two', () => {
     const a = eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat' }, { receivedAt: t });
     expect(eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat' }, { receivedAt: t + 5 })).toBe(a);
-    expect(eventIdFor('analytics', { ...panel, uuid: '', type: 'heartbeat', dashboard: { name: 'B', uid: 'b' } }, { receivedAt: t })).not.toBe(a);
+    expect(
+      eventIdFor(
+        'analytics',
+        { ...panel, uuid: '', type: 'heartbeat', dashboard: { name: 'B', uid: 'b' } },
+        { receivedAt: t },
+      ),
+    ).not.toBe(a);
   });
 
   it('keys panel events by uuid, type and time', () => {
@@ -68,7 +79,9 @@ describe('eventIdFor', () => {
     expect(eventIdFor('analytics', panel, { ...key, tenant: 'fp-a' })).toBe(a);
     expect(eventIdFor('analytics', panel, { ...key, tenant: 'fp-b' })).not.toBe(a);
     const item = { receivedAt: t, clientId: 'item-1' };
-    expect(eventIdFor('analytics', panel, { ...item, tenant: 'fp-a' })).not.toBe(eventIdFor('analytics', panel, { ...item, tenant: 'fp-b' }));
+    expect(eventIdFor('analytics', panel, { ...item, tenant: 'fp-a' })).not.toBe(
+      eventIdFor('analytics', panel, { ...item, tenant: 'fp-b' }),
+    );
     // Without a tenant (auth off) ids are unchanged.
     expect(eventIdFor('analytics', panel, key)).toBe('42d21810dffe2d2e1aaa6084d72fe35d');
   });
@@ -76,7 +89,13 @@ describe('eventIdFor', () => {
   it('hashes metric pushes by content within a minute, whatever the key order', () => {
     const push = { op: 'put', job: 'j', grouping: { a: '1', b: '2' }, families: [] };
     const a = eventIdFor('metrics', push, { receivedAt: t });
-    expect(eventIdFor('metrics', { families: [], grouping: { b: '2', a: '1' }, job: 'j', op: 'put' }, { receivedAt: t + 59_000 })).toBe(a);
+    expect(
+      eventIdFor(
+        'metrics',
+        { families: [], grouping: { b: '2', a: '1' }, job: 'j', op: 'put' },
+        { receivedAt: t + 59_000 },
+      ),
+    ).toBe(a);
     expect(eventIdFor('metrics', push, { receivedAt: t + 60_000 })).not.toBe(a);
   });
 
@@ -86,7 +105,9 @@ describe('eventIdFor', () => {
     expect(eventIdFor('metrics', { ...push, families: [] }, { receivedAt: t + 1000, contentDigest: 'd1' })).toBe(a);
     expect(eventIdFor('metrics', push, { receivedAt: t, contentDigest: 'd2' })).not.toBe(a);
     expect(eventIdFor('metrics', { ...push, job: 'k' }, { receivedAt: t, contentDigest: 'd1' })).not.toBe(a);
-    expect(eventIdFor('metrics', { ...push, grouping: { a: '2' } }, { receivedAt: t, contentDigest: 'd1' })).not.toBe(a);
+    expect(eventIdFor('metrics', { ...push, grouping: { a: '2' } }, { receivedAt: t, contentDigest: 'd1' })).not.toBe(
+      a,
+    );
     expect(eventIdFor('metrics', push, { receivedAt: t + 60_000, contentDigest: 'd1' })).not.toBe(a);
   });
 
@@ -106,7 +127,13 @@ describe('instanceKeyFor', () => {
 
 describe('envelope codec', () => {
   const envelope: Envelope = {
-    v: 1, id: 'abc', kind: 'usage_report', receivedAt: t, correlationId: 'c1', source: { route: '/grafana-usage-report' }, payload: report,
+    v: 1,
+    id: 'abc',
+    kind: 'usage_report',
+    receivedAt: t,
+    correlationId: 'c1',
+    source: { route: '/grafana-usage-report' },
+    payload: report,
   };
 
   it('round-trips the real samples', () => {

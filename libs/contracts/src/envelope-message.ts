@@ -71,9 +71,10 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin, edge
   // Member order is the wire order: payload last, so client bytes can be spliced in after the rest.
   const { receivedAt, correlationId } = origin;
   const head = { v: ENVELOPE_VERSION, id, kind: item.kind, receivedAt, correlationId, source };
-  const value = item.payloadJson && !edge
-    ? encodeEnvelopeSpliced(head as Omit<Envelope, 'payload'>, item.payloadJson)
-    : encodeEnvelope({ ...head, payload } as Envelope);
+  const value =
+    item.payloadJson && !edge
+      ? encodeEnvelopeSpliced(head as Omit<Envelope, 'payload'>, item.payloadJson)
+      : encodeEnvelope({ ...head, payload } as Envelope);
   const headers = {
     [HEADERS.correlationId]: origin.correlationId,
     [HEADERS.kind]: item.kind,

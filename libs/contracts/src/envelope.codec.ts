@@ -41,5 +41,8 @@ export function decodeEnvelope(bytes: Buffer | null): DecodeResult {
   }
   if (checker.Check(value)) return { ok: true, envelope: value };
   const first = checker.Errors(value).First();
-  return { ok: false, reason: `invalid envelope: ${first ? `${first.path || '/'} ${first.message}` : 'schema mismatch'}` };
+  return {
+    ok: false,
+    reason: `invalid envelope: ${first ? `${first.path || '/'} ${first.message}` : 'schema mismatch'}`,
+  };
 }

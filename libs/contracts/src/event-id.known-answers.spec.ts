@@ -25,6 +25,8 @@ describe('event id known answers', () => {
   });
 
   it('a stored sample: event id, name and canonical labels', () => {
-    expect(sampleIdFor('1d7f0a3c9e2b4d6f8a1c3e5b7d9f0a2c', 'up', { job: 'node', instance: 'db-1' })).toBe('2fd41787ee1ff4a827c22161f1f82227');
+    expect(sampleIdFor('1d7f0a3c9e2b4d6f8a1c3e5b7d9f0a2c', 'up', { job: 'node', instance: 'db-1' })).toBe(
+      '2fd41787ee1ff4a827c22161f1f82227',
+    );
   });
 });

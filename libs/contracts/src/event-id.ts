@@ -78,7 +78,15 @@ export function eventIdFor(kind: EventKind, payload: unknown, ctx: IdContext): s
       const minute = Math.floor(ctx.receivedAt / MINUTE_MS);
       if (ctx.contentDigest) {
         const push = payload as MetricsPush;
-        return digest(kind, 'bytes', push.op, push.job, canonicalJson(push.grouping), ctx.contentDigest, String(minute));
+        return digest(
+          kind,
+          'bytes',
+          push.op,
+          push.job,
+          canonicalJson(push.grouping),
+          ctx.contentDigest,
+          String(minute),
+        );
       }
       return digest(kind, canonicalJson(payload), String(minute));
     }

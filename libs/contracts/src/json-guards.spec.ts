@@ -38,10 +38,16 @@ describe('parseGuardedJson: both paths give the same answer', () => {
     const tooDeep = { ok: false, failure: 'invalid', reason: 'JSON nested deeper than 32 levels' };
     expect(parseGuardedJson(`${'['.repeat(40)}`, 32)).toEqual(tooDeep);
     expect(parseGuardedJson(`${'['.repeat(33)}${']'.repeat(33)}`, 32)).toEqual(tooDeep);
-    expect(parseGuardedJson('{"a":{"__proto__":1}}', 32))
-      .toEqual({ ok: false, failure: 'invalid', reason: 'forbidden key "__proto__" in JSON' });
-    expect(parseGuardedJson('{"v":1e400}', 32))
-      .toEqual({ ok: false, failure: 'invalid', reason: 'number at /v is outside the float64 range' });
+    expect(parseGuardedJson('{"a":{"__proto__":1}}', 32)).toEqual({
+      ok: false,
+      failure: 'invalid',
+      reason: 'forbidden key "__proto__" in JSON',
+    });
+    expect(parseGuardedJson('{"v":1e400}', 32)).toEqual({
+      ok: false,
+      failure: 'invalid',
+      reason: 'number at /v is outside the float64 range',
+    });
     expect(parseGuardedJson('{"v":1e400}', 32, { storable: false })).toEqual({ ok: true, value: { v: Infinity } });
   });
 });
@@ -50,8 +56,11 @@ describe('walkJson', () => {
   it('counts depth like brackets, and flags forbidden keys and infinities', () => {
     expect(walkJson([[[]]], 3)).toEqual({ tooDeep: false, forbiddenKey: false, nonFinite: false });
     expect(walkJson([[[[]]]], 3)).toEqual({ tooDeep: true, forbiddenKey: false, nonFinite: false });
-    expect(walkJson({ a: [1, { constructor: -Infinity }] }, 3))
-      .toEqual({ tooDeep: false, forbiddenKey: true, nonFinite: true });
+    expect(walkJson({ a: [1, { constructor: -Infinity }] }, 3)).toEqual({
+      tooDeep: false,
+      forbiddenKey: true,
+      nonFinite: true,
+    });
     expect(walkJson('text', 0)).toEqual({ tooDeep: false, forbiddenKey: false, nonFinite: false });
   });
 });

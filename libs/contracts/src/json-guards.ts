@@ -43,7 +43,8 @@ export function findForbiddenKey(value: unknown): string | undefined {
 }
 
 /** `too_large` failures are about cost (the API answers 413), `invalid` ones about content (400). */
-export type GuardedJson = { ok: true; value: unknown } | { ok: false; failure: 'invalid' | 'too_large'; reason: string };
+export type GuardedJson =
+  { ok: true; value: unknown } | { ok: false; failure: 'invalid' | 'too_large'; reason: string };
 
 /**
  * Texts shorter than this are parsed before they are judged: they cannot hold MAX_JSON_TOKENS
@@ -56,8 +57,11 @@ export const PARSE_FIRST_CHARS = 64 * 1024;
 /** An escape that can spell a NUL or a lone surrogate (see storable.ts), the only ways a parsed JSON text holds one. */
 const MAYBE_UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
-const depthFailure = (maxDepth: number): GuardedJson => (
-  { ok: false, failure: 'invalid', reason: `JSON nested deeper than ${maxDepth} levels` });
+const depthFailure = (maxDepth: number): GuardedJson => ({
+  ok: false,
+  failure: 'invalid',
+  reason: `JSON nested deeper than ${maxDepth} levels`,
+});
 
 /**
  * JSON.parse with the checks a public input needs: bounded nesting (later recursive code must
@@ -95,7 +99,11 @@ function scanThenParse(text: string, maxDepth: number, storable: boolean): Guard
   const scan = scanJsonText(text, maxDepth, MAX_JSON_TOKENS);
   if (scan.cost === 'depth') return failed(depthFailure(maxDepth));
   if (scan.cost === 'tokens') {
-    return failed({ ok: false, failure: 'too_large', reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` });
+    return failed({
+      ok: false,
+      failure: 'too_large',
+      reason: `JSON holds more than ${MAX_JSON_TOKENS} keys and values`,
+    });
   }
   let value: unknown;
   try {

@@ -16,8 +16,11 @@ describe('scanJsonText', () => {
     expect(plain).toEqual({ maybeForbiddenKey: false, maybeNonFinite: false, hasUnicodeEscape: false });
     expect(scan('{"__proto__":1}').maybeForbiddenKey).toBe(true);
     expect(scan('{"a":"constructor"}').maybeForbiddenKey).toBe(true);
-    expect(scan('{"\\u005f_proto__":1}'))
-      .toEqual({ maybeForbiddenKey: true, maybeNonFinite: false, hasUnicodeEscape: true });
+    expect(scan('{"\\u005f_proto__":1}')).toEqual({
+      maybeForbiddenKey: true,
+      maybeNonFinite: false,
+      hasUnicodeEscape: true,
+    });
     expect(scan('[1e400]').maybeNonFinite).toBe(true);
     expect(scan('[2.E5]').maybeNonFinite).toBe(true);
     expect(scan(`[${'9'.repeat(300)}]`).maybeNonFinite).toBe(true);

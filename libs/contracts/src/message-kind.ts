@@ -14,7 +14,9 @@ export function kindOf(message: Pick<ConsumedMessage, 'headers' | 'value'>): Eve
   if (header !== undefined && (EVENT_KINDS as readonly string[]).includes(header)) return header as EventKind;
   try {
     const kind = (JSON.parse(message.value?.toString('utf8') ?? '') as { kind?: unknown }).kind;
-    return typeof kind === 'string' && (EVENT_KINDS as readonly string[]).includes(kind) ? (kind as EventKind) : 'unknown';
+    return typeof kind === 'string' && (EVENT_KINDS as readonly string[]).includes(kind)
+      ? (kind as EventKind)
+      : 'unknown';
   } catch {
     return 'unknown';
   }

@@ -10,7 +10,12 @@ export const MetricTypeSchema = Type.Union([
 export type MetricType = Static<typeof MetricTypeSchema>;
 
 /** JSON has no NaN or infinities, so those travel as Prometheus spells them. */
-export const SampleValueSchema = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('+Inf'), Type.Literal('-Inf')]);
+export const SampleValueSchema = Type.Union([
+  Type.Number(),
+  Type.Literal('NaN'),
+  Type.Literal('+Inf'),
+  Type.Literal('-Inf'),
+]);
 export type SampleValue = Static<typeof SampleValueSchema>;
 
 const Labels = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }));
@@ -34,7 +39,13 @@ export const MetricsPushSchema = Type.Object(
         name: Type.String({ minLength: 1, maxLength: 256 }),
         help: Type.Optional(Type.String({ maxLength: 4096 })),
         type: MetricTypeSchema,
-        samples: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), labels: Labels, value: SampleValueSchema })),
+        samples: Type.Array(
+          Type.Object({
+            name: Type.String({ minLength: 1, maxLength: 256 }),
+            labels: Labels,
+            value: SampleValueSchema,
+          }),
+        ),
       }),
     ),
   },

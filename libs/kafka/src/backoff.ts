@@ -13,7 +13,11 @@ export { MAX_RETRY_AFTER_MS };
  * Retry-After hint (a `retryAfterMs` on the error, as the stores' RetriableStoreError has).
  */
 export function retryDelay(
-  error: unknown, attempt: number, initialMs: number, maxMs: number, random = Math.random,
+  error: unknown,
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
 ): number {
   const backoff = backoffDelay(attempt, initialMs, maxMs, random);
   const hinted = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;

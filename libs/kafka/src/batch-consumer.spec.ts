@@ -12,14 +12,30 @@ describe('backoffDelay', () => {
 
 describe('deadLetterMessage', () => {
   it('keeps key, bytes and headers of the original and adds where and why it failed', () => {
-    const message = { topic: 'events', partition: 4, offset: '42', key: Buffer.from('k'), value: Buffer.from([1, 2, 3]), headers: { 'correlation-id': 'c1' }, timestamp: '1700000000000' };
-    const out = deadLetterMessage({ message, stage: 'decode', reason: 'invalid_json', detail: 'x'.repeat(5000), consumerGroup: 'g-postgres' }, 0);
+    const message = {
+      topic: 'events',
+      partition: 4,
+      offset: '42',
+      key: Buffer.from('k'),
+      value: Buffer.from([1, 2, 3]),
+      headers: { 'correlation-id': 'c1' },
+      timestamp: '1700000000000',
+    };
+    const out = deadLetterMessage(
+      { message, stage: 'decode', reason: 'invalid_json', detail: 'x'.repeat(5000), consumerGroup: 'g-postgres' },
+      0,
+    );
     expect(out.key).toBe(message.key);
     expect(out.value).toBe(message.value);
     expect(out.headers).toMatchObject({
-      'correlation-id': 'c1', [DEAD_LETTER_HEADERS.reason]: 'invalid_json', [DEAD_LETTER_HEADERS.stage]: 'decode',
-      [DEAD_LETTER_HEADERS.sourceTopic]: 'events', [DEAD_LETTER_HEADERS.sourcePartition]: '4', [DEAD_LETTER_HEADERS.sourceOffset]: '42',
-      [DEAD_LETTER_HEADERS.consumerGroup]: 'g-postgres', [DEAD_LETTER_HEADERS.failedAt]: '1970-01-01T00:00:00.000Z',
+      'correlation-id': 'c1',
+      [DEAD_LETTER_HEADERS.reason]: 'invalid_json',
+      [DEAD_LETTER_HEADERS.stage]: 'decode',
+      [DEAD_LETTER_HEADERS.sourceTopic]: 'events',
+      [DEAD_LETTER_HEADERS.sourcePartition]: '4',
+      [DEAD_LETTER_HEADERS.sourceOffset]: '42',
+      [DEAD_LETTER_HEADERS.consumerGroup]: 'g-postgres',
+      [DEAD_LETTER_HEADERS.failedAt]: '1970-01-01T00:00:00.000Z',
     });
     expect(String(out.headers[DEAD_LETTER_HEADERS.detail])).toHaveLength(2000);
     expect(out.headers[DEAD_LETTER_HEADERS.eventId]).toBeUndefined();

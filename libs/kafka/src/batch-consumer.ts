@@ -26,7 +26,12 @@ export interface BatchConsumerHooks {
   onBatchDone?(info: { topic: string; partition: number; size: number; lag: number }): void;
   /** The batch failed and waits `delayMs` (`messages`: the batch, for the caller's log line). */
   onRetry?(info: {
-    topic: string; partition: number; attempt: number; delayMs: number; error: unknown; messages: ConsumedMessage[];
+    topic: string;
+    partition: number;
+    attempt: number;
+    delayMs: number;
+    error: unknown;
+    messages: ConsumedMessage[];
   }): void;
   onAssignment?(partitions: number[]): void;
   /** kafkajs gave up on the consumer; the process should exit and be restarted. */
@@ -70,9 +75,14 @@ export class BatchConsumer {
   async start(): Promise<void> {
     const o = this.options;
     const consumer = this.kafka.consumer({
-      groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: o.heartbeatIntervalMs,
-      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2), maxBytesPerPartition: o.maxBytesPerPartition, minBytes: o.minBytes,
-      maxWaitTimeInMs: o.maxWaitTimeMs, allowAutoTopicCreation: false,
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2),
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      minBytes: o.minBytes,
+      maxWaitTimeInMs: o.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -180,6 +190,8 @@ export class BatchConsumer {
     if (own.length === 0) return;
     const next = own.reduce((a, b) => (BigInt(a.offset) > BigInt(b.offset) ? a : b));
     p.resolveOffset((BigInt(next.offset) - 1n).toString());
-    await p.commitOffsetsIfNecessary({ topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }] });
+    await p.commitOffsetsIfNecessary({
+      topics: [{ topic: next.topic, partitions: [{ partition: next.partition, offset: next.offset }] }],
+    });
   }
 }

@@ -1,6 +1,12 @@
 import type { Kafka, ProducerBatch } from 'kafkajs';
 import pino from 'pino';
-import { BatchingProducer, BatchingProducerOptions, KafkaUnavailableError, RecordTooLargeError, requestBytes } from './batching-producer';
+import {
+  BatchingProducer,
+  BatchingProducerOptions,
+  KafkaUnavailableError,
+  RecordTooLargeError,
+  requestBytes,
+} from './batching-producer';
 
 /** A kafkajs stand-in whose sendBatch calls wait until the test acknowledges or fails them. */
 class FakeKafka {
@@ -44,8 +50,18 @@ const until = async (cond: () => boolean, ms = 2000) => {
 async function started(overrides: Partial<BatchingProducerOptions> = {}) {
   const kafka = new FakeKafka();
   const producer = new BatchingProducer(kafka as unknown as Kafka, {
-    topic: 't', lingerMs: 5, maxBatchMessages: 10, maxBatchBytes: 1_000_000, maxRecordBytes: 2_000_000, maxQueuedMessages: 100, ackTimeoutMs: 1000,
-    compression: 'none', idempotent: true, probeIntervalMs: 60_000, logger: pino({ level: 'silent' }), ...overrides,
+    topic: 't',
+    lingerMs: 5,
+    maxBatchMessages: 10,
+    maxBatchBytes: 1_000_000,
+    maxRecordBytes: 2_000_000,
+    maxQueuedMessages: 100,
+    ackTimeoutMs: 1000,
+    compression: 'none',
+    idempotent: true,
+    probeIntervalMs: 60_000,
+    logger: pino({ level: 'silent' }),
+    ...overrides,
   });
   producer.start();
   await until(() => producer.isReady);
@@ -121,7 +137,11 @@ describe('BatchingProducer', () => {
 
   it('sends a request above the batch size in a batch of its own', async () => {
     const { kafka, producer } = await track(started({ maxBatchBytes: 2_000, lingerMs: 5 }));
-    const requests = [producer.send(msg(1)), producer.send([{ key: 'big', value: Buffer.alloc(5_000) }]), producer.send(msg(1))];
+    const requests = [
+      producer.send(msg(1)),
+      producer.send([{ key: 'big', value: Buffer.alloc(5_000) }]),
+      producer.send(msg(1)),
+    ];
     await until(() => kafka.batches.length === 1);
     kafka.batches[0].ack();
     await until(() => kafka.batches.length === 2);
@@ -129,7 +149,11 @@ describe('BatchingProducer', () => {
     await until(() => kafka.batches.length === 3);
     kafka.batches[2].ack();
     await Promise.all(requests);
-    expect([0, 1, 2].map((i) => kafka.batches[i].batch.topicMessages![0].messages.map((m) => m.key))).toEqual([['k0'], ['big'], ['k0']]);
+    expect([0, 1, 2].map((i) => kafka.batches[i].batch.topicMessages![0].messages.map((m) => m.key))).toEqual([
+      ['k0'],
+      ['big'],
+      ['k0'],
+    ]);
   });
 
   it('on a broker size refusal keeps the producer, retries each request alone and fails only the refused one with 413', async () => {
@@ -138,7 +162,10 @@ describe('BatchingProducer', () => {
     const a = producer.send(msg(1));
     const b = producer.send([{ key: 'b', value: Buffer.alloc(3_000) }]);
     await until(() => kafka.batches.length === 1);
-    const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSNonRetriableError', cause: { type: 'MESSAGE_TOO_LARGE' } });
+    const tooLarge = Object.assign(new Error('too large'), {
+      name: 'KafkaJSNonRetriableError',
+      cause: { type: 'MESSAGE_TOO_LARGE' },
+    });
     kafka.batches[0].fail(tooLarge);
     await until(() => kafka.batches.length === 2);
     kafka.batches[1].ack();
@@ -150,8 +177,10 @@ describe('BatchingProducer', () => {
     expect([producer.state, states, kafka.producersCreated]).toEqual(['ready', ['ready'], 3]);
   });
 
-  it('counts keys, headers and framing in a request\'s size', () => {
-    expect(requestBytes([{ key: 'ab', value: Buffer.alloc(10), headers: { h: 'xyz' } }])).toBe(128 + 64 + 10 + 2 + 8 + 1 + 3);
+  it("counts keys, headers and framing in a request's size", () => {
+    expect(requestBytes([{ key: 'ab', value: Buffer.alloc(10), headers: { h: 'xyz' } }])).toBe(
+      128 + 64 + 10 + 2 + 8 + 1 + 3,
+    );
   });
 
   it('fails a request that is not acknowledged in time', async () => {
@@ -165,7 +194,16 @@ describe('BatchingProducer', () => {
     const kafka = new FakeKafka();
     kafka.connectFails = 1000;
     const down = new BatchingProducer(kafka as unknown as Kafka, {
-      topic: 't', lingerMs: 1, maxBatchMessages: 10, maxBatchBytes: 1e6, maxRecordBytes: 2e6, maxQueuedMessages: 10, ackTimeoutMs: 100, compression: 'none', idempotent: false, logger: pino({ level: 'silent' }),
+      topic: 't',
+      lingerMs: 1,
+      maxBatchMessages: 10,
+      maxBatchBytes: 1e6,
+      maxRecordBytes: 2e6,
+      maxQueuedMessages: 10,
+      ackTimeoutMs: 100,
+      compression: 'none',
+      idempotent: false,
+      logger: pino({ level: 'silent' }),
     });
     open.push(down);
     down.start();

@@ -14,7 +14,10 @@ export type UnavailableReason = 'not_connected' | 'timeout' | 'send_failed' | 'o
 /** Kafka cannot take the messages now; the caller answers 503 with Retry-After. Nothing was acknowledged. */
 export class KafkaUnavailableError extends Error {
   override readonly name = 'KafkaUnavailableError';
-  constructor(readonly reason: UnavailableReason, message: string) {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -25,7 +28,10 @@ export class KafkaUnavailableError extends Error {
  */
 export class RecordTooLargeError extends Error {
   override readonly name = 'RecordTooLargeError';
-  constructor(readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`the request is ${bytes} bytes once enveloped; the event store takes at most ${limit}`);
   }
 }
@@ -95,9 +101,21 @@ interface Pending {
 }
 
 /** The producer settings every publisher to the events topic takes from the configuration (API, collector). */
-export function eventsProducerSettings(config: Config): Pick<BatchingProducerOptions,
-  'topic' | 'lingerMs' | 'maxBatchMessages' | 'maxBatchBytes' | 'maxRecordBytes' | 'maxQueuedMessages' | 'ackTimeoutMs'
-  | 'compression' | 'idempotent' | 'maxInFlight'> {
+export function eventsProducerSettings(
+  config: Config,
+): Pick<
+  BatchingProducerOptions,
+  | 'topic'
+  | 'lingerMs'
+  | 'maxBatchMessages'
+  | 'maxBatchBytes'
+  | 'maxRecordBytes'
+  | 'maxQueuedMessages'
+  | 'ackTimeoutMs'
+  | 'compression'
+  | 'idempotent'
+  | 'maxInFlight'
+> {
   const { ingest, kafka } = config;
   return {
     topic: kafka.topic,
@@ -133,7 +151,10 @@ export class BatchingProducer {
   private closing = false;
   private maxRecordBytes: number;
 
-  constructor(kafka: Kafka, private readonly options: BatchingProducerOptions) {
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchingProducerOptions,
+  ) {
     if (options.compression === 'lz4') {
       throw new Error('KAFKA_COMPRESSION=lz4 needs an LZ4 codec, which is not installed; use none or gzip');
     }
@@ -183,13 +204,17 @@ export class BatchingProducer {
     const bytes = requestBytes(messages);
     if (bytes > this.maxRecordBytes) return Promise.reject(new RecordTooLargeError(bytes, this.maxRecordBytes));
     if (this.closing) return Promise.reject(new KafkaUnavailableError('closing', 'shutting down'));
-    if (!this.connection.ready) return Promise.reject(new KafkaUnavailableError('not_connected', 'kafka is not connected'));
+    if (!this.connection.ready)
+      return Promise.reject(new KafkaUnavailableError('not_connected', 'kafka is not connected'));
     if (this.queuedMessages + messages.length > this.options.maxQueuedMessages) {
       return Promise.reject(new KafkaUnavailableError('overloaded', 'too many messages waiting for kafka'));
     }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = { messages, bytes, settled: false, resolve, reject };
-      pending.timer = setTimeout(() => this.settle(pending, new KafkaUnavailableError('timeout', 'kafka did not acknowledge in time')), this.options.ackTimeoutMs);
+      pending.timer = setTimeout(
+        () => this.settle(pending, new KafkaUnavailableError('timeout', 'kafka did not acknowledge in time')),
+        this.options.ackTimeoutMs,
+      );
       this.queue.push(pending);
       this.queuedMessages += messages.length;
       this.queuedBytes += bytes;
@@ -203,7 +228,10 @@ export class BatchingProducer {
     const deadline = Date.now() + timeoutMs;
     while ((this.queue.length > 0 || this.inFlight.size > 0) && Date.now() < deadline && this.connection.ready) {
       if (this.inFlight.size < this.maxInFlight) this.flush();
-      await Promise.race([...this.inFlight, new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref())]);
+      await Promise.race([
+        ...this.inFlight,
+        new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())).unref()),
+      ]);
     }
     this.failQueued(new KafkaUnavailableError('closing', 'shutting down'));
     clearTimeout(this.lingerTimer);
@@ -212,7 +240,11 @@ export class BatchingProducer {
 
   private schedule(): void {
     if (this.inFlight.size >= this.maxInFlight) return; // an acknowledgement triggers the next flush
-    if (this.queuedMessages >= this.options.maxBatchMessages || this.queuedBytes >= this.maxBatchBytes || this.options.lingerMs === 0) {
+    if (
+      this.queuedMessages >= this.options.maxBatchMessages ||
+      this.queuedBytes >= this.maxBatchBytes ||
+      this.options.lingerMs === 0
+    ) {
       this.flush();
     } else {
       this.lingerTimer ??= setTimeout(() => this.flush(), this.options.lingerMs);
@@ -238,7 +270,12 @@ export class BatchingProducer {
     let bytes = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (!next.settled && batch.length > 0 && (messages + next.messages.length > this.options.maxBatchMessages || bytes + next.bytes > this.maxBatchBytes)) break;
+      if (
+        !next.settled &&
+        batch.length > 0 &&
+        (messages + next.messages.length > this.options.maxBatchMessages || bytes + next.bytes > this.maxBatchBytes)
+      )
+        break;
       this.queue.shift();
       this.queuedMessages -= next.messages.length;
       this.queuedBytes -= next.bytes;

@@ -85,8 +85,13 @@ export function deadLetterMessage(record: DeadLetter, now = Date.now()): Letter 
   const m = record.message;
   const h = DEAD_LETTER_HEADERS;
   const added: Record<string, string> = {
-    [h.reason]: record.reason, [h.stage]: record.stage, [h.sourceTopic]: m.topic, [h.sourcePartition]: String(m.partition),
-    [h.sourceOffset]: m.offset, [h.sourceTimestamp]: m.timestamp, [h.failedAt]: new Date(now).toISOString(),
+    [h.reason]: record.reason,
+    [h.stage]: record.stage,
+    [h.sourceTopic]: m.topic,
+    [h.sourcePartition]: String(m.partition),
+    [h.sourceOffset]: m.offset,
+    [h.sourceTimestamp]: m.timestamp,
+    [h.failedAt]: new Date(now).toISOString(),
   };
   if (record.detail) added[h.detail] = record.detail.slice(0, 2000);
   if (record.eventId) added[h.eventId] = record.eventId;
@@ -100,7 +105,11 @@ export function deadLetterMessage(record: DeadLetter, now = Date.now()): Letter 
  * the batch is retried, never committed.
  */
 export class DeadLetterProducer extends TopicProducer {
-  constructor(kafka: Kafka, topic: string, private readonly maxBytes = 1_000_000) {
+  constructor(
+    kafka: Kafka,
+    topic: string,
+    private readonly maxBytes = 1_000_000,
+  ) {
     super(kafka, topic);
   }
 

@@ -9,16 +9,28 @@ import type { Logger } from '@app/observability';
 export type KafkaClient = Kafka;
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
 };
 
 /**
  * The only place a kafkajs client is constructed; its logs go to our structured logger.
  * `retry` overrides kafkajs' client retry (e.g. to fail fast).
  */
-export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix = '', retry?: RetryOptions): KafkaClient {
+export function createKafka(
+  config: KafkaConfig,
+  logger: Logger,
+  clientIdSuffix = '',
+  retry?: RetryOptions,
+): KafkaClient {
   const sasl: SASLOptions | undefined = config.saslMechanism
-    ? ({ mechanism: config.saslMechanism, username: config.saslUsername ?? '', password: config.saslPassword ?? '' } as SASLOptions)
+    ? ({
+        mechanism: config.saslMechanism,
+        username: config.saslUsername ?? '',
+        password: config.saslPassword ?? '',
+      } as SASLOptions)
     : undefined;
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
@@ -30,10 +42,12 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix 
     requestTimeout: 10000,
     retry,
     logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }: { level: number; log: LogEntry['log'] }) => {
-      const { message, ...rest } = entry;
-      log[LEVELS[level] ?? 'info']({ ...rest, timestamp: undefined }, message);
-    },
+    logCreator:
+      () =>
+      ({ level, log: entry }: { level: number; log: LogEntry['log'] }) => {
+        const { message, ...rest } = entry;
+        log[LEVELS[level] ?? 'info']({ ...rest, timestamp: undefined }, message);
+      },
   });
 }
 
@@ -43,7 +57,11 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientIdSuffix 
  * (the API's producer: "lost"/"connected"; the CLI: one line naming the cause).
  */
 export function createQuietKafka(
-  config: KafkaConfig, logger: Logger, logLevel: string, clientIdSuffix: string, retry: RetryOptions,
+  config: KafkaConfig,
+  logger: Logger,
+  logLevel: string,
+  clientIdSuffix: string,
+  retry: RetryOptions,
 ): KafkaClient {
   const quiet = logger.child({}, { level: logLevel === 'debug' ? 'debug' : 'fatal' });
   return createKafka(config, quiet, clientIdSuffix, retry);

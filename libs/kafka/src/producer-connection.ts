@@ -93,7 +93,9 @@ export class ProducerConnection {
   private async connectUntilReady(): Promise<void> {
     let logged = false;
     await retryUntil(() => this.connectOnce(), {
-      initialMs: 200, maxMs: 2000, unref: true,
+      initialMs: 200,
+      maxMs: 2000,
+      unref: true,
       stopped: () => this.current === 'closed' || this.current === 'ready',
       onError: (err) => {
         if (!logged) this.options.logger.warn({ err: errorSummary(err) }, 'kafka producer cannot connect; retrying');
@@ -152,7 +154,11 @@ export class ProducerConnection {
     try {
       this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
       const admin = this.admin;
-      await withTimeout(admin.connect().then(() => admin.describeCluster()), this.options.attemptTimeoutMs, 'kafka probe');
+      await withTimeout(
+        admin.connect().then(() => admin.describeCluster()),
+        this.options.attemptTimeoutMs,
+        'kafka probe',
+      );
       this.markSuccess();
     } catch (err) {
       const admin = this.admin;

@@ -7,8 +7,14 @@ import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
 export class TopicProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, protected readonly topic: string) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  constructor(
+    kafka: Kafka,
+    protected readonly topic: string,
+  ) {
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   connect(): Promise<void> {

@@ -10,7 +10,11 @@ import { describeMaxMessageBytes, ensureTopics, resolveReplication } from './top
  * way it returns the events topic's record size limit as the broker applies it (undefined when
  * unknown: a topic someone else provisions may not exist yet).
  */
-export async function prepareTopics(kafka: KafkaClient, config: KafkaConfig, logger: Logger): Promise<number | undefined> {
+export async function prepareTopics(
+  kafka: KafkaClient,
+  config: KafkaConfig,
+  logger: Logger,
+): Promise<number | undefined> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -21,7 +25,11 @@ export async function prepareTopics(kafka: KafkaClient, config: KafkaConfig, log
       const { factor, minInsync } = replication;
       logger.warn({ replicationFactor: factor, minInsyncReplicas: minInsync }, replication.warning);
     }
-    for (const { topic, action, partitions, maxMessageBytes, warnings } of await ensureTopics(admin, config, replication)) {
+    for (const { topic, action, partitions, maxMessageBytes, warnings } of await ensureTopics(
+      admin,
+      config,
+      replication,
+    )) {
       logger.info({ topic, action, partitions, maxMessageBytes }, 'kafka topic ready');
       for (const warning of warnings) logger.warn({ topic }, warning);
       if (topic === config.topic) limit = maxMessageBytes;

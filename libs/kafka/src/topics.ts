@@ -24,7 +24,8 @@ export interface Replication {
  * Configured values win; a factor above the broker count is refused with a clear error.
  */
 export function replicationFor(
-  config: Pick<KafkaConfig, 'replicationFactor' | 'minInsyncReplicas'>, brokers: number,
+  config: Pick<KafkaConfig, 'replicationFactor' | 'minInsyncReplicas'>,
+  brokers: number,
 ): Replication {
   const factor = config.replicationFactor ?? Math.max(1, Math.min(3, brokers));
   if (factor > brokers) {
@@ -34,11 +35,12 @@ export function replicationFor(
   if (minInsync > factor) {
     throw new Error(`KAFKA_MIN_INSYNC_REPLICAS=${minInsync} is above the replication factor ${factor}`);
   }
-  const warning = factor < 3 || minInsync < 2
-    ? `topics keep ${factor} cop${factor === 1 ? 'y' : 'ies'} (min.insync.replicas=${minInsync}) `
-      + `on ${brokers} broker(s): `
-      + 'an acknowledged event is lost if that broker\'s disk is; use three brokers in production'
-    : undefined;
+  const warning =
+    factor < 3 || minInsync < 2
+      ? `topics keep ${factor} cop${factor === 1 ? 'y' : 'ies'} (min.insync.replicas=${minInsync}) ` +
+        `on ${brokers} broker(s): ` +
+        "an acknowledged event is lost if that broker's disk is; use three brokers in production"
+      : undefined;
   return { factor, minInsync, warning };
 }
 
@@ -75,7 +77,9 @@ export function topicPlan(config: KafkaConfig, replication: Replication): TopicP
       numPartitions: config.partitions,
       replicationFactor: replication.factor,
       configEntries: [
-        { name: 'retention.ms', value: retention }, { name: 'message.timestamp.type', value: 'CreateTime' }, ...shared,
+        { name: 'retention.ms', value: retention },
+        { name: 'message.timestamp.type', value: 'CreateTime' },
+        ...shared,
       ],
     },
     {
@@ -128,26 +132,41 @@ async function createMissing(admin: Admin, plans: TopicPlan[]): Promise<TopicPla
 export async function ensureRecoveryTopic(admin: Admin, config: KafkaConfig): Promise<TopicReport> {
   const plan = recoveryTopicPlan(config, await resolveReplication(admin, config));
   const created = await createMissing(admin, [plan]);
-  return { topic: plan.topic, action: created.length > 0 ? 'created' : 'exists', partitions: plan.numPartitions, warnings: [] };
+  return {
+    topic: plan.topic,
+    action: created.length > 0 ? 'created' : 'exists',
+    partitions: plan.numPartitions,
+    warnings: [],
+  };
 }
 
 /** Creates missing topics and reports how existing ones differ from the plan. Idempotent. */
 export async function ensureTopics(
-  admin: Admin, config: KafkaConfig, replication?: Replication,
+  admin: Admin,
+  config: KafkaConfig,
+  replication?: Replication,
 ): Promise<TopicReport[]> {
-  const plans = topicPlan(config, replication ?? await resolveReplication(admin, config));
+  const plans = topicPlan(config, replication ?? (await resolveReplication(admin, config)));
   const missing = await createMissing(admin, plans);
   const metadata = await admin.fetchTopicMetadata({ topics: plans.map((p) => p.topic) });
-  const limits = await describeMaxMessageBytes(admin, plans.map((p) => p.topic));
+  const limits = await describeMaxMessageBytes(
+    admin,
+    plans.map((p) => p.topic),
+  );
   return plans.map((plan) => {
     const partitions = metadata.topics.find((t) => t.name === plan.topic)?.partitions.length ?? 0;
     const maxMessageBytes = limits.get(plan.topic);
-    const warnings = partitions !== plan.numPartitions
-      ? [`has ${partitions} partitions, configured ${plan.numPartitions}; partitions are not changed automatically (it would move keys)`]
-      : [];
+    const warnings =
+      partitions !== plan.numPartitions
+        ? [
+            `has ${partitions} partitions, configured ${plan.numPartitions}; partitions are not changed automatically (it would move keys)`,
+          ]
+        : [];
     if (maxMessageBytes !== undefined && maxMessageBytes < config.maxMessageBytes) {
-      warnings.push(`max.message.bytes is ${maxMessageBytes}, configured ${config.maxMessageBytes}; `
-        + 'larger requests get 413 (raise it with kafka-configs --alter)');
+      warnings.push(
+        `max.message.bytes is ${maxMessageBytes}, configured ${config.maxMessageBytes}; ` +
+          'larger requests get 413 (raise it with kafka-configs --alter)',
+      );
     }
     const action = missing.includes(plan) ? 'created' : 'exists';
     return { topic: plan.topic, action, partitions, maxMessageBytes, warnings };

@@ -1,7 +1,14 @@
 import { Counter, Registry } from 'prom-client';
 
 /** Where an event's delivery stands (docs/operations.md, "The delivery ledger"). */
-export const LEDGER_STAGES = ['acknowledged', 'written', 'deduplicated', 'dropped', 'dead_lettered', 'replayed'] as const;
+export const LEDGER_STAGES = [
+  'acknowledged',
+  'written',
+  'deduplicated',
+  'dropped',
+  'dead_lettered',
+  'replayed',
+] as const;
 export type LedgerStage = (typeof LEDGER_STAGES)[number];
 
 export const LEDGER_METRIC = 'usage_stats_ledger_events_total';
@@ -49,8 +56,9 @@ export class LedgerMetrics {
   constructor(registry: Registry) {
     this.events = new Counter({
       name: LEDGER_METRIC,
-      help: 'Events by delivery stage (acknowledged by the API; written, deduplicated, dropped, dead_lettered, replayed by a worker), '
-        + 'source (route, key_id), kind and store',
+      help:
+        'Events by delivery stage (acknowledged by the API; written, deduplicated, dropped, dead_lettered, replayed by a worker), ' +
+        'source (route, key_id), kind and store',
       labelNames: ['stage', 'route', 'key_id', 'kind', 'store', 'reason'],
       registers: [registry],
     });

@@ -13,9 +13,29 @@ export interface LoggerOptions {
  * they appear in a logged object.
  */
 export const REDACT_PATHS = [
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'req.headers["x-api-key"]',
-  'headers["x-api-key"]', '*.apiKey', 'apiKey', 'password', '*.password', 'key', '*.key', 'token', '*.token',
-  'email', '*.email', 'login', '*.login', 'ip', '*.ip', 'clientIp', '*.clientIp', 'req.query.key',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers["x-api-key"]',
+  '*.apiKey',
+  'apiKey',
+  'password',
+  '*.password',
+  'key',
+  '*.key',
+  'token',
+  '*.token',
+  'email',
+  '*.email',
+  'login',
+  '*.login',
+  'ip',
+  '*.ip',
+  'clientIp',
+  '*.clientIp',
+  'req.query.key',
 ];
 
 /** Human-readable lines for LOG_FORMAT=text: `time level [name] msg key=value ...`. */
@@ -24,7 +44,9 @@ function textStream(out: NodeJS.WritableStream): DestinationStream {
     write(line: string) {
       const { time, level, name, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
       const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      out.write(`${new Date(time as number).toISOString()} ${String(level).toUpperCase().padEnd(5)} [${String(name)}] ${String(msg ?? '')}${fields.length ? ' ' + fields.join(' ') : ''}\n`);
+      out.write(
+        `${new Date(time as number).toISOString()} ${String(level).toUpperCase().padEnd(5)} [${String(name)}] ${String(msg ?? '')}${fields.length ? ' ' + fields.join(' ') : ''}\n`,
+      );
     },
   };
 }

@@ -12,7 +12,11 @@ export function createMetricsRegistry(prefix = ''): Registry {
  * Serves GET /metrics on its own port, apart from ingest traffic. `render` lets the worker's
  * primary process serve metrics aggregated over its children.
  */
-export function startMetricsServer(port: number, render: () => Promise<{ contentType: string; body: string }>, host = '0.0.0.0'): Promise<Server> {
+export function startMetricsServer(
+  port: number,
+  render: () => Promise<{ contentType: string; body: string }>,
+  host = '0.0.0.0',
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -20,7 +24,8 @@ export function startMetricsServer(port: number, render: () => Promise<{ content
     }
     render().then(
       ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${String(err)}\n`),
+      (err: unknown) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${String(err)}\n`),
     );
   });
   return new Promise((resolve, reject) => {

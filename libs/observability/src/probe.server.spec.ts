@@ -8,14 +8,18 @@ describe('startProbeServer', () => {
   let base: string;
 
   beforeAll(async () => {
-    server = await startProbeServer(0, {
-      '/health': () => ({ ok: true, body: { status: 'ok' } }),
-      '/ready': async () => ({ ok: false, body: { status: 'not ready' } }),
-      '/custom': async () => ({ ok: false, status: 429, body: { status: 'busy' } }),
-      '/broken': () => {
-        throw new Error('probe failed');
+    server = await startProbeServer(
+      0,
+      {
+        '/health': () => ({ ok: true, body: { status: 'ok' } }),
+        '/ready': async () => ({ ok: false, body: { status: 'not ready' } }),
+        '/custom': async () => ({ ok: false, status: 429, body: { status: 'busy' } }),
+        '/broken': () => {
+          throw new Error('probe failed');
+        },
       },
-    }, '127.0.0.1');
+      '127.0.0.1',
+    );
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => closeServer(server));

@@ -24,10 +24,12 @@ export function startProbeServer(port: number, probes: Record<string, Probe>, ho
       res.writeHead(404, json).end('{"message":"not found"}');
       return;
     }
-    Promise.resolve().then(probe).then(
-      ({ ok, body, status }) => res.writeHead(status ?? (ok ? 200 : 503), json).end(JSON.stringify(body)),
-      () => res.writeHead(503, json).end('{"status":"error"}'),
-    );
+    Promise.resolve()
+      .then(probe)
+      .then(
+        ({ ok, body, status }) => res.writeHead(status ?? (ok ? 200 : 503), json).end(JSON.stringify(body)),
+        () => res.writeHead(503, json).end('{"status":"error"}'),
+      );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -24,15 +24,30 @@ async function ledgerValues(registry: Registry): Promise<Record<string, number>>
 describe('BatchProcessor: the delivery ledger', () => {
   it('counts written, deduplicated, dropped (by rule) and dead-lettered (by reason) per source, kind and store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
-    writeFileSync(join(dir, 'r.yaml'), 'rules:\n  analytics:\n    - name: odd\n      drop: { "user.id": { $mod: [2, 1] } }\n');
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'rules:\n  analytics:\n    - name: odd\n      drop: { "user.id": { $mod: [2, 1] } }\n',
+    );
     const rules = loadRules(readConfigFile(join(dir, 'r.yaml')), {});
     const registry = new Registry();
     const metrics = new PipelineMetrics(registry);
     const processor = new BatchProcessor({
-      store: new MemoryStore(), deadLetters: new MemorySink(), dedupe: new MemoryIndex(), logger, rules, metrics,
+      store: new MemoryStore(),
+      deadLetters: new MemorySink(),
+      dedupe: new MemoryIndex(),
+      logger,
+      rules,
+      metrics,
     });
     // 2 and 4 written, 2 again deduplicated in the batch, 1 and 3 dropped by "odd", one undecodable.
-    await processor.process([panelMessage(1), panelMessage(2), panelMessage(3), panelMessage(4), panelMessage(2), messageOf(Buffer.from('{x'))]);
+    await processor.process([
+      panelMessage(1),
+      panelMessage(2),
+      panelMessage(3),
+      panelMessage(4),
+      panelMessage(2),
+      messageOf(Buffer.from('{x')),
+    ]);
 
     expect(await ledgerValues(registry)).toEqual({
       'written|/write|none|analytics|postgres|': 2,
@@ -43,8 +58,14 @@ describe('BatchProcessor: the delivery ledger', () => {
   });
 
   it('bounds the labels of a source: route templates and key fingerprints only', () => {
-    expect(ledgerSource({ route: '/metrics/job/:job', apiKeyId: '0123456789ab' })).toEqual({ route: '/metrics/job/:job', key_id: '0123456789ab' });
-    expect(ledgerSource({ route: 'x'.repeat(10), apiKeyId: 'secret key' })).toEqual({ route: 'other', key_id: 'other' });
+    expect(ledgerSource({ route: '/metrics/job/:job', apiKeyId: '0123456789ab' })).toEqual({
+      route: '/metrics/job/:job',
+      key_id: '0123456789ab',
+    });
+    expect(ledgerSource({ route: 'x'.repeat(10), apiKeyId: 'secret key' })).toEqual({
+      route: 'other',
+      key_id: 'other',
+    });
     expect(ledgerSource(undefined)).toEqual({ route: 'unknown', key_id: 'none' });
   });
 });

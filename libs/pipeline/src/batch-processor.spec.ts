@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { BatchProcessor, SuspiciousBatchError } from './batch-processor';
 import type { GuardHolds, HeldPartition } from './guard-holds';
 import {
-  MemoryIndex, MemorySink, MemoryStore, messageOf, panelEnvelope, panelMessage,
+  MemoryIndex,
+  MemorySink,
+  MemoryStore,
+  messageOf,
+  panelEnvelope,
+  panelMessage,
 } from '../../../test/support/pipeline-fakes';
 
 class MemoryHolds implements GuardHolds {
@@ -32,7 +37,14 @@ function setup(extra: Partial<ConstructorParameters<typeof BatchProcessor>[0]> =
   const store = new MemoryStore();
   const sink = new MemorySink();
   const index = new MemoryIndex();
-  const processor = new BatchProcessor({ store, deadLetters: sink, dedupe: index, logger, guard: { maxRatio: 0.5, minBatch: 4 }, ...extra });
+  const processor = new BatchProcessor({
+    store,
+    deadLetters: sink,
+    dedupe: index,
+    logger,
+    guard: { maxRatio: 0.5, minBatch: 4 },
+    ...extra,
+  });
   return { store, sink, index, processor };
 }
 
@@ -81,12 +93,17 @@ describe('BatchProcessor', () => {
     await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
     await expect(processor.process(batch)).rejects.toThrow('usage-stats dlq release --group g-postgres --partition 0');
     expect(sink.letters).toHaveLength(0);
-    expect([...holds.held.values()]).toMatchObject([{ group: 'g-postgres', topic: 't', partition: 0, size: 4, letters: 3 }]);
+    expect([...holds.held.values()]).toMatchObject([
+      { group: 'g-postgres', topic: 't', partition: 0, size: 4, letters: 3 },
+    ]);
   });
 
   it('lets a held batch through once an operator released its partition, and clears the hold', async () => {
     const holds = new MemoryHolds();
-    const { store, sink, processor } = setup({ guard: { maxRatio: 0.5, minBatch: 4, holds }, consumerGroup: 'g-postgres' });
+    const { store, sink, processor } = setup({
+      guard: { maxRatio: 0.5, minBatch: 4, holds },
+      consumerGroup: 'g-postgres',
+    });
     const batch = [messageOf(null), messageOf(null), messageOf(null), panelMessage(15)];
     await expect(processor.process(batch)).rejects.toThrow(SuspiciousBatchError);
     holds.releases.add('g-postgres/t/0');
@@ -120,7 +137,11 @@ describe('BatchProcessor', () => {
     for (const i of [20, 21, 22]) store.reject.add(panelEnvelope(i).id);
     const out = await processor.process([panelMessage(20), panelMessage(21), panelMessage(22), panelMessage(23)]);
     expect(out.counts).toMatchObject({ consumed: 4, written: 1, deadLettered: 3 });
-    expect(sink.letters.map((l) => [l.stage, l.reason])).toEqual([['write', 'store_rejected'], ['write', 'store_rejected'], ['write', 'store_rejected']]);
+    expect(sink.letters.map((l) => [l.stage, l.reason])).toEqual([
+      ['write', 'store_rejected'],
+      ['write', 'store_rejected'],
+      ['write', 'store_rejected'],
+    ]);
   });
 
   it('dead-letters a mostly poison batch once the consumer has stored an event (data, not deployment, at fault)', async () => {
@@ -151,7 +172,10 @@ describe('BatchProcessor', () => {
 
   it('counts rule drops and never writes them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bp-'));
-    writeFileSync(join(dir, 'r.yaml'), 'rules:\n  analytics:\n    - name: odd\n      drop: { "user.id": { $mod: [2, 1] } }\n');
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'rules:\n  analytics:\n    - name: odd\n      drop: { "user.id": { $mod: [2, 1] } }\n',
+    );
     const rules = loadRules(readConfigFile(join(dir, 'r.yaml')), {});
     const { store, processor } = setup({ rules });
     const out = await processor.process([panelMessage(13), panelMessage(14)]);

@@ -1,5 +1,13 @@
 import type { Anonymizer } from '@app/anonymizer';
-import { CommitOffset, ConsumedMessage, DeadLetter, DeadLetterStage, EVENT_KINDS, EventKind, HEADERS } from '@app/contracts';
+import {
+  CommitOffset,
+  ConsumedMessage,
+  DeadLetter,
+  DeadLetterStage,
+  EVENT_KINDS,
+  EventKind,
+  HEADERS,
+} from '@app/contracts';
 import { ledgerSource, LedgerSource, LedgerStage, type Logger } from '@app/observability';
 import { RuleEngine } from '@app/rules';
 import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
@@ -99,7 +107,12 @@ export class BatchProcessor {
     timer?.();
     const byId = new Map(prepared.events.map((e) => [e.event.id, e.message]));
     const rejected = [...written.rejected].map(([eventId, detail]): DeadLetter => ({
-      message: byId.get(eventId)!, stage: 'write', reason: 'store_rejected', detail, eventId, consumerGroup: this.o.consumerGroup,
+      message: byId.get(eventId)!,
+      stage: 'write',
+      reason: 'store_rejected',
+      detail,
+      eventId,
+      consumerGroup: this.o.consumerGroup,
     }));
     const letters = [...prepared.letters, ...rejected];
 
@@ -114,16 +127,24 @@ export class BatchProcessor {
     return {
       commits: nextOffsets(messages),
       counts: {
-        consumed: messages.length, written: written.written, duplicates: duplicates.length + written.duplicates,
-        dropped: prepared.dropped.length, deadLettered: letters.length,
+        consumed: messages.length,
+        written: written.written,
+        duplicates: duplicates.length + written.duplicates,
+        dropped: prepared.dropped.length,
+        deadLettered: letters.length,
       },
     };
   }
 
   private prepare(messages: ConsumedMessage[]): Prepared {
     const out: Prepared = { events: [], letters: [], dropped: [], letterSources: new Map() };
-    const letter = (message: ConsumedMessage, stage: DeadLetterStage, reason: string, detail?: string, eventId?: string) =>
-      out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
+    const letter = (
+      message: ConsumedMessage,
+      stage: DeadLetterStage,
+      reason: string,
+      detail?: string,
+      eventId?: string,
+    ) => out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
     for (const message of messages) {
       this.o.metrics?.consumed.inc({ store: this.label, kind: kindHeader(message) });
       const decoded = decodeStep(message);
@@ -132,7 +153,8 @@ export class BatchProcessor {
       const envelope = decoded.value;
       out.letterSources.set(message, envelope.source);
       const ruled = this.rules(envelope);
-      if (ruled.type === 'drop') out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source });
+      if (ruled.type === 'drop')
+        out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source });
       if (ruled.type === 'dlq') letter(message, 'rules', ruled.reason, ruled.detail, envelope.id);
       if (ruled.type !== 'ok') continue;
       const anonymized = this.anonymize(ruled.value);
@@ -166,7 +188,10 @@ export class BatchProcessor {
     this.heldSince.set(key, since);
     if (await g.holds?.isReleased(group, topic, partition)) {
       const correlationIds = batchCorrelationIds(messages, this.o.correlationKey);
-      this.o.logger.warn({ topic, partition, offset, size, letters, correlationIds }, 'held batch released by an operator');
+      this.o.logger.warn(
+        { topic, partition, offset, size, letters, correlationIds },
+        'held batch released by an operator',
+      );
       return;
     }
     await g.holds?.hold({ group, topic, partition, offset, size, letters, since });
@@ -182,11 +207,25 @@ export class BatchProcessor {
     await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
   }
 
-  private recordLedger(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, storeDups: number, letters: DeadLetter[]): void {
-    if (this.o.metrics) ledgerOf(this.o.metrics.ledger, this.label, this.o.mode === 'replace', p, stored, dups, storeDups, letters);
+  private recordLedger(
+    p: Prepared,
+    stored: ProcessedEvent[],
+    dups: Array<{ event: ProcessedEvent; layer: string }>,
+    storeDups: number,
+    letters: DeadLetter[],
+  ): void {
+    if (this.o.metrics)
+      ledgerOf(this.o.metrics.ledger, this.label, this.o.mode === 'replace', p, stored, dups, storeDups, letters);
   }
 
-  private record(p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, written: number, storeDups: number, letters: DeadLetter[]): void {
+  private record(
+    p: Prepared,
+    stored: ProcessedEvent[],
+    dups: Array<{ event: ProcessedEvent; layer: string }>,
+    written: number,
+    storeDups: number,
+    letters: DeadLetter[],
+  ): void {
     const m = this.o.metrics;
     const store = this.label;
     for (const d of p.dropped) m?.dropped.inc({ store, kind: d.kind, reason: d.reason });
@@ -211,10 +250,21 @@ export class BatchProcessor {
  * counts then carry route, key_id and kind "mixed", so totals stay exact.
  */
 function ledgerOf(
-  m: PipelineMetrics['ledger'], store: string, replay: boolean,
-  p: Prepared, stored: ProcessedEvent[], dups: Array<{ event: ProcessedEvent; layer: string }>, storeDups: number, letters: DeadLetter[],
+  m: PipelineMetrics['ledger'],
+  store: string,
+  replay: boolean,
+  p: Prepared,
+  stored: ProcessedEvent[],
+  dups: Array<{ event: ProcessedEvent; layer: string }>,
+  storeDups: number,
+  letters: DeadLetter[],
 ): void {
-  const at = (source: LedgerSource | undefined, kind: string, reason = '') => ({ ...ledgerSource(source), kind, store, reason });
+  const at = (source: LedgerSource | undefined, kind: string, reason = '') => ({
+    ...ledgerSource(source),
+    kind,
+    store,
+    reason,
+  });
   const writtenStage: LedgerStage = replay ? 'replayed' : 'written';
   for (const d of p.dropped) m.count('dropped', at(d.source, d.kind, d.reason));
   for (const d of dups) m.count('deduplicated', at(d.event.source, d.event.kind, d.layer));

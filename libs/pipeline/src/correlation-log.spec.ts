@@ -4,7 +4,13 @@ import { batchCorrelationIds, correlationIdForLog, MAX_LOGGED_CORRELATION_IDS } 
 
 const KEY = 'correlation-test-key-0123456789';
 const message = (headers: ConsumedMessage['headers'], value: string | null = null): ConsumedMessage => ({
-  topic: 't', partition: 0, offset: '0', key: null, value: value === null ? null : Buffer.from(value), headers, timestamp: '0',
+  topic: 't',
+  partition: 0,
+  offset: '0',
+  key: null,
+  value: value === null ? null : Buffer.from(value),
+  headers,
+  timestamp: '0',
 });
 
 describe('correlationIdForLog', () => {

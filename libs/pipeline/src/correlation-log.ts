@@ -1,5 +1,11 @@
 import { pseudonym } from '@app/anonymizer';
-import { type ConsumedMessage, HASHED_CORRELATION_PREFIX, headerText, HEADERS, isStoredCorrelationId } from '@app/contracts';
+import {
+  type ConsumedMessage,
+  HASHED_CORRELATION_PREFIX,
+  headerText,
+  HEADERS,
+  isStoredCorrelationId,
+} from '@app/contracts';
 
 /** A batch line names at most this many distinct ids (one request's items share one). */
 export const MAX_LOGGED_CORRELATION_IDS = 10;
@@ -22,7 +28,10 @@ function carriedCorrelationId(message: Pick<ConsumedMessage, 'headers' | 'value'
  * ran without the anonymization key) as the API would store it, `h-` + its keyed pseudonym
  * under `hashKey`, or not at all without a key: never raw.
  */
-export function correlationIdForLog(message: Pick<ConsumedMessage, 'headers' | 'value'>, hashKey?: string): string | undefined {
+export function correlationIdForLog(
+  message: Pick<ConsumedMessage, 'headers' | 'value'>,
+  hashKey?: string,
+): string | undefined {
   const id = carriedCorrelationId(message);
   if (id === undefined) return undefined;
   if (isStoredCorrelationId(id)) return id;

@@ -8,18 +8,31 @@ import { MemorySink, messageOf, panelEnvelope } from '../../../test/support/pipe
 const anonymizer = new Anonymizer('k'.repeat(32), fieldListsFrom());
 const SEAL_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 const seal = new DeadLetterSeal([SEAL_KEY]);
-const letterOf = (value: Buffer | null, stage: DeadLetter['stage'], detail: string): DeadLetter =>
-  ({ message: { ...messageOf(value), key: Buffer.from('grafana.example.com') }, stage, reason: 'r', detail });
+const letterOf = (value: Buffer | null, stage: DeadLetter['stage'], detail: string): DeadLetter => ({
+  message: { ...messageOf(value), key: Buffer.from('grafana.example.com') },
+  stage,
+  reason: 'r',
+  detail,
+});
 
 describe('protectLetter', () => {
   it('anonymizes a decodable envelope, pseudonymizes the key and keeps the detail only sealed', () => {
-    const out = protectLetter(letterOf(encodeEnvelope(panelEnvelope(1)), 'write', 'row of user1@example.com refused'), anonymizer, seal);
+    const out = protectLetter(
+      letterOf(encodeEnvelope(panelEnvelope(1)), 'write', 'row of user1@example.com refused'),
+      anonymizer,
+      seal,
+    );
     const text = `${out.message.value?.toString()} ${out.message.key?.toString()} ${out.detail ?? ''}`;
     for (const personal of ['user1', 'grafana.example.com', '203.0.113.9']) expect(text).not.toContain(personal);
     expect(out.message.headers[DLQ_PRIVACY_HEADERS.privacy]).toBe('anonymized');
     expect(out.message.key?.toString()).toMatch(/^[0-9a-f]{32}$/);
     const opened = openLetter(out.message, seal)!;
-    expect(opened).toEqual({ key: Buffer.from('grafana.example.com'), value: null, detail: 'row of user1@example.com refused', headers: undefined });
+    expect(opened).toEqual({
+      key: Buffer.from('grafana.example.com'),
+      value: null,
+      detail: 'row of user1@example.com refused',
+      headers: undefined,
+    });
   });
 
   it('marks the anonymized envelope so a replay does not hash its pseudonyms again', () => {

@@ -28,7 +28,12 @@ export function protectLetter(letter: DeadLetter, anonymizer: Anonymizer, seal?:
   const { known, foreign } = splitHeaders(raw.headers);
   const headers: ConsumedMessage['headers'] = { ...known, [DLQ_PRIVACY_HEADERS.privacy]: privacy };
   if (seal) {
-    headers[DLQ_PRIVACY_HEADERS.sealed] = seal.seal({ key: raw.key, value: anonymized ? null : raw.value, detail: letter.detail, headers: foreign });
+    headers[DLQ_PRIVACY_HEADERS.sealed] = seal.seal({
+      key: raw.key,
+      value: anonymized ? null : raw.value,
+      detail: letter.detail,
+      headers: foreign,
+    });
     headers[DLQ_PRIVACY_HEADERS.sealKeyId] = seal.keyId;
   }
   const key = raw.key === null ? null : Buffer.from(String(anonymizer.hash(raw.key.toString('utf8'))));
@@ -38,7 +43,10 @@ export function protectLetter(letter: DeadLetter, anonymizer: Anonymizer, seal?:
 /** The API's own headers (no personal data: its correlation ids are safe shapes) and dlq-*; the rest is sealed. */
 const isKnownHeader = (name: string) => (Object.values(HEADERS) as string[]).includes(name) || name.startsWith('dlq-');
 
-function splitHeaders(headers: ConsumedMessage['headers']): { known: ConsumedMessage['headers']; foreign?: Record<string, string> } {
+function splitHeaders(headers: ConsumedMessage['headers']): {
+  known: ConsumedMessage['headers'];
+  foreign?: Record<string, string>;
+} {
   const known: ConsumedMessage['headers'] = {};
   const foreign: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -54,7 +62,11 @@ function anonymizedValue(value: Buffer | null, anonymizer: Anonymizer): Buffer |
   const envelope = decoded.envelope;
   if (envelope.source.keyId !== undefined) return value ?? undefined;
   try {
-    const { payload, source } = anonymizer.anonymize(envelope.kind, envelope.payload as Record<string, unknown>, envelope.source);
+    const { payload, source } = anonymizer.anonymize(
+      envelope.kind,
+      envelope.payload as Record<string, unknown>,
+      envelope.source,
+    );
     return encodeEnvelope({ ...envelope, payload, source } as Envelope);
   } catch {
     return undefined;
@@ -62,7 +74,10 @@ function anonymizedValue(value: Buffer | null, anonymizer: Anonymizer): Buffer |
 }
 
 /** The raw key, bytes and detail of a letter, from its seal; undefined when it has none. */
-export function openLetter(message: Pick<ConsumedMessage, 'headers'>, seal: DeadLetterSeal): ReturnType<DeadLetterSeal['open']> | undefined {
+export function openLetter(
+  message: Pick<ConsumedMessage, 'headers'>,
+  seal: DeadLetterSeal,
+): ReturnType<DeadLetterSeal['open']> | undefined {
   const sealed = headerBuffer(message.headers[DLQ_PRIVACY_HEADERS.sealed]);
   const keyId = headerBuffer(message.headers[DLQ_PRIVACY_HEADERS.sealKeyId])?.toString('utf8');
   if (!sealed || !keyId) return undefined;
@@ -77,7 +92,11 @@ function headerBuffer(raw: ConsumedMessage['headers'][string]): Buffer | undefin
 
 /** Wraps the dead-letter topic: every letter passes protectLetter on its way (anonymization on). */
 export class PrivateDeadLetterSink implements DeadLetterSink {
-  constructor(private readonly inner: DeadLetterSink, private readonly anonymizer: Anonymizer, private readonly seal?: DeadLetterSeal) {}
+  constructor(
+    private readonly inner: DeadLetterSink,
+    private readonly anonymizer: Anonymizer,
+    private readonly seal?: DeadLetterSeal,
+  ) {}
 
   publish(letters: DeadLetter[]): Promise<void> {
     return this.inner.publish(letters.map((l) => protectLetter(l, this.anonymizer, this.seal)));
@@ -85,7 +104,11 @@ export class PrivateDeadLetterSink implements DeadLetterSink {
 }
 
 /** The sink the pipeline gets: private when anonymization is on, the topic as is when it is off. */
-export function deadLetterSinkFor(inner: DeadLetterSink, anonymizer?: Anonymizer, sealKeys: readonly string[] = []): DeadLetterSink {
+export function deadLetterSinkFor(
+  inner: DeadLetterSink,
+  anonymizer?: Anonymizer,
+  sealKeys: readonly string[] = [],
+): DeadLetterSink {
   if (!anonymizer) return inner;
   return new PrivateDeadLetterSink(inner, anonymizer, sealKeys.length > 0 ? new DeadLetterSeal(sealKeys) : undefined);
 }

@@ -45,12 +45,22 @@ export class DeadLetterSeal {
   }
 
   seal(content: SealedContent): Buffer {
-    const meta = Buffer.from(JSON.stringify({ key: content.key?.toString('base64') ?? null, detail: content.detail, headers: content.headers, hasValue: content.value !== null }));
+    const meta = Buffer.from(
+      JSON.stringify({
+        key: content.key?.toString('base64') ?? null,
+        detail: content.detail,
+        headers: content.headers,
+        hasValue: content.value !== null,
+      }),
+    );
     const length = Buffer.alloc(4);
     length.writeUInt32BE(meta.length);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.keyId)!, iv).setAAD(AAD);
-    const body = Buffer.concat([cipher.update(Buffer.concat([length, meta, content.value ?? Buffer.alloc(0)])), cipher.final()]);
+    const body = Buffer.concat([
+      cipher.update(Buffer.concat([length, meta, content.value ?? Buffer.alloc(0)])),
+      cipher.final(),
+    ]);
     return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
   }
 
@@ -65,7 +75,12 @@ export class DeadLetterSeal {
     decipher.setAuthTag(tag);
     const plain = Buffer.concat([decipher.update(sealed.subarray(4 + IV_BYTES + TAG_BYTES)), decipher.final()]);
     const metaLength = plain.readUInt32BE(0);
-    const meta = JSON.parse(plain.subarray(4, 4 + metaLength).toString('utf8')) as { key: string | null; detail?: string; headers?: Record<string, string>; hasValue: boolean };
+    const meta = JSON.parse(plain.subarray(4, 4 + metaLength).toString('utf8')) as {
+      key: string | null;
+      detail?: string;
+      headers?: Record<string, string>;
+      hasValue: boolean;
+    };
     return {
       key: meta.key === null ? null : Buffer.from(meta.key, 'base64'),
       value: meta.hasValue ? plain.subarray(4 + metaLength) : null,

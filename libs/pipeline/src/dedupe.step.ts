@@ -24,7 +24,10 @@ export interface DedupeResult {
 export class DedupeStep {
   private available = true;
 
-  constructor(private readonly index: DedupeIndex | undefined, private readonly logger: Logger) {}
+  constructor(
+    private readonly index: DedupeIndex | undefined,
+    private readonly logger: Logger,
+  ) {}
 
   async filter(events: ProcessedEvent[]): Promise<DedupeResult> {
     const ids = new Set<string>();
@@ -72,6 +75,10 @@ export class DedupeStep {
     if (available === this.available) return;
     this.available = available;
     if (available) this.logger.info('dedupe index reachable again');
-    else this.logger.warn({ err: (err as Error)?.message }, 'dedupe index unreachable; relying on the store\'s unique event id');
+    else
+      this.logger.warn(
+        { err: (err as Error)?.message },
+        "dedupe index unreachable; relying on the store's unique event id",
+      );
   }
 }

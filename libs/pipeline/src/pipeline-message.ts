@@ -7,7 +7,8 @@ export function nextOffsets(messages: readonly ConsumedMessage[]): CommitOffset[
     const k = `${m.topic}\u0000${m.partition}`;
     const next = (BigInt(m.offset) + 1n).toString();
     const seen = last.get(k);
-    if (!seen || BigInt(next) > BigInt(seen.offset)) last.set(k, { topic: m.topic, partition: m.partition, offset: next });
+    if (!seen || BigInt(next) > BigInt(seen.offset))
+      last.set(k, { topic: m.topic, partition: m.partition, offset: next });
   }
   return [...last.values()];
 }

@@ -19,5 +19,8 @@ export function loadPipelineSettings(config: Config): PipelineSettings {
   const key = config.anonymizer.key;
   const rules = loadRules(file, { hash: key ? (v) => pseudonymOf(key, v) : undefined });
   const lists = fieldListsFrom(file?.section('anonymizer', AnonymizerFileConfig));
-  return { rules, anonymizer: config.anonymizer.enabled && key ? new Anonymizer(config.anonymizer.keys, lists) : undefined };
+  return {
+    rules,
+    anonymizer: config.anonymizer.enabled && key ? new Anonymizer(config.anonymizer.keys, lists) : undefined,
+  };
 }

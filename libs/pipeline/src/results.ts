@@ -4,9 +4,7 @@
  * processed). Expected outcomes are values; only outages throw.
  */
 export type StepResult<T> =
-  | { type: 'ok'; value: T }
-  | { type: 'drop'; reason: string }
-  | { type: 'dlq'; reason: string; detail?: string };
+  { type: 'ok'; value: T } | { type: 'drop'; reason: string } | { type: 'dlq'; reason: string; detail?: string };
 
 export const ok = <T>(value: T): StepResult<T> => ({ type: 'ok', value });
 export const drop = <T = never>(reason: string): StepResult<T> => ({ type: 'drop', reason });

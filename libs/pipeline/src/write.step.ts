@@ -17,11 +17,19 @@ const NONE: WriteOutcome = { written: 0, duplicates: 0, rejected: new Map() };
  * never dead-letters a healthy event: k refused events of n cost about k·log2(n) more writes.
  * Re-writing the accepted part is harmless: stores write idempotently by event id.
  */
-export async function writeStep(store: Store, events: ProcessedEvent[], mode: WriteOptions['mode']): Promise<WriteOutcome> {
+export async function writeStep(
+  store: Store,
+  events: ProcessedEvent[],
+  mode: WriteOptions['mode'],
+): Promise<WriteOutcome> {
   if (events.length === 0) return NONE;
   try {
     const result = await store.writeBatch(events, { mode });
-    return { written: result.written, duplicates: result.duplicates, rejected: new Map(result.rejected.map((r) => [r.eventId, r.reason])) };
+    return {
+      written: result.written,
+      duplicates: result.duplicates,
+      rejected: new Map(result.rejected.map((r) => [r.eventId, r.reason])),
+    };
   } catch (err) {
     if (!(err instanceof PermanentStoreError)) throw err;
     if (events.length === 1) {
@@ -32,7 +40,8 @@ export async function writeStep(store: Store, events: ProcessedEvent[], mode: Wr
     const first = await writeStep(store, events.slice(0, mid), mode);
     const second = await writeStep(store, events.slice(mid), mode);
     return {
-      written: first.written + second.written, duplicates: first.duplicates + second.duplicates,
+      written: first.written + second.written,
+      duplicates: first.duplicates + second.duplicates,
       rejected: new Map([...first.rejected, ...second.rejected]),
     };
   }

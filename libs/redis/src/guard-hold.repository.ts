@@ -14,7 +14,10 @@ export const RELEASE_TTL_SECONDS = 3600;
  * reverse.
  */
 export class GuardHoldRepository implements GuardHolds {
-  constructor(private readonly redis: RedisClient, private readonly prefix = GUARD_KEY_PREFIX) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix = GUARD_KEY_PREFIX,
+  ) {}
 
   private key(kind: 'held' | 'release', group: string, topic: string, partition: number): string {
     return `${this.prefix}:${kind}:${group}:${topic}:${partition}`;
@@ -26,7 +29,10 @@ export class GuardHoldRepository implements GuardHolds {
   }
 
   async isReleased(group: string, topic: string, partition: number): Promise<boolean> {
-    return this.redis.exists(this.key('release', group, topic, partition)).then((n) => n > 0, () => false);
+    return this.redis.exists(this.key('release', group, topic, partition)).then(
+      (n) => n > 0,
+      () => false,
+    );
   }
 
   async clear(group: string, topic: string, partition: number): Promise<void> {

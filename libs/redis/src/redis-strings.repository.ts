@@ -15,7 +15,10 @@ export class RedisStringsRepository {
 
   private async ready(): Promise<void> {
     if (this.redis.status === 'ready') return;
-    this.connecting ??= this.redis.connect().catch(() => undefined).finally(() => (this.connecting = undefined));
+    this.connecting ??= this.redis
+      .connect()
+      .catch(() => undefined)
+      .finally(() => (this.connecting = undefined));
     await this.connecting;
   }
 

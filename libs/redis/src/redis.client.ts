@@ -10,9 +10,16 @@ export type RedisClient = Redis;
  */
 export function createRedisClient(config: RedisConfig): RedisClient {
   const redis = new Redis({
-    host: config.host, port: config.port, password: config.password, db: config.db,
-    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000,
-    commandTimeout: config.commandTimeoutMs, retryStrategy: (times) => Math.min(200 * times, 2000),
+    host: config.host,
+    port: config.port,
+    password: config.password,
+    db: config.db,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    commandTimeout: config.commandTimeoutMs,
+    retryStrategy: (times) => Math.min(200 * times, 2000),
   });
   // Connection errors surface as rejected commands; without a listener they would crash the process.
   redis.on('error', () => undefined);
@@ -25,5 +32,8 @@ export async function connectRedis(redis: RedisClient): Promise<void> {
 }
 
 export async function pingRedis(redis: RedisClient): Promise<boolean> {
-  return redis.ping().then((r) => r === 'PONG', () => false);
+  return redis.ping().then(
+    (r) => r === 'PONG',
+    () => false,
+  );
 }

@@ -1,10 +1,50 @@
 import {
-  $all, $and, $elemMatch, $eq, $exists, $gt, $gte, $in, $lt, $lte, $mod, $ne, $nin, $nor, $not, $options, $or, $regex, $size, $type,
+  $all,
+  $and,
+  $elemMatch,
+  $eq,
+  $exists,
+  $gt,
+  $gte,
+  $in,
+  $lt,
+  $lte,
+  $mod,
+  $ne,
+  $nin,
+  $nor,
+  $not,
+  $options,
+  $or,
+  $regex,
+  $size,
+  $type,
   createQueryTester,
 } from 'sift';
 
 // $where is left out on purpose: it evaluates JavaScript from the config file.
-const OPERATIONS = { $all, $and, $elemMatch, $eq, $exists, $gt, $gte, $in, $lt, $lte, $mod, $ne, $nin, $nor, $not, $options, $or, $regex, $size, $type };
+const OPERATIONS = {
+  $all,
+  $and,
+  $elemMatch,
+  $eq,
+  $exists,
+  $gt,
+  $gte,
+  $in,
+  $lt,
+  $lte,
+  $mod,
+  $ne,
+  $nin,
+  $nor,
+  $not,
+  $options,
+  $or,
+  $regex,
+  $size,
+  $type,
+};
 
 export type Condition = (payload: Record<string, unknown>) => boolean;
 

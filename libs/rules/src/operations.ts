@@ -12,7 +12,8 @@ export interface OperationContext {
 }
 
 function rename(mapping: Record<string, string>): Operation {
-  if (Object.values(mapping).some((to) => typeof to !== 'string' || to === '')) throw new Error('rename maps each field to its new name (a non-empty string)');
+  if (Object.values(mapping).some((to) => typeof to !== 'string' || to === ''))
+    throw new Error('rename maps each field to its new name (a non-empty string)');
   return (p) => {
     for (const [from, to] of Object.entries(mapping)) {
       if (!has(p, from)) continue;

@@ -31,7 +31,9 @@ export class RuleEngine {
 
   static compile(config: RulesConfig | undefined, ctx: OperationContext, fail: RuleErrorFactory): RuleEngine {
     const common = compileList(config?.all ?? [], 'all', ctx, fail);
-    const steps = Object.fromEntries(KINDS.map((kind) => [kind, [...common, ...compileList(config?.[kind] ?? [], kind, ctx, fail)]]));
+    const steps = Object.fromEntries(
+      KINDS.map((kind) => [kind, [...common, ...compileList(config?.[kind] ?? [], kind, ctx, fail)]]),
+    );
     return new RuleEngine(steps as Record<EventKind, CompiledStep[]>);
   }
 
@@ -59,12 +61,20 @@ function compileList(steps: RuleStep[], key: string, ctx: OperationContext, fail
   return steps.map((step, index) => compileStep(step, ['rules', key, index], ctx, fail));
 }
 
-function compileStep(step: RuleStep, path: Array<string | number>, ctx: OperationContext, fail: RuleErrorFactory): CompiledStep {
+function compileStep(
+  step: RuleStep,
+  path: Array<string | number>,
+  ctx: OperationContext,
+  fail: RuleErrorFactory,
+): CompiledStep {
   const ops = OPERATIONS.filter((op) => step[op] !== undefined);
   if (ops.length !== 1) {
-    throw fail(path, ops.length === 0
-      ? `a rule needs one of ${OPERATIONS.join(', ')}`
-      : `a rule has exactly one operation, found ${ops.join(' and ')} (split it into several rules)`);
+    throw fail(
+      path,
+      ops.length === 0
+        ? `a rule needs one of ${OPERATIONS.join(', ')}`
+        : `a rule has exactly one operation, found ${ops.join(' and ')} (split it into several rules)`,
+    );
   }
   const [name] = ops;
   const condition = (key: 'when' | 'drop', query: Record<string, unknown>) => {

@@ -23,9 +23,14 @@ const errorOf = (yaml: string, ctx = { hash }) => {
 };
 
 const panel = () => ({
-  uuid: 'u1', type: 'start', hasFocus: true, options: { a: 1 },
+  uuid: 'u1',
+  type: 'start',
+  hasFocus: true,
+  options: { a: 1 },
   host: { hostname: 'h', buildInfo: { edition: 'Open Source', env: 'production' } },
-  dashboard: { name: 'D', uid: 'abc' }, user: { id: 1 }, time: 1,
+  dashboard: { name: 'D', uid: 'abc' },
+  user: { id: 1 },
+  time: 1,
 });
 
 describe('RuleEngine', () => {
@@ -35,8 +40,13 @@ describe('RuleEngine', () => {
   });
 
   it('drops on a matching filter, with the rule name', () => {
-    const engine = engineOf('rules:\n  analytics:\n    - name: unsaved\n      drop: { "dashboard.uid": { $in: [new] } }\n');
-    expect(engine.apply('analytics', { ...panel(), dashboard: { name: 'x', uid: 'new' } })).toEqual({ action: 'drop', rule: 'unsaved' });
+    const engine = engineOf(
+      'rules:\n  analytics:\n    - name: unsaved\n      drop: { "dashboard.uid": { $in: [new] } }\n',
+    );
+    expect(engine.apply('analytics', { ...panel(), dashboard: { name: 'x', uid: 'new' } })).toEqual({
+      action: 'drop',
+      rule: 'unsaved',
+    });
     expect(engine.apply('analytics', panel()).action).toBe('keep');
     expect(engine.apply('usage_report', { version: '1', metrics: {}, dashboard: { uid: 'new' } }).action).toBe('keep');
   });
@@ -60,7 +70,14 @@ describe('RuleEngine', () => {
     const out = engine.apply('analytics', input);
     expect(out).toEqual({
       action: 'keep',
-      payload: { uuid: 'u1', focus: true, env: 'prod', seen: true, host: { buildInfo: { edition: 'oss' } }, dashboard: { name: 'D', uid: 'h(abc)' } },
+      payload: {
+        uuid: 'u1',
+        focus: true,
+        env: 'prod',
+        seen: true,
+        host: { buildInfo: { edition: 'oss' } },
+        dashboard: { name: 'D', uid: 'h(abc)' },
+      },
     });
     expect(input).toEqual(panel());
   });
@@ -72,8 +89,17 @@ describe('RuleEngine', () => {
 
   it('runs `all` before the kind and supports wildcard paths', () => {
     const engine = engineOf('rules:\n  all:\n    - remove: ["families.*.help"]\n');
-    const push = { job: 'j', families: [{ name: 'a', help: 'x' }, { name: 'b', help: 'y' }] };
-    expect(engine.apply('metrics', push)).toEqual({ action: 'keep', payload: { job: 'j', families: [{ name: 'a' }, { name: 'b' }] } });
+    const push = {
+      job: 'j',
+      families: [
+        { name: 'a', help: 'x' },
+        { name: 'b', help: 'y' },
+      ],
+    };
+    expect(engine.apply('metrics', push)).toEqual({
+      action: 'keep',
+      payload: { job: 'j', families: [{ name: 'a' }, { name: 'b' }] },
+    });
   });
 });
 
@@ -89,18 +115,29 @@ describe('rule file validation', () => {
   });
 
   it('refuses an unknown condition operator, and $where', () => {
-    expect(errorOf('rules:\n  metrics:\n    - drop: { job: { $like: x } }\n').message).toMatch(/line 3: rules\.metrics\.0\.drop: invalid condition: .*\$like/);
-    expect(errorOf('rules:\n  metrics:\n    - drop: { $where: "true" }\n').message).toMatch(/rules\.metrics\.0\.drop: invalid condition/);
+    expect(errorOf('rules:\n  metrics:\n    - drop: { job: { $like: x } }\n').message).toMatch(
+      /line 3: rules\.metrics\.0\.drop: invalid condition: .*\$like/,
+    );
+    expect(errorOf('rules:\n  metrics:\n    - drop: { $where: "true" }\n').message).toMatch(
+      /rules\.metrics\.0\.drop: invalid condition/,
+    );
   });
 
   it('refuses a wrongly typed list and a hash without a key', () => {
-    expect(errorOf('rules:\n  analytics:\n    - remove: a\n').message).toMatch(/line 3: rules\.analytics\.0\.remove: remove must be an array/);
-    expect(errorOf('rules:\n  analytics:\n    - hash: [a]\n', {} as never).message).toMatch(/rules\.analytics\.0\.hash: .*ANONYMIZATION_KEY/);
+    expect(errorOf('rules:\n  analytics:\n    - remove: a\n').message).toMatch(
+      /line 3: rules\.analytics\.0\.remove: remove must be an array/,
+    );
+    expect(errorOf('rules:\n  analytics:\n    - hash: [a]\n', {} as never).message).toMatch(
+      /rules\.analytics\.0\.hash: .*ANONYMIZATION_KEY/,
+    );
   });
 
   it('loads the shipped example', () => {
     const engine = loadRules(readConfigFile(join(__dirname, '../../../config/rules.example.yaml')), { hash });
     expect(engine.size).toBeGreaterThan(5);
-    expect(engine.apply('analytics', { ...panel(), dashboard: { name: 'x', uid: 'new' } })).toEqual({ action: 'drop', rule: 'skip-unsaved-dashboards' });
+    expect(engine.apply('analytics', { ...panel(), dashboard: { name: 'x', uid: 'new' } })).toEqual({
+      action: 'drop',
+      rule: 'skip-unsaved-dashboards',
+    });
   });
 });

@@ -15,7 +15,17 @@ describe('parseRetryAfter', () => {
 });
 
 describe('status classes', () => {
-  it.each([[408, true], [425, true], [429, true], [500, true], [503, true], [400, false], [401, false], [404, false], [413, false]])('%i retriable: %s', (status, retriable) => {
+  it.each([
+    [408, true],
+    [425, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [404, false],
+    [413, false],
+  ])('%i retriable: %s', (status, retriable) => {
     expect(isRetriableStatus(status)).toBe(retriable);
   });
   it('401, 403 and 404 are settings problems', () => {

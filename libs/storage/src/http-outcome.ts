@@ -39,11 +39,17 @@ export async function send(url: string, init: RequestInit, timeoutMs: number, wh
     return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const cause = err as Error & { cause?: { code?: string; message?: string } };
-    const detail = cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause.cause?.code ?? cause.cause?.message ?? cause.message;
+    const detail =
+      cause.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (cause.cause?.code ?? cause.cause?.message ?? cause.message);
     throw new RetriableStoreError(`${what} unreachable: ${detail}`, undefined, { cause: err });
   }
 }
 
 export function retriableResponse(what: string, res: Response, body: string): RetriableStoreError {
-  return new RetriableStoreError(`${what} answered HTTP ${res.status}: ${body || res.statusText}`, parseRetryAfter(res.headers.get('retry-after')));
+  return new RetriableStoreError(
+    `${what} answered HTTP ${res.status}: ${body || res.statusText}`,
+    parseRetryAfter(res.headers.get('retry-after')),
+  );
 }

@@ -1,16 +1,41 @@
 import {
-  applyGroupEvent, GroupEvent, groupEventOf, groupSamples, GroupState, inReceiveOrder, removedSeries,
+  applyGroupEvent,
+  GroupEvent,
+  groupEventOf,
+  groupSamples,
+  GroupState,
+  inReceiveOrder,
+  removedSeries,
 } from './push-group.state';
 import type { ProcessedEvent } from './store';
 
-type Fam = { name: string; type?: string; samples: Array<{ name?: string; labels?: Record<string, string>; value: number | string }> };
+type Fam = {
+  name: string;
+  type?: string;
+  samples: Array<{ name?: string; labels?: Record<string, string>; value: number | string }>;
+};
 
-function push(op: string, receivedAt: number, families: Fam[] = [], grouping: Record<string, string> = { instance: 'a' }): GroupEvent {
+function push(
+  op: string,
+  receivedAt: number,
+  families: Fam[] = [],
+  grouping: Record<string, string> = { instance: 'a' },
+): GroupEvent {
   const e: ProcessedEvent = {
-    id: `${op}-${receivedAt}`, kind: 'metrics', receivedAt, correlationId: 'c', source: { route: '/metrics/job/*' },
+    id: `${op}-${receivedAt}`,
+    kind: 'metrics',
+    receivedAt,
+    correlationId: 'c',
+    source: { route: '/metrics/job/*' },
     payload: {
-      op, job: 'batch', grouping,
-      families: families.map((f) => ({ name: f.name, type: f.type ?? 'gauge', samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels ?? {}, value: s.value })) })),
+      op,
+      job: 'batch',
+      grouping,
+      families: families.map((f) => ({
+        name: f.name,
+        type: f.type ?? 'gauge',
+        samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels ?? {}, value: s.value })),
+      })),
     },
   };
   return groupEventOf(e)!;
@@ -23,11 +48,27 @@ function run(events: GroupEvent[]): GroupState {
 }
 
 /** name{labels}=value, sorted: what a scrape of the Pushgateway would show. */
-const exposed = (state: GroupState) => groupSamples(state).map((s) => `${s.name}${JSON.stringify(s.labels)}=${s.value}`).sort();
+const exposed = (state: GroupState) =>
+  groupSamples(state)
+    .map((s) => `${s.name}${JSON.stringify(s.labels)}=${s.value}`)
+    .sort();
 
 const A = { name: 'a_total', type: 'counter', samples: [{ value: 1 }] };
-const B = { name: 'b', samples: [{ labels: { x: '1' }, value: 2 }, { labels: { x: '2' }, value: 3 }] };
-const C = { name: 'c', type: 'summary', samples: [{ name: 'c_sum', value: 4 }, { name: 'c_count', value: 5 }] };
+const B = {
+  name: 'b',
+  samples: [
+    { labels: { x: '1' }, value: 2 },
+    { labels: { x: '2' }, value: 3 },
+  ],
+};
+const C = {
+  name: 'c',
+  type: 'summary',
+  samples: [
+    { name: 'c_sum', value: 4 },
+    { name: 'c_count', value: 5 },
+  ],
+};
 
 describe('push group state (Pushgateway semantics)', () => {
   it('PUT exposes the families plus push_time_seconds and a zero push_failure_time_seconds', () => {
@@ -96,8 +137,14 @@ describe('push group state (Pushgateway semantics)', () => {
     ]);
   });
 
-  it('grouping labels win over the sample\'s own, pushed gateway families are ignored, the last duplicate wins', () => {
-    const own = { name: 'g', samples: [{ labels: { instance: 'mine', job: 'other' }, value: 1 }, { labels: { instance: 'x' }, value: 2 }] };
+  it("grouping labels win over the sample's own, pushed gateway families are ignored, the last duplicate wins", () => {
+    const own = {
+      name: 'g',
+      samples: [
+        { labels: { instance: 'mine', job: 'other' }, value: 1 },
+        { labels: { instance: 'x' }, value: 2 },
+      ],
+    };
     const fake = { name: 'push_time_seconds', samples: [{ value: 99 }] };
     expect(exposed(run([push('put', 1000, [own, fake])]))).toEqual([
       'g{"instance":"a","job":"batch"}=2',
@@ -108,7 +155,12 @@ describe('push group state (Pushgateway semantics)', () => {
 
   it('names the series a transition removed', () => {
     const before = groupSamples(run([push('put', 10_000, [A, B])]));
-    const after = groupSamples(run([push('put', 10_000, [A, B]), push('put', 20_000, [{ name: 'b', samples: [{ labels: { x: '1' }, value: 7 }] }])]));
+    const after = groupSamples(
+      run([
+        push('put', 10_000, [A, B]),
+        push('put', 20_000, [{ name: 'b', samples: [{ labels: { x: '1' }, value: 7 }] }]),
+      ]),
+    );
     expect(removedSeries(before, after).map((s) => `${s.name}${JSON.stringify(s.labels)}`)).toEqual([
       'a_total{"job":"batch","instance":"a"}',
       'b{"x":"2","job":"batch","instance":"a"}',
@@ -120,11 +172,19 @@ describe('push group state (Pushgateway semantics)', () => {
     expect(groupEventOf({ ...base, kind: 'metrics', payload: { op: 'put', grouping: {} } })).toBeUndefined();
     expect(groupEventOf({ ...base, kind: 'metrics', payload: { op: 'merge', job: 'j' } })).toBeUndefined();
     expect(groupEventOf({ ...base, kind: 'usage_report', payload: {} })).toBeUndefined();
-    expect(groupEventOf({ ...base, kind: 'metrics', payload: { op: 'delete', job: 'j', grouping: { b: '2', a: '1' } } })?.key)
-      .toBe('{"grouping":{"a":"1","b":"2"},"job":"j"}');
+    expect(
+      groupEventOf({ ...base, kind: 'metrics', payload: { op: 'delete', job: 'j', grouping: { b: '2', a: '1' } } })
+        ?.key,
+    ).toBe('{"grouping":{"a":"1","b":"2"},"job":"j"}');
   });
 
   it('orders events by receive time, keeping batch order for ties', () => {
-    expect(inReceiveOrder([{ receivedAt: 3, n: 1 }, { receivedAt: 1, n: 2 }, { receivedAt: 3, n: 3 }]).map((e) => e.n)).toEqual([2, 1, 3]);
+    expect(
+      inReceiveOrder([
+        { receivedAt: 3, n: 1 },
+        { receivedAt: 1, n: 2 },
+        { receivedAt: 3, n: 3 },
+      ]).map((e) => e.n),
+    ).toEqual([2, 1, 3]);
   });
 });

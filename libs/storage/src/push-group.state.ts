@@ -85,21 +85,39 @@ export function groupEventOf(event: ProcessedEvent): GroupEvent | undefined {
     if (GATEWAY_FAMILIES.has(family.name)) continue;
     const series = new Map<string, GroupSample>();
     for (const s of family.samples) {
-      const sample = { family: family.name, type: family.type, name: s.name, labels: pushedLabels(view, s), value: s.value, pushedAt: event.receivedAt };
+      const sample = {
+        family: family.name,
+        type: family.type,
+        name: s.name,
+        labels: pushedLabels(view, s),
+        value: s.value,
+        pushedAt: event.receivedAt,
+      };
       series.set(seriesKeyOf(sample), sample);
     }
     families.set(family.name, [...series.values()]);
   }
   return {
-    id: event.id, receivedAt: event.receivedAt, op: view.op as GroupOp,
-    key: groupKeyOf(view.job, view.grouping), job: view.job, grouping: view.grouping, families,
+    id: event.id,
+    receivedAt: event.receivedAt,
+    op: view.op as GroupOp,
+    key: groupKeyOf(view.job, view.grouping),
+    job: view.job,
+    grouping: view.grouping,
+    families,
   };
 }
 
 function emptyState(event: GroupEvent): GroupState {
   return {
-    key: event.key, job: event.job, grouping: event.grouping, lastReceivedAt: event.receivedAt,
-    exists: false, pushTime: 0, pushFailureTime: 0, families: new Map(),
+    key: event.key,
+    job: event.job,
+    grouping: event.grouping,
+    lastReceivedAt: event.receivedAt,
+    exists: false,
+    pushTime: 0,
+    pushFailureTime: 0,
+    families: new Map(),
   };
 }
 
@@ -110,7 +128,10 @@ function emptyState(event: GroupEvent): GroupState {
  * failure time (creating the group with push time 0 if it did not exist). Events older than
  * the state are skipped (`applied: false`).
  */
-export function applyGroupEvent(state: GroupState | undefined, event: GroupEvent): { state: GroupState; applied: boolean } {
+export function applyGroupEvent(
+  state: GroupState | undefined,
+  event: GroupEvent,
+): { state: GroupState; applied: boolean } {
   if (state && event.receivedAt < state.lastReceivedAt) return { state, applied: false };
   const base = state?.exists ? state : emptyState(event);
   const next: GroupState = { ...base, lastReceivedAt: event.receivedAt };
@@ -120,22 +141,44 @@ export function applyGroupEvent(state: GroupState | undefined, event: GroupEvent
     case 'fail':
       return { state: { ...next, exists: true, pushFailureTime: event.receivedAt }, applied: true };
     case 'put':
-      return { state: { ...next, exists: true, pushTime: event.receivedAt, families: new Map(event.families) }, applied: true };
+      return {
+        state: { ...next, exists: true, pushTime: event.receivedAt, families: new Map(event.families) },
+        applied: true,
+      };
     case 'post':
-      return { state: { ...next, exists: true, pushTime: event.receivedAt, families: new Map([...base.families, ...event.families]) }, applied: true };
+      return {
+        state: {
+          ...next,
+          exists: true,
+          pushTime: event.receivedAt,
+          families: new Map([...base.families, ...event.families]),
+        },
+        applied: true,
+      };
   }
 }
 
 function gatewayGauge(state: GroupState, name: string, ms: number): GroupSample {
   const pushedAt = ms || state.lastReceivedAt;
-  return { family: name, type: 'gauge', name, labels: { job: state.job, ...state.grouping }, value: ms / 1000, pushedAt };
+  return {
+    family: name,
+    type: 'gauge',
+    name,
+    labels: { job: state.job, ...state.grouping },
+    value: ms / 1000,
+    pushedAt,
+  };
 }
 
 /** Every series the group exposes now, the gateway's two gauges included; none once deleted. */
 export function groupSamples(state: GroupState): GroupSample[] {
   if (!state.exists) return [];
   const pushed = [...state.families.values()].flat();
-  return [...pushed, gatewayGauge(state, PUSH_TIME, state.pushTime), gatewayGauge(state, PUSH_FAILURE_TIME, state.pushFailureTime)];
+  return [
+    ...pushed,
+    gatewayGauge(state, PUSH_TIME, state.pushTime),
+    gatewayGauge(state, PUSH_FAILURE_TIME, state.pushFailureTime),
+  ];
 }
 
 /** Series `before` exposed that `after` does not (what a PUT, POST or DELETE removed). */
@@ -146,5 +189,8 @@ export function removedSeries(before: GroupSample[], after: GroupSample[]): Grou
 
 /** Events in the order they were received (stable for equal times: batch order is partition order). */
 export function inReceiveOrder<T extends { receivedAt: number }>(events: T[]): T[] {
-  return events.map((e, i) => ({ e, i })).sort((a, b) => a.e.receivedAt - b.e.receivedAt || a.i - b.i).map(({ e }) => e);
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.receivedAt - b.e.receivedAt || a.i - b.i)
+    .map(({ e }) => e);
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '@app/config';
  * selected is checked when the store is built: one line naming the variable, like loadConfig.
  */
 export function requireSetting<T>(name: string, value: T | undefined, when: string): T {
-  if (value === undefined || value === null || value === '') throw new ConfigError(`Invalid configuration: ${name}=(unset): is required when ${when}`);
+  if (value === undefined || value === null || value === '')
+    throw new ConfigError(`Invalid configuration: ${name}=(unset): is required when ${when}`);
   return value;
 }

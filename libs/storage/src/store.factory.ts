@@ -26,7 +26,9 @@ export class UnknownStoreError extends Error {
 /** Builds the store of one STORAGE_TYPE entry; tells an unknown type from one not built in. */
 export async function createStore(type: string, config: Config, logger: Logger): Promise<Store> {
   if (!(STORAGE_TYPES as readonly string[]).includes(type)) {
-    throw new UnknownStoreError(`STORAGE_TYPE=${JSON.stringify(type)}: unknown store type (one of ${STORAGE_TYPES.join('|')})`);
+    throw new UnknownStoreError(
+      `STORAGE_TYPE=${JSON.stringify(type)}: unknown store type (one of ${STORAGE_TYPES.join('|')})`,
+    );
   }
   return (await STORE_FACTORIES[type as StorageType]())(config, logger);
 }

@@ -65,7 +65,11 @@ export interface Store {
 
 export class RetriableStoreError extends Error {
   override readonly name = 'RetriableStoreError';
-  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -5,7 +5,9 @@ describe('argument parsers', () => {
   it('reads kinds, comma-separated or repeated, and refuses unknown ones', () => {
     expect(parseKinds(undefined)).toBeUndefined();
     expect(parseKinds(['analytics,metrics', 'analytics'])).toEqual(['analytics', 'metrics']);
-    expect(() => parseKinds(['analytics,pageviews'])).toThrow(new UsageError('--kind pageviews: unknown kind (one of usage_report, analytics, metrics)'));
+    expect(() => parseKinds(['analytics,pageviews'])).toThrow(
+      new UsageError('--kind pageviews: unknown kind (one of usage_report, analytics, metrics)'),
+    );
   });
 
   it('takes the only configured store by default and asks when there are several', () => {

@@ -20,10 +20,13 @@ describe('parseTime', () => {
     expect(parseTime(input, '--from', NOW)).toBe(expected);
   });
 
-  it.each(['yesterday', '2h', '-2x', '2024-13-45', '1714550400000', ''])('refuses %j with a usage error naming the option', (input) => {
-    expect(() => parseTime(input, '--from', NOW)).toThrow(UsageError);
-    expect(() => parseTime(input, '--from', NOW)).toThrow(/^--from .*not a time; use ISO-8601/);
-  });
+  it.each(['yesterday', '2h', '-2x', '2024-13-45', '1714550400000', ''])(
+    'refuses %j with a usage error naming the option',
+    (input) => {
+      expect(() => parseTime(input, '--from', NOW)).toThrow(UsageError);
+      expect(() => parseTime(input, '--from', NOW)).toThrow(/^--from .*not a time; use ISO-8601/);
+    },
+  );
 });
 
 describe('parseRange', () => {

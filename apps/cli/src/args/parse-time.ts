@@ -16,20 +16,28 @@ export function parseTime(input: string, option: string, now = Date.now()): numb
   if (relative) return now - Math.round(Number(relative[1]) * UNIT_MS[relative[2]]);
   if (ISO.test(text)) {
     // A date-time without a zone would be local time in JavaScript; operators mean UTC.
-    const zoned = /[T ]\d{2}:\d{2}/.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T');
+    const zoned =
+      /[T ]\d{2}:\d{2}/.test(text) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(text)
+        ? `${text.replace(' ', 'T')}Z`
+        : text.replace(' ', 'T');
     const ms = Date.parse(zoned);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new UsageError(`${option} ${JSON.stringify(input)}: not a time; use ISO-8601 (2024-05-01T12:00:00Z), a relative time (-30m, -2h, -7d, -1w) or "now"`);
+  throw new UsageError(
+    `${option} ${JSON.stringify(input)}: not a time; use ISO-8601 (2024-05-01T12:00:00Z), a relative time (-30m, -2h, -7d, -1w) or "now"`,
+  );
 }
 
 /** A time range: `to` defaults to now, and must come after `from`. */
 export function parseRange(from: string, to: string | undefined, now = Date.now()): { fromMs: number; toMs: number } {
   const fromMs = parseTime(from, '--from', now);
   const toMs = to === undefined ? now : parseTime(to, '--to', now);
-  if (fromMs > now) throw new UsageError(`--from ${JSON.stringify(from)} is in the future (${new Date(fromMs).toISOString()})`);
+  if (fromMs > now)
+    throw new UsageError(`--from ${JSON.stringify(from)} is in the future (${new Date(fromMs).toISOString()})`);
   if (toMs <= fromMs) {
-    throw new UsageError(`--to ${JSON.stringify(to ?? 'now')} (${new Date(toMs).toISOString()}) is not after --from ${JSON.stringify(from)} (${new Date(fromMs).toISOString()})`);
+    throw new UsageError(
+      `--to ${JSON.stringify(to ?? 'now')} (${new Date(toMs).toISOString()}) is not after --from ${JSON.stringify(from)} (${new Date(fromMs).toISOString()})`,
+    );
   }
   return { fromMs, toMs };
 }

@@ -35,9 +35,14 @@ export const COLLECTOR_USER_AGENT = 'usage-stats-collect';
 /** Polls every target (at most `concurrency` at once) and publishes each valid report; never rejects. */
 export function collectRound(file: TargetsFile, deps: RoundDeps): Promise<TargetResult[]> {
   // collectOne turns every expected failure into a value; this guards the round against a bug in one target's path.
-  const guarded = (target: CollectTarget) => collectOne(target, deps).catch((err: unknown): TargetResult => ({
-    target: target.name, url: target.url, outcome: 'unreachable', durationMs: 0, detail: `unexpected: ${String(err)}`,
-  }));
+  const guarded = (target: CollectTarget) =>
+    collectOne(target, deps).catch((err: unknown): TargetResult => ({
+      target: target.name,
+      url: target.url,
+      outcome: 'unreachable',
+      durationMs: 0,
+      detail: `unexpected: ${String(err)}`,
+    }));
   return mapBounded(file.targets, file.concurrency, guarded);
 }
 
@@ -68,13 +73,17 @@ async function pullAndPublish(target: CollectTarget, deps: RoundDeps, now: () =>
   const classified = classifyFetch(fetched, deps.validator, { maxDepth: deps.limits.maxDepth });
   if (classified.outcome !== 'ok') return { outcome: classified.outcome, status, detail: classified.detail };
   // The address is part of the event id: see "Event ids" in docs/operations.md.
-  const message = envelopeMessage({ kind: 'usage_report', payload: classified.report }, {
-    route: `collect:${target.name}`,
-    receivedAt: now(),
-    correlationId: randomUUID(),
-    ip: target.address ?? (fetched.kind === 'response' ? fetched.remoteAddress : undefined),
-    userAgent: COLLECTOR_USER_AGENT,
-  }, deps.edge);
+  const message = envelopeMessage(
+    { kind: 'usage_report', payload: classified.report },
+    {
+      route: `collect:${target.name}`,
+      receivedAt: now(),
+      correlationId: randomUUID(),
+      ip: target.address ?? (fetched.kind === 'response' ? fetched.remoteAddress : undefined),
+      userAgent: COLLECTOR_USER_AGENT,
+    },
+    deps.edge,
+  );
   try {
     await deps.publish(message);
   } catch (err) {

@@ -26,7 +26,10 @@ export class Collector {
   private readonly validator = new PayloadValidator();
   private readonly edge: EdgeTransform | undefined;
 
-  constructor(private readonly ctx: CliContext, private readonly args: CollectArgs) {
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly args: CollectArgs,
+  ) {
     const { app } = ctx.config;
     const options = { level: app.logLevel, format: app.logFormat, name: 'usage-stats-collect' };
     this.logger = createLogger(options, process.stderr);

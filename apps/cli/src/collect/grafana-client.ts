@@ -62,12 +62,14 @@ function readBody(res: IncomingMessage, maxBytes: number, done: (r: FetchResult)
     if (bytes > maxBytes) return done({ kind: 'too_large', status, limitBytes: maxBytes });
     chunks.push(chunk);
   });
-  res.on('end', () => done({
-    kind: 'response',
-    status,
-    contentType: res.headers['content-type'],
-    body: Buffer.concat(chunks).toString('utf8'),
-    remoteAddress,
-  }));
+  res.on('end', () =>
+    done({
+      kind: 'response',
+      status,
+      contentType: res.headers['content-type'],
+      body: Buffer.concat(chunks).toString('utf8'),
+      remoteAddress,
+    }),
+  );
   res.on('error', (err: NodeJS.ErrnoException) => done({ kind: 'network', code: err.code ?? err.name }));
 }

@@ -2,8 +2,15 @@ import { parseGuardedJson, PayloadValidator } from '@app/contracts';
 
 /** What happened to one target in one round. */
 export type Outcome =
-  | 'ok' | 'timeout' | 'unauthorized' | 'forbidden' | 'http_error' | 'invalid_report' | 'unreachable'
-  | 'no_token' | 'publish_failed';
+  | 'ok'
+  | 'timeout'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'http_error'
+  | 'invalid_report'
+  | 'unreachable'
+  | 'no_token'
+  | 'publish_failed';
 
 /** What the HTTP exchange with a Grafana instance produced, before the report is looked at. */
 export type FetchResult =
@@ -39,7 +46,9 @@ export function classifyFetch(result: FetchResult, validator: PayloadValidator, 
 }
 
 function classifyResponse(
-  result: Extract<FetchResult, { kind: 'response' }>, validator: PayloadValidator, limits: ReportLimits,
+  result: Extract<FetchResult, { kind: 'response' }>,
+  validator: PayloadValidator,
+  limits: ReportLimits,
 ): Classified {
   const { status } = result;
   if (status === 401) return { outcome: 'unauthorized', detail: UNAUTHORIZED };

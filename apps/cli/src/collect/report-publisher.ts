@@ -15,7 +15,10 @@ export class ReportPublisher {
 
   private readonly connectTimeoutMs: number;
 
-  constructor(private readonly ctx: CliContext, logger: Logger) {
+  constructor(
+    private readonly ctx: CliContext,
+    logger: Logger,
+  ) {
     const { config } = ctx;
     this.connectTimeoutMs = Math.max(10_000, 2 * config.kafka.ackTimeoutMs);
     this.producer = new BatchingProducer(ctx.kafka, {

@@ -8,57 +8,71 @@ const defaults = { timeoutMs: 10_000, concurrency: 4 };
 const yaml = (lines: string[]) => lines.join('\n');
 
 describe('parseDuration', () => {
-  it.each([['500ms', 500], ['10s', 10_000], ['1.5m', 90_000], ['24h', 86_400_000],
-    ['2d', 172_800_000], [' 3s ', 3_000]])(
-    '%j is %d ms',
-    (text, ms) => expect(parseDuration(text)).toBe(ms),
-  );
-  it.each(['', '10', 'ten s', '-5s', '0s', '5 weeks', '1w'])(
-    '%j is not a duration',
-    (text) => expect(parseDuration(text)).toBeUndefined(),
+  it.each([
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['1.5m', 90_000],
+    ['24h', 86_400_000],
+    ['2d', 172_800_000],
+    [' 3s ', 3_000],
+  ])('%j is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  it.each(['', '10', 'ten s', '-5s', '0s', '5 weeks', '1w'])('%j is not a duration', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
   );
 });
 
 describe('parseTargetsFile', () => {
   it('reads every token source, trims the URL and applies the defaults', () => {
-    const parsed = parseTargetsFile(yaml([
-      'concurrency: 2',
-      'targets:',
-      '  - name: eu-prod',
-      '    url: https://grafana.eu.example.com/',
-      '    token: glsa_abc',
-      '  - name: us.prod',
-      '    url: http://10.0.0.7:3000/grafana//',
-      '    tokenFile: /run/secrets/us',
-      '    timeout: 2s',
-      '    address: 203.0.113.9',
-      '  - name: lab_1',
-      '    url: http://lab:3000',
-      '    tokenEnv: LAB_TOKEN',
-    ]), defaults);
+    const parsed = parseTargetsFile(
+      yaml([
+        'concurrency: 2',
+        'targets:',
+        '  - name: eu-prod',
+        '    url: https://grafana.eu.example.com/',
+        '    token: glsa_abc',
+        '  - name: us.prod',
+        '    url: http://10.0.0.7:3000/grafana//',
+        '    tokenFile: /run/secrets/us',
+        '    timeout: 2s',
+        '    address: 203.0.113.9',
+        '  - name: lab_1',
+        '    url: http://lab:3000',
+        '    tokenEnv: LAB_TOKEN',
+      ]),
+      defaults,
+    );
     expect(parsed).toEqual({
       ok: true,
       file: {
         concurrency: 2,
         targets: [
           {
-            name: 'eu-prod', url: 'https://grafana.eu.example.com', token: { kind: 'inline', value: 'glsa_abc' },
-            address: undefined, timeoutMs: 10_000,
+            name: 'eu-prod',
+            url: 'https://grafana.eu.example.com',
+            token: { kind: 'inline', value: 'glsa_abc' },
+            address: undefined,
+            timeoutMs: 10_000,
           },
           {
-            name: 'us.prod', url: 'http://10.0.0.7:3000/grafana', token: { kind: 'file', path: '/run/secrets/us' },
-            address: '203.0.113.9', timeoutMs: 2_000,
+            name: 'us.prod',
+            url: 'http://10.0.0.7:3000/grafana',
+            token: { kind: 'file', path: '/run/secrets/us' },
+            address: '203.0.113.9',
+            timeoutMs: 2_000,
           },
           {
-            name: 'lab_1', url: 'http://lab:3000', token: { kind: 'env', name: 'LAB_TOKEN' },
-            address: undefined, timeoutMs: 10_000,
+            name: 'lab_1',
+            url: 'http://lab:3000',
+            token: { kind: 'env', name: 'LAB_TOKEN' },
+            address: undefined,
+            timeoutMs: 10_000,
           },
         ],
       },
     });
   });
 
-  it('takes the top-level timeout as every target\'s default', () => {
+  it("takes the top-level timeout as every target's default", () => {
     const text = yaml(['timeout: 30s', 'targets:', '  - {name: a, url: "http://a", token: t}']);
     const parsed = parseTargetsFile(text, defaults);
     expect(parsed.ok && parsed.file.targets[0].timeoutMs).toBe(30_000);
@@ -66,24 +80,27 @@ describe('parseTargetsFile', () => {
   });
 
   it('reports every problem at once, by position and name, without quoting a token', () => {
-    const parsed = parseTargetsFile(yaml([
-      'concurrency: 0',
-      'targets:',
-      '  - name: a',
-      '    url: ftp://a',
-      '    token: secret-one',
-      '    tokenEnv: A_TOKEN',
-      '  - name: b',
-      '    url: https://user:pw@b.example.com',
-      '    token: secret-two',
-      '    timeout: forever',
-      '    address: not-an-ip',
-      '    tokn: typo',
-      '  - name: a',
-      '    url: http://c?x=1',
-      '    tokenEnv: 1BAD',
-      '  - just a string',
-    ]), defaults);
+    const parsed = parseTargetsFile(
+      yaml([
+        'concurrency: 0',
+        'targets:',
+        '  - name: a',
+        '    url: ftp://a',
+        '    token: secret-one',
+        '    tokenEnv: A_TOKEN',
+        '  - name: b',
+        '    url: https://user:pw@b.example.com',
+        '    token: secret-two',
+        '    timeout: forever',
+        '    address: not-an-ip',
+        '    tokn: typo',
+        '  - name: a',
+        '    url: http://c?x=1',
+        '    tokenEnv: 1BAD',
+        '  - just a string',
+      ]),
+      defaults,
+    );
     expect(parsed).toEqual({
       ok: false,
       errors: [
@@ -103,8 +120,11 @@ describe('parseTargetsFile', () => {
   });
 
   it('refuses a duplicate name, an empty list and what is not a targets file', () => {
-    const twice = yaml(['targets:', '  - {name: a, url: "http://a", token: t}',
-      '  - {name: a, url: "http://b", token: u}']);
+    const twice = yaml([
+      'targets:',
+      '  - {name: a, url: "http://a", token: t}',
+      '  - {name: a, url: "http://b", token: u}',
+    ]);
     expect(parseTargetsFile(twice, defaults)).toEqual({ ok: false, errors: ['targets: name "a" is used twice'] });
     expect(parseTargetsFile('targets: []', defaults)).toEqual({ ok: false, errors: ['"targets" is empty'] });
     const notMapping = { ok: false, errors: ['expected a mapping with a "targets" list'] };
@@ -117,8 +137,12 @@ describe('parseTargetsFile', () => {
     const entry = '  - {name: oss, url: "http://oss", username: collector, tokenEnv: OSS_PW}';
     const ok = parseTargetsFile(yaml(['targets:', entry]), defaults);
     expect(ok.ok && ok.file.targets[0]).toEqual({
-      name: 'oss', url: 'http://oss', token: { kind: 'env', name: 'OSS_PW' }, username: 'collector',
-      address: undefined, timeoutMs: 10_000,
+      name: 'oss',
+      url: 'http://oss',
+      token: { kind: 'env', name: 'OSS_PW' },
+      username: 'collector',
+      address: undefined,
+      timeoutMs: 10_000,
     });
     const colon = '  - {name: oss, url: "http://oss", username: "a:b", token: pw}';
     const bad = parseTargetsFile(yaml(['targets:', colon]), defaults);
@@ -129,13 +153,15 @@ describe('parseTargetsFile', () => {
     const example = readFileSync(join(__dirname, '../../../../config/collect-targets.example.yaml'), 'utf8');
     const parsed = parseTargetsFile(example, defaults);
     expect(parsed.ok && parsed.file.targets.map((t) => [t.name, t.timeoutMs, t.username])).toEqual([
-      ['eu-prod', 10_000, undefined], ['us-prod', 10_000, undefined], ['oss-lab', 3_000, 'usage-collector'],
+      ['eu-prod', 10_000, undefined],
+      ['us-prod', 10_000, undefined],
+      ['oss-lab', 3_000, 'usage-collector'],
     ]);
   });
 });
 
 describe('authorizationFor', () => {
-  it('sends a service-account token as Bearer and a user\'s password as Basic', () => {
+  it("sends a service-account token as Bearer and a user's password as Basic", () => {
     expect(authorizationFor('glsa_abc')).toBe('Bearer glsa_abc');
     expect(authorizationFor('s3cret', 'usage-collector')).toBe('Basic dXNhZ2UtY29sbGVjdG9yOnMzY3JldA==');
   });

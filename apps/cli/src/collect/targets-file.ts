@@ -4,9 +4,7 @@ import { parseDuration } from './duration';
 
 /** Where a target's service-account token comes from; the value itself is never logged. */
 export type TokenSource =
-  | { kind: 'inline'; value: string }
-  | { kind: 'file'; path: string }
-  | { kind: 'env'; name: string };
+  { kind: 'inline'; value: string } | { kind: 'file'; path: string } | { kind: 'env'; name: string };
 
 export interface CollectTarget {
   name: string;

@@ -11,7 +11,8 @@ interface RefreshArgs {
 
 function parse(o: { full?: boolean; overlap?: string; json?: boolean }): RefreshArgs {
   const overlapSeconds = Number(o.overlap ?? '600');
-  if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) throw new UsageError(`--overlap must be whole seconds >= 0, got "${o.overlap}"`);
+  if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0)
+    throw new UsageError(`--overlap must be whole seconds >= 0, got "${o.overlap}"`);
   return { full: o.full ?? false, overlapSeconds, json: o.json ?? false };
 }
 
@@ -26,21 +27,34 @@ export function refreshCommand(): Command {
     .option('--full', 'recompute everything (after changing POSTGRES_SESSION_HEARTBEAT_SECONDS or _GAP_FACTOR)')
     .option('--overlap <seconds>', 're-read rows stored this long before the previous run ended', '600')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nSession gaps are capped at POSTGRES_SESSION_HEARTBEAT_SECONDS × POSTGRES_SESSION_GAP_FACTOR.')
-    .action((o: { full?: boolean; overlap?: string; json?: boolean }) => runAction(() => parse(o), async (args, ctx) => {
-      const pg = ctx.config.postgres;
-      const pool = createPostgresPool(pg, 'usage-stats-cli');
-      pool.on('error', () => undefined);
-      try {
-        const started = Date.now();
-        const r = await refreshRollups(pool, sessionGapCap(pg), { full: args.full, overlapSeconds: args.overlapSeconds });
-        const ms = Date.now() - started;
-        process.stdout.write(args.json
-          ? `${JSON.stringify({ ...r, full: args.full, ms })}\n`
-          : `${pg.host}:${pg.port}/${pg.database}: ${r.sessions} sessions, ${r.reportDays} instance-days, `
-            + `${r.metricDays} metric-days, ${r.instances} instances refreshed in ${ms} ms (gap cap ${r.gapCapSeconds} s)\n`);
-      } finally {
-        await pool.end().catch(() => undefined);
-      }
-    }));
+    .addHelpText(
+      'after',
+      '\nSession gaps are capped at POSTGRES_SESSION_HEARTBEAT_SECONDS × POSTGRES_SESSION_GAP_FACTOR.',
+    )
+    .action((o: { full?: boolean; overlap?: string; json?: boolean }) =>
+      runAction(
+        () => parse(o),
+        async (args, ctx) => {
+          const pg = ctx.config.postgres;
+          const pool = createPostgresPool(pg, 'usage-stats-cli');
+          pool.on('error', () => undefined);
+          try {
+            const started = Date.now();
+            const r = await refreshRollups(pool, sessionGapCap(pg), {
+              full: args.full,
+              overlapSeconds: args.overlapSeconds,
+            });
+            const ms = Date.now() - started;
+            process.stdout.write(
+              args.json
+                ? `${JSON.stringify({ ...r, full: args.full, ms })}\n`
+                : `${pg.host}:${pg.port}/${pg.database}: ${r.sessions} sessions, ${r.reportDays} instance-days, ` +
+                    `${r.metricDays} metric-days, ${r.instances} instances refreshed in ${ms} ms (gap cap ${r.gapCapSeconds} s)\n`,
+            );
+          } finally {
+            await pool.end().catch(() => undefined);
+          }
+        },
+      ),
+    );
 }

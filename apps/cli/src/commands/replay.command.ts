@@ -28,8 +28,13 @@ Interrupted (Ctrl-C, a crash), the same command resumes where it stopped.`;
 
 export function replayCommand(): Command {
   return new Command('replay')
-    .description('re-run a time range of the events topic through today\'s rules into a store (replace semantics, resumable)')
-    .requiredOption('--from <time>', 'start: ISO-8601 (2024-05-01T12:00:00Z, UTC without a zone) or relative (-30m, -2h, -7d)')
+    .description(
+      "re-run a time range of the events topic through today's rules into a store (replace semantics, resumable)",
+    )
+    .requiredOption(
+      '--from <time>',
+      'start: ISO-8601 (2024-05-01T12:00:00Z, UTC without a zone) or relative (-30m, -2h, -7d)',
+    )
     .option('--to <time>', 'end, exclusive (default: now)')
     .option('--kind <kinds...>', `only these kinds: ${EVENT_KINDS.join(', ')} (comma-separated or repeated)`)
     .option('--store <type>', 'store to write (default: the one in STORAGE_TYPE)')
@@ -37,18 +42,32 @@ export function replayCommand(): Command {
     .option('--max-rate <events/s>', 'at most this many events per second, leaving the store room for live traffic')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', EXAMPLES)
-    .action((o: ReplayOptions) => runAction(() => {
-      const now = Date.now();
-      return { from: o.from, to: o.to, ...parseRange(o.from, o.to, now), now, kinds: parseKinds(o.kind), dryRun: o.dryRun === true, maxRate: parsePositiveInt(o.maxRate, '--max-rate') };
-    }, async (args, ctx, signal) => {
-      const request = { ...args, store: parseStore(o.store, ctx.config.worker.storageTypes) };
-      const service = new ReplayService(ctx);
-      try {
-        const summary = await service.run(request, signal);
-        process.stdout.write(`${o.json ? JSON.stringify(summary) : renderSummary(summary)}\n`);
-      } catch (err) {
-        if (service.started && !request.dryRun) process.stderr.write('the replay stopped: run the same command again to resume where it stopped\n');
-        throw err;
-      }
-    }));
+    .action((o: ReplayOptions) =>
+      runAction(
+        () => {
+          const now = Date.now();
+          return {
+            from: o.from,
+            to: o.to,
+            ...parseRange(o.from, o.to, now),
+            now,
+            kinds: parseKinds(o.kind),
+            dryRun: o.dryRun === true,
+            maxRate: parsePositiveInt(o.maxRate, '--max-rate'),
+          };
+        },
+        async (args, ctx, signal) => {
+          const request = { ...args, store: parseStore(o.store, ctx.config.worker.storageTypes) };
+          const service = new ReplayService(ctx);
+          try {
+            const summary = await service.run(request, signal);
+            process.stdout.write(`${o.json ? JSON.stringify(summary) : renderSummary(summary)}\n`);
+          } catch (err) {
+            if (service.started && !request.dryRun)
+              process.stderr.write('the replay stopped: run the same command again to resume where it stopped\n');
+            throw err;
+          }
+        },
+      ),
+    );
 }

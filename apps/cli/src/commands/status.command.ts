@@ -8,10 +8,24 @@ function groupRow(g: GroupStatus): string[] {
   if (g.role === 'replay') {
     const r = g.replay!;
     const note = g.members > 0 ? 'running' : 'interrupted: rerun the same replay command to resume';
-    return [g.group, 'replay', g.state, `${count(g.lagMessages)} left of ${count(r.total)}`, '-', `${r.from} .. ${r.to}, ${note}`];
+    return [
+      g.group,
+      'replay',
+      g.state,
+      `${count(g.lagMessages)} left of ${count(r.total)}`,
+      '-',
+      `${r.from} .. ${r.to}, ${note}`,
+    ];
   }
   const seconds = g.lagSeconds === undefined ? '?' : duration(g.lagSeconds * 1_000);
-  return [g.group, 'live', g.state, count(g.lagMessages), seconds, g.members > 0 ? `${g.members} member(s)` : 'no consumer running'];
+  return [
+    g.group,
+    'live',
+    g.state,
+    count(g.lagMessages),
+    seconds,
+    g.members > 0 ? `${g.members} member(s)` : 'no consumer running',
+  ];
 }
 
 export function renderStatus(s: StatusReport, now = Date.now()): string {
@@ -32,13 +46,23 @@ export function renderStatus(s: StatusReport, now = Date.now()): string {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('lag of every consumer group on the events topic (live stores, replays) in messages and seconds, and how far back a replay can reach')
+    .description(
+      'lag of every consumer group on the events topic (live stores, replays) in messages and seconds, and how far back a replay can reach',
+    )
     .option('--json', 'print JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 lag (time) is the age of the oldest message a group has not consumed yet. A replay's lag is what
-is left of its range; an interrupted replay stays listed until it is rerun to completion.`)
-    .action((o: { json?: boolean }) => runAction(() => o, async (_args, ctx) => {
-      const report = await new StatusService(ctx).report();
-      process.stdout.write(`${o.json ? JSON.stringify(report) : renderStatus(report)}\n`);
-    }));
+is left of its range; an interrupted replay stays listed until it is rerun to completion.`,
+    )
+    .action((o: { json?: boolean }) =>
+      runAction(
+        () => o,
+        async (_args, ctx) => {
+          const report = await new StatusService(ctx).report();
+          process.stdout.write(`${o.json ? JSON.stringify(report) : renderStatus(report)}\n`);
+        },
+      ),
+    );
 }

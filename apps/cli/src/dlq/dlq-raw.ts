@@ -20,7 +20,9 @@ export function withRawContent(letter: DeadLetterView, seal: DeadLetterSeal | un
     ...letter,
     detail: opened.detail,
     message: {
-      ...letter.message, key: opened.key, value: anonymized ? letter.message.value : opened.value,
+      ...letter.message,
+      key: opened.key,
+      value: anonymized ? letter.message.value : opened.value,
       headers: { ...letter.message.headers, ...opened.headers },
     },
   };

@@ -58,7 +58,11 @@ export class DlqReplayService {
   private readonly recoveryLog: RecoveryLogProducer;
   private readonly seal?: DeadLetterSeal;
 
-  constructor(private readonly ctx: CliContext, private readonly settings: PipelineSettings, private readonly signal: AbortSignal) {
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly settings: PipelineSettings,
+    private readonly signal: AbortSignal,
+  ) {
     this.seal = sealOf(ctx.config.anonymizer.dlqEncryptionKeys);
     const { deadLetterTopic, deadLetterMaxBytes } = ctx.config.kafka;
     this.producer = new DeadLetterProducer(ctx.kafka, deadLetterTopic, deadLetterMaxBytes);
@@ -68,9 +72,22 @@ export class DlqReplayService {
 
   async run(request: DlqReplayRequest): Promise<DlqReplaySummary> {
     await (await this.ctx.admin()).ensureRecoveryTopic(this.ctx.config.kafka);
-    const [letters, recoveries] = await Promise.all([readDeadLetters(this.ctx, request.sinceMs), readRecoveries(this.ctx)]);
-    const summary: DlqReplaySummary = { considered: 0, recovered: 0, dropped: 0, failedAgain: 0, exhausted: 0, noStore: 0, byReason: {} };
-    const chosen = letters.filter((l) => (!request.reasons || request.reasons.includes(l.reason)) && !recoveries.has(`${l.partition}:${l.offset}`));
+    const [letters, recoveries] = await Promise.all([
+      readDeadLetters(this.ctx, request.sinceMs),
+      readRecoveries(this.ctx),
+    ]);
+    const summary: DlqReplaySummary = {
+      considered: 0,
+      recovered: 0,
+      dropped: 0,
+      failedAgain: 0,
+      exhausted: 0,
+      noStore: 0,
+      byReason: {},
+    };
+    const chosen = letters.filter(
+      (l) => (!request.reasons || request.reasons.includes(l.reason)) && !recoveries.has(`${l.partition}:${l.offset}`),
+    );
     await Promise.all([this.producer.connect(), this.recoveryLog.connect()]);
     try {
       for (const letter of chosen) {
@@ -78,13 +95,18 @@ export class DlqReplayService {
         await this.replayOne(letter, request, summary);
       }
     } finally {
-      await Promise.allSettled([this.producer.disconnect(), this.recoveryLog.disconnect(), ...[...this.stores.values()].map((s) => s.close())]);
+      await Promise.allSettled([
+        this.producer.disconnect(),
+        this.recoveryLog.disconnect(),
+        ...[...this.stores.values()].map((s) => s.close()),
+      ]);
     }
     return summary;
   }
 
   private async replayOne(letter: DeadLetterView, request: DlqReplayRequest, summary: DlqReplaySummary): Promise<void> {
-    const type = storeOfGroup(letter.consumerGroup, this.ctx.config.kafka.consumerGroup) ?? request.store ?? this.onlyStore();
+    const type =
+      storeOfGroup(letter.consumerGroup, this.ctx.config.kafka.consumerGroup) ?? request.store ?? this.onlyStore();
     if (request.store && type !== request.store) return;
     summary.considered++;
     const tally = (summary.byReason[letter.reason] ??= { recovered: 0, dropped: 0, failedAgain: 0, exhausted: 0 });
@@ -98,27 +120,44 @@ export class DlqReplayService {
       return;
     }
     const counts = await this.process(type, letter);
-    const outcome: RecoveryRecord['outcome'] = counts.deadLettered > 0 ? 'failed_again' : counts.dropped > 0 ? 'dropped' : 'recovered';
-    await this.recoveryLog.publish([{
-      partition: letter.partition, offset: letter.offset, outcome, attempt: letter.attempts + 1, at: new Date().toISOString(), store: type,
-      reason: outcome === 'failed_again' ? this.sink.lastReason : undefined,
-    }]);
+    const outcome: RecoveryRecord['outcome'] =
+      counts.deadLettered > 0 ? 'failed_again' : counts.dropped > 0 ? 'dropped' : 'recovered';
+    await this.recoveryLog.publish([
+      {
+        partition: letter.partition,
+        offset: letter.offset,
+        outcome,
+        attempt: letter.attempts + 1,
+        at: new Date().toISOString(),
+        store: type,
+        reason: outcome === 'failed_again' ? this.sink.lastReason : undefined,
+      },
+    ]);
     const field = outcome === 'failed_again' ? 'failedAgain' : outcome;
     summary[field]++;
     tally[field]++;
-    this.ctx.logger.info({ letter: `${letter.partition}:${letter.offset}`, reason: letter.reason, outcome, store: type }, 'dead letter replayed');
+    this.ctx.logger.info(
+      { letter: `${letter.partition}:${letter.offset}`, reason: letter.reason, outcome, store: type },
+      'dead letter replayed',
+    );
   }
 
   /** A store outage is retried for a while (nothing is recorded until the store confirms). */
   private async process(type: StorageType, letter: DeadLetterView): Promise<BatchCounts> {
-    const processor = await this.processorFor(type, letter.consumerGroup ?? `${this.ctx.config.kafka.consumerGroup}-${type}`);
+    const processor = await this.processorFor(
+      type,
+      letter.consumerGroup ?? `${this.ctx.config.kafka.consumerGroup}-${type}`,
+    );
     for (let attempt = 0; ; attempt++) {
       this.sink.lastReason = undefined;
       try {
         return (await processor.process([originalMessage(withRawContent(letter, this.seal))])).counts;
       } catch (err) {
         if (attempt >= 5 || this.signal.aborted) throw err;
-        this.ctx.logger.warn({ attempt, error: (err as Error).name, message: (err as Error).message }, 'dead letter replay failed; retrying');
+        this.ctx.logger.warn(
+          { attempt, error: (err as Error).name, message: (err as Error).message },
+          'dead letter replay failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, 500, 8_000)));
       }
     }
@@ -135,8 +174,13 @@ export class DlqReplayService {
       this.stores.set(type, store);
     }
     const processor = new BatchProcessor({
-      store, deadLetters: deadLetterSinkFor(this.sink, this.settings.anonymizer, this.ctx.config.anonymizer.dlqEncryptionKeys), logger: this.ctx.logger, rules: this.settings.rules, anonymizer: this.settings.anonymizer,
-      mode: 'insert', consumerGroup: group,
+      store,
+      deadLetters: deadLetterSinkFor(this.sink, this.settings.anonymizer, this.ctx.config.anonymizer.dlqEncryptionKeys),
+      logger: this.ctx.logger,
+      rules: this.settings.rules,
+      anonymizer: this.settings.anonymizer,
+      mode: 'insert',
+      consumerGroup: group,
     });
     this.processors.set(group, processor);
     return processor;

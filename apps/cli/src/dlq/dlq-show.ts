@@ -37,7 +37,10 @@ function payloadOf(value: Buffer | null): LetterDetails['payload'] {
     return { json: redactJson(JSON.parse(text)) };
   } catch {
     const preview = value ? printable(redactText(text.slice(0, 2_000))) : '(no value)';
-    return { bytes: value?.length ?? 0, text: value && /[\ufffd]/.test(text) ? `hex ${value.subarray(0, 256).toString('hex')}` : preview };
+    return {
+      bytes: value?.length ?? 0,
+      text: value && /[\ufffd]/.test(text) ? `hex ${value.subarray(0, 256).toString('hex')}` : preview,
+    };
   }
 }
 
@@ -46,20 +49,38 @@ export function letterDetails(l: DeadLetterView, status: LetterStatus, recovery?
   const headers: Record<string, string> = {};
   for (const [name, raw] of Object.entries(l.message.headers)) {
     const value = Array.isArray(raw) ? raw.map(String).join(', ') : raw === undefined ? '' : raw.toString();
-    if (name === DLQ_PRIVACY_HEADERS.sealed) headers[name] = `(${Buffer.byteLength(value)} bytes sealed; \`dlq show --raw\` opens them)`;
+    if (name === DLQ_PRIVACY_HEADERS.sealed)
+      headers[name] = `(${Buffer.byteLength(value)} bytes sealed; \`dlq show --raw\` opens them)`;
     else headers[name] = isSecretName(name) ? REDACTED : printable(redactText(value));
   }
   return {
-    position: `${l.partition}:${l.offset}`, status, recovery, reason: l.reason, stage: l.stage, detail: l.detail === undefined ? undefined : redactText(l.detail),
-    attempts: l.attempts, source: { topic: l.sourceTopic, partition: l.sourcePartition, offset: l.sourceOffset, timestamp: l.sourceTimestamp },
-    consumerGroup: l.consumerGroup, eventId: l.eventId, failedAt: l.failedAt, key: l.message.key === null ? null : printable(l.message.key.toString('utf8')),
-    headers, payload: payloadOf(l.message.value),
+    position: `${l.partition}:${l.offset}`,
+    status,
+    recovery,
+    reason: l.reason,
+    stage: l.stage,
+    detail: l.detail === undefined ? undefined : redactText(l.detail),
+    attempts: l.attempts,
+    source: {
+      topic: l.sourceTopic,
+      partition: l.sourcePartition,
+      offset: l.sourceOffset,
+      timestamp: l.sourceTimestamp,
+    },
+    consumerGroup: l.consumerGroup,
+    eventId: l.eventId,
+    failedAt: l.failedAt,
+    key: l.message.key === null ? null : printable(l.message.key.toString('utf8')),
+    headers,
+    payload: payloadOf(l.message.value),
   };
 }
 
 export function renderLetter(d: LetterDetails): string {
   const sourceTime = d.source?.timestamp ? ` (${new Date(Number(d.source.timestamp)).toISOString()})` : '';
-  const recovery = d.recovery ? ` at ${d.recovery.at} (attempt ${d.recovery.attempt}${d.recovery.reason ? `, ${d.recovery.reason}` : ''})` : '';
+  const recovery = d.recovery
+    ? ` at ${d.recovery.at} (attempt ${d.recovery.attempt}${d.recovery.reason ? `, ${d.recovery.reason}` : ''})`
+    : '';
   const lines = [
     `dead letter ${d.position}: ${d.status}${recovery}`,
     `reason:     ${d.reason} (stage ${d.stage}), attempt ${d.attempts}`,

@@ -2,9 +2,15 @@ import { REDACTED, redactJson, redactText } from './redact';
 
 describe('redaction of dead letters for display', () => {
   it('replaces secret-named fields at any depth and keeps the rest', () => {
-    const payload = { user: { login: 'ann', password: 'hunter2' }, options: { apiKey: 'k', nested: [{ token: 't', ok: 1 }] }, Authorization: 'Bearer x' };
+    const payload = {
+      user: { login: 'ann', password: 'hunter2' },
+      options: { apiKey: 'k', nested: [{ token: 't', ok: 1 }] },
+      Authorization: 'Bearer x',
+    };
     expect(redactJson(payload)).toEqual({
-      user: { login: 'ann', password: REDACTED }, options: { apiKey: REDACTED, nested: [{ token: REDACTED, ok: 1 }] }, Authorization: REDACTED,
+      user: { login: 'ann', password: REDACTED },
+      options: { apiKey: REDACTED, nested: [{ token: REDACTED, ok: 1 }] },
+      Authorization: REDACTED,
     });
   });
 

@@ -47,8 +47,18 @@ const position = (partition: number, offset: string) => `${partition}:${offset}`
 
 function emptyRow(e: AcknowledgedEvent, store: string): LedgerRow {
   return {
-    route: e.route, keyId: e.keyId, kind: e.kind, store, acknowledged: 0, written: 0, deduplicated: 0, dropped: 0,
-    deadLettered: 0, unaccounted: 0, droppedBy: {}, deadLetteredBy: {},
+    route: e.route,
+    keyId: e.keyId,
+    kind: e.kind,
+    store,
+    acknowledged: 0,
+    written: 0,
+    deduplicated: 0,
+    dropped: 0,
+    deadLettered: 0,
+    unaccounted: 0,
+    droppedBy: {},
+    deadLetteredBy: {},
   };
 }
 
@@ -61,12 +71,16 @@ function emptyRow(e: AcknowledgedEvent, store: string): LedgerRow {
  * exactly one column, so acknowledged = written + deduplicated + dropped + dead-lettered + unaccounted.
  */
 export function tallyStore(
-  store: string, events: AcknowledgedEvent[], letters: LetterRef[], stored: ReadonlySet<string>,
+  store: string,
+  events: AcknowledgedEvent[],
+  letters: LetterRef[],
+  stored: ReadonlySet<string>,
 ): { rows: LedgerRow[]; unaccounted: UnaccountedEvent[] } {
   const byPosition = new Map<string, string>();
   const byEventId = new Map<string, string>();
   for (const l of letters) {
-    if (l.sourcePartition !== undefined && l.sourceOffset !== undefined) byPosition.set(position(l.sourcePartition, l.sourceOffset), l.reason);
+    if (l.sourcePartition !== undefined && l.sourceOffset !== undefined)
+      byPosition.set(position(l.sourcePartition, l.sourceOffset), l.reason);
     else if (l.eventId) byEventId.set(l.eventId, l.reason);
   }
   const rows = new Map<string, LedgerRow>();
@@ -78,7 +92,8 @@ export function tallyStore(
     const row = rows.get(key) ?? emptyRow(e, store);
     rows.set(key, row);
     row.acknowledged++;
-    const letter = byPosition.get(position(e.partition, e.offset)) ?? (e.eventId ? byEventId.get(e.eventId) : undefined);
+    const letter =
+      byPosition.get(position(e.partition, e.offset)) ?? (e.eventId ? byEventId.get(e.eventId) : undefined);
     if (e.eventId && seen.has(e.eventId)) row.deduplicated++;
     else if (e.eventId && stored.has(e.eventId)) row.written++;
     else if (letter !== undefined) {
@@ -93,6 +108,8 @@ export function tallyStore(
     }
     if (e.eventId) seen.add(e.eventId);
   }
-  const sorted = [...rows.values()].sort((a, b) => a.route.localeCompare(b.route) || a.keyId.localeCompare(b.keyId) || a.kind.localeCompare(b.kind));
+  const sorted = [...rows.values()].sort(
+    (a, b) => a.route.localeCompare(b.route) || a.keyId.localeCompare(b.keyId) || a.kind.localeCompare(b.kind),
+  );
   return { rows: sorted, unaccounted };
 }

@@ -53,7 +53,15 @@ export class LedgerService {
       const stored = await this.storedIds(type, events);
       const { rows, unaccounted } = tallyStore(type, events, mine, stored);
       const behind = await this.behind(admin, group, topic, ranges);
-      stores.push({ store: type, group, caughtUp: behind === 0, behind, rows, totals: totalsOf(rows), unaccounted: unaccounted.slice(0, SHOWN_UNACCOUNTED) });
+      stores.push({
+        store: type,
+        group,
+        caughtUp: behind === 0,
+        behind,
+        rows,
+        totals: totalsOf(rows),
+        unaccounted: unaccounted.slice(0, SHOWN_UNACCOUNTED),
+      });
     }
     return { topic, sinceMs, ranges, stores };
   }
@@ -62,26 +70,43 @@ export class LedgerService {
   private async acknowledged(topic: string, ranges: PartitionRange[]): Promise<AcknowledgedEvent[]> {
     const rules = rulesStep(loadPipelineSettings(this.ctx.config).rules);
     const out: AcknowledgedEvent[] = [];
-    await readRangesOnce(this.ctx.kafka, { groupId: this.ctx.groupName('ledger'), topic, maxWaitTimeMs: 100 }, ranges, async (batch) => {
-      for (const m of batch.messages) {
-        const decoded = decodeStep(m);
-        const base = { partition: m.partition, offset: m.offset, eventId: headerText(m, HEADERS.eventId) };
-        if (decoded.type !== 'ok') {
-          out.push({ ...base, kind: 'unknown', route: 'unknown', keyId: 'none' });
-          continue;
+    await readRangesOnce(
+      this.ctx.kafka,
+      { groupId: this.ctx.groupName('ledger'), topic, maxWaitTimeMs: 100 },
+      ranges,
+      async (batch) => {
+        for (const m of batch.messages) {
+          const decoded = decodeStep(m);
+          const base = { partition: m.partition, offset: m.offset, eventId: headerText(m, HEADERS.eventId) };
+          if (decoded.type !== 'ok') {
+            out.push({ ...base, kind: 'unknown', route: 'unknown', keyId: 'none' });
+            continue;
+          }
+          const envelope = decoded.value;
+          const { route, key_id: keyId } = ledgerSource(envelope.source);
+          const ruled = rules(envelope);
+          out.push({
+            ...base,
+            eventId: envelope.id,
+            kind: envelope.kind,
+            route,
+            keyId,
+            droppedBy: ruled.type === 'drop' ? ruled.reason : undefined,
+          });
         }
-        const envelope = decoded.value;
-        const { route, key_id: keyId } = ledgerSource(envelope.source);
-        const ruled = rules(envelope);
-        out.push({ ...base, eventId: envelope.id, kind: envelope.kind, route, keyId, droppedBy: ruled.type === 'drop' ? ruled.reason : undefined });
-      }
-    }, this.ctx.logger);
+      },
+      this.ctx.logger,
+    );
     return out;
   }
 
-  private async storedIds(type: (typeof this.ctx.config.worker.storageTypes)[number], events: AcknowledgedEvent[]): Promise<Set<string>> {
+  private async storedIds(
+    type: (typeof this.ctx.config.worker.storageTypes)[number],
+    events: AcknowledgedEvent[],
+  ): Promise<Set<string>> {
     const store = await createStore(type, this.ctx.config, this.ctx.logger);
-    if (!store.storedIds) throw new UsageError(`the ledger cannot ask the ${type} store which event ids it holds (postgres can)`);
+    if (!store.storedIds)
+      throw new UsageError(`the ledger cannot ask the ${type} store which event ids it holds (postgres can)`);
     await store.connect();
     try {
       return await store.storedIds([...new Set(events.flatMap((e) => (e.eventId ? [e.eventId] : [])))]);

@@ -8,6 +8,8 @@ describe('progressLine', () => {
 
   it('has no ETA before anything is done, and an empty range is complete', () => {
     expect(progressLine({ label: 'replay', total: 10, before: 0, done: 0, startedAt: 0 }, 1_000)).toMatch(/ETA \?$/);
-    expect(progressLine({ label: 'replay', total: 0, before: 0, done: 0, startedAt: 0 }, 1_000)).toMatch(/0\/0 \(100\.0%\)/);
+    expect(progressLine({ label: 'replay', total: 0, before: 0, done: 0, startedAt: 0 }, 1_000)).toMatch(
+      /0\/0 \(100\.0%\)/,
+    );
   });
 });

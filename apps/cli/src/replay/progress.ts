@@ -28,7 +28,10 @@ export class ProgressReporter {
   private state?: ProgressState;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly plainEveryMs = 5_000) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly plainEveryMs = 5_000,
+  ) {}
 
   private get tty(): boolean {
     return this.out.isTTY === true;

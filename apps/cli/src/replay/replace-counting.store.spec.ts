@@ -4,7 +4,14 @@ import { ReplaceCountingStore } from './replace-counting.store';
 
 const event = (i: number, name = 'D'): ProcessedEvent => {
   const e = panelEnvelope(i);
-  return { id: e.id, kind: e.kind, receivedAt: e.receivedAt, correlationId: e.correlationId, source: e.source, payload: { ...e.payload, dashboard: { name } } };
+  return {
+    id: e.id,
+    kind: e.kind,
+    receivedAt: e.receivedAt,
+    correlationId: e.correlationId,
+    source: e.source,
+    payload: { ...e.payload, dashboard: { name } },
+  };
 };
 
 describe('ReplaceCountingStore', () => {
@@ -15,7 +22,11 @@ describe('ReplaceCountingStore', () => {
     const result = await store.writeBatch([event(1, 'new'), event(2, 'new'), event(3, 'new')], { mode: 'replace' });
     expect(result).toEqual({ written: 3, duplicates: 0, rejected: [] });
     expect([store.inserted, store.replaced]).toEqual([1, 2]);
-    expect([...inner.rows.values()].map((r) => (r.payload.dashboard as { name: string }).name)).toEqual(['new', 'new', 'new']);
+    expect([...inner.rows.values()].map((r) => (r.payload.dashboard as { name: string }).name)).toEqual([
+      'new',
+      'new',
+      'new',
+    ]);
   });
 
   it('writes once when nothing was stored, and passes refusals and insert mode through', async () => {

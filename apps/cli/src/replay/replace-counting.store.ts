@@ -42,9 +42,16 @@ export class ReplaceCountingStore implements Store {
       return first;
     }
     const refused = new Set(first.rejected.map((r) => r.eventId));
-    const second = await this.inner.writeBatch(events.filter((e) => !refused.has(e.id)), { mode: 'replace' });
+    const second = await this.inner.writeBatch(
+      events.filter((e) => !refused.has(e.id)),
+      { mode: 'replace' },
+    );
     this.inserted += first.written;
     this.replaced += Math.max(0, second.written - first.written);
-    return { written: second.written, duplicates: second.duplicates, rejected: [...first.rejected, ...second.rejected] };
+    return {
+      written: second.written,
+      duplicates: second.duplicates,
+      rejected: [...first.rejected, ...second.rejected],
+    };
   }
 }

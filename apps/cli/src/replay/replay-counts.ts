@@ -14,7 +14,10 @@ export async function counterValues(registry: Registry, name: string): Promise<L
 }
 
 /** Sums a counter's values by a key made of some of their labels. */
-export function tally(values: LabelledCount[], key: (labels: Record<string, string>) => string): Record<string, number> {
+export function tally(
+  values: LabelledCount[],
+  key: (labels: Record<string, string>) => string,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[key(v.labels)] = (out[key(v.labels)] ?? 0) + v.value;
   return out;

@@ -7,8 +7,16 @@ describe('replay group identity', () => {
     const id = replayGroupId(base);
     expect(id).toMatch(/^usage-stats-worker-replay-postgres-[0-9a-f]{12}$/);
     expect(replayGroupId({ ...base, from: ' -2h ' })).toBe(id);
-    expect(replayGroupId({ ...base, kinds: ['metrics', 'analytics'] })).toBe(replayGroupId({ ...base, kinds: ['analytics', 'metrics'] }));
-    for (const other of [{ from: '-3h' }, { to: '-1h' }, { kinds: ['analytics' as const] }, { topic: 'other' }, { store: 'influxdb' as const }]) {
+    expect(replayGroupId({ ...base, kinds: ['metrics', 'analytics'] })).toBe(
+      replayGroupId({ ...base, kinds: ['analytics', 'metrics'] }),
+    );
+    for (const other of [
+      { from: '-3h' },
+      { to: '-1h' },
+      { kinds: ['analytics' as const] },
+      { topic: 'other' },
+      { store: 'influxdb' as const },
+    ]) {
       expect(replayGroupId({ ...base, ...other })).not.toBe(id);
     }
   });
@@ -17,6 +25,7 @@ describe('replay group identity', () => {
     const m = { start: '10', end: '2000', fromMs: 1_700_000_000_000, toMs: 1_700_003_600_000 };
     expect(decodeRangeMetadata(encodeRangeMetadata(m))).toEqual(m);
     expect(encodeRangeMetadata(m).length).toBeLessThan(200);
-    for (const other of [null, '', 'x', '{"v":2}', '{"v":1,"s":"a","e":"1","f":1,"t":2}']) expect(decodeRangeMetadata(other)).toBeUndefined();
+    for (const other of [null, '', 'x', '{"v":2}', '{"v":1,"s":"a","e":"1","f":1,"t":2}'])
+      expect(decodeRangeMetadata(other)).toBeUndefined();
   });
 });

@@ -41,7 +41,14 @@ export function decodeRangeMetadata(text: string | null | undefined): RangeMetad
   if (!text) return undefined;
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
-    if (o.v !== 1 || typeof o.s !== 'string' || typeof o.e !== 'string' || typeof o.f !== 'number' || typeof o.t !== 'number') return undefined;
+    if (
+      o.v !== 1 ||
+      typeof o.s !== 'string' ||
+      typeof o.e !== 'string' ||
+      typeof o.f !== 'number' ||
+      typeof o.t !== 'number'
+    )
+      return undefined;
     if (!/^\d+$/.test(o.s) || !/^\d+$/.test(o.e)) return undefined;
     return { start: o.s, end: o.e, fromMs: o.f, toMs: o.t };
   } catch {

@@ -35,8 +35,12 @@ export class ReplayJob {
 
   /** Loads the replayed store's module (and only that one) before building the job. */
   static async create(
-    ctx: CliContext, request: ReplayRequest, plan: ReplayPlan, settings: PipelineSettings,
-    progress: ProgressReporter, signal: AbortSignal,
+    ctx: CliContext,
+    request: ReplayRequest,
+    plan: ReplayPlan,
+    settings: PipelineSettings,
+    progress: ProgressReporter,
+    signal: AbortSignal,
   ): Promise<ReplayJob> {
     const store = request.dryRun
       ? new DryRunStore(request.store)
@@ -59,10 +63,15 @@ export class ReplayJob {
       : new DeadLetterProducer(ctx.kafka, config.kafka.deadLetterTopic, config.kafka.deadLetterMaxBytes);
     const sink: DeadLetterSink = this.deadLetters ?? new DiscardingSink();
     this.processor = new BatchProcessor({
-      store: this.store, deadLetters: sink, rules: settings.rules, anonymizer: settings.anonymizer, mode: 'replace',
+      store: this.store,
+      deadLetters: sink,
+      rules: settings.rules,
+      anonymizer: settings.anonymizer,
+      mode: 'replace',
       // A dry run's "message dead-lettered" lines say so.
       logger: request.dryRun ? logger.child({ dryRun: true }) : logger,
-      guard: { maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch }, consumerGroup: plan.groupId,
+      guard: { maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch },
+      consumerGroup: plan.groupId,
       metrics: new PipelineMetrics(this.registry, METRICS_PREFIX),
     });
     this.throttle = new Throttle(request.maxRate);
@@ -72,15 +81,27 @@ export class ReplayJob {
   async run(): Promise<ReplaySummary> {
     const started = Date.now();
     const { kafka, config, logger } = this.ctx;
-    const reader = new RangeReader(kafka, {
-      groupId: this.plan.groupId, topic: config.kafka.topic, maxBytesPerPartition: config.worker.fetchMaxBytesPerPartition,
-    }, logger);
+    const reader = new RangeReader(
+      kafka,
+      {
+        groupId: this.plan.groupId,
+        topic: config.kafka.topic,
+        maxBytesPerPartition: config.worker.fetchMaxBytesPerPartition,
+      },
+      logger,
+    );
     try {
       await this.store.connect();
       await this.deadLetters?.connect();
       await reader.start();
       if (!this.request.dryRun && !this.plan.resumed) {
-        await reader.commit(this.plan.ranges.map((r) => ({ partition: r.partition, offset: r.start, metadata: this.metadata(r.partition) })));
+        await reader.commit(
+          this.plan.ranges.map((r) => ({
+            partition: r.partition,
+            offset: r.start,
+            metadata: this.metadata(r.partition),
+          })),
+        );
       }
       this.progress.start(this.request.dryRun ? 'dry run' : 'replay', this.plan.total, this.plan.before);
       const commitMetadata = this.request.dryRun ? undefined : (p: number) => this.metadata(p);
@@ -131,7 +152,10 @@ export class ReplayJob {
       } catch (err) {
         if (err instanceof SuspiciousBatchError || attempt + 1 >= MAX_ATTEMPTS || this.signal.aborted) throw err;
         const delayMs = backoffDelay(attempt, 500, 10_000);
-        this.ctx.logger.warn({ attempt, delayMs, error: (err as Error).name, message: (err as Error).message }, 'replay batch failed; retrying');
+        this.ctx.logger.warn(
+          { attempt, delayMs, error: (err as Error).name, message: (err as Error).message },
+          'replay batch failed; retrying',
+        );
         const until = Date.now() + delayMs;
         while (Date.now() < until && !this.signal.aborted) {
           await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, until - Date.now())));
@@ -154,12 +178,26 @@ export class ReplayJob {
     const store = this.store;
     const counting = store instanceof ReplaceCountingStore;
     return {
-      dryRun: this.request.dryRun, group: this.plan.groupId, topic: this.ctx.config.kafka.topic, store: this.request.store,
-      kinds: this.request.kinds ?? 'all', ...timeRange(this.plan.fromMs, this.plan.toMs), resumed: this.plan.resumed,
-      total: this.plan.total, before: this.plan.before, read: this.totals.read, skipped: this.totals.skipped,
-      written: counting ? store.inserted : this.totals.written, replaced: counting ? store.replaced : null, duplicates: this.totals.duplicates,
-      dropped: this.totals.dropped, deadLettered: this.totals.deadLettered, byKind,
-      droppedBy: tally(dropped, (l) => l.reason), deadLetteredBy: tally(lettered, (l) => `${l.stage}/${l.reason}`), durationMs,
+      dryRun: this.request.dryRun,
+      group: this.plan.groupId,
+      topic: this.ctx.config.kafka.topic,
+      store: this.request.store,
+      kinds: this.request.kinds ?? 'all',
+      ...timeRange(this.plan.fromMs, this.plan.toMs),
+      resumed: this.plan.resumed,
+      total: this.plan.total,
+      before: this.plan.before,
+      read: this.totals.read,
+      skipped: this.totals.skipped,
+      written: counting ? store.inserted : this.totals.written,
+      replaced: counting ? store.replaced : null,
+      duplicates: this.totals.duplicates,
+      dropped: this.totals.dropped,
+      deadLettered: this.totals.deadLettered,
+      byKind,
+      droppedBy: tally(dropped, (l) => l.reason),
+      deadLetteredBy: tally(lettered, (l) => `${l.stage}/${l.reason}`),
+      durationMs,
     };
   }
 }

@@ -13,15 +13,26 @@ export class ReplayService {
   /** True once the replay began reading (a failure from then on leaves a resumable position). */
   started = false;
 
-  constructor(private readonly ctx: CliContext, private readonly progress = new ProgressReporter()) {}
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly progress = new ProgressReporter(),
+  ) {}
 
   async run(request: ReplayRequest, signal: AbortSignal): Promise<ReplaySummary> {
     const settings = this.settings();
     const plan = await this.plan(request);
-    this.ctx.logger.info({
-      group: plan.groupId, from: new Date(plan.fromMs).toISOString(), to: new Date(plan.toMs).toISOString(),
-      messages: plan.total, alreadyDone: plan.before, resumed: plan.resumed, dryRun: request.dryRun,
-    }, plan.resumed ? 'resuming an interrupted replay' : 'replay planned');
+    this.ctx.logger.info(
+      {
+        group: plan.groupId,
+        from: new Date(plan.fromMs).toISOString(),
+        to: new Date(plan.toMs).toISOString(),
+        messages: plan.total,
+        alreadyDone: plan.before,
+        resumed: plan.resumed,
+        dryRun: request.dryRun,
+      },
+      plan.resumed ? 'resuming an interrupted replay' : 'replay planned',
+    );
     this.started = true;
     return (await ReplayJob.create(this.ctx, request, plan, settings, this.progress, signal)).run();
   }
@@ -37,7 +48,12 @@ export class ReplayService {
   }
 
   private async plan(request: ReplayRequest): Promise<ReplayPlan> {
-    const peeker = new TimestampPeeker(this.ctx.kafka, this.ctx.config.kafka.topic, this.ctx.groupName('peek'), this.ctx.logger);
+    const peeker = new TimestampPeeker(
+      this.ctx.kafka,
+      this.ctx.config.kafka.topic,
+      this.ctx.groupName('peek'),
+      this.ctx.logger,
+    );
     try {
       return await planReplay(this.ctx, request, peeker);
     } finally {

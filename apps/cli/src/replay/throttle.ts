@@ -8,7 +8,10 @@ import { InterruptedError } from '../cli-errors';
 export class Throttle {
   private nextFree = 0;
 
-  constructor(private readonly ratePerSecond: number | undefined, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ratePerSecond: number | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Events per chunk: about a quarter second's worth, so writes stay smooth instead of bursting. */
   chunkSize(max: number): number {

@@ -1,5 +1,10 @@
 import {
-  CommittedOffset, PartitionOffsets, retentionInfo, RetentionInfo, TimestampPeeker, TopicAdmin,
+  CommittedOffset,
+  PartitionOffsets,
+  retentionInfo,
+  RetentionInfo,
+  TimestampPeeker,
+  TopicAdmin,
 } from '@app/kafka/admin';
 import type { HeldPartition } from '@app/pipeline';
 import type { CliContext } from '../cli-context';
@@ -67,20 +72,35 @@ export class StatusService {
     return out;
   }
 
-  private async statusOf(admin: TopicAdmin, group: string, committed: CommittedOffset[], marks: PartitionOffsets[], peeker: TimestampPeeker, now: number): Promise<GroupStatus> {
+  private async statusOf(
+    admin: TopicAdmin,
+    group: string,
+    committed: CommittedOffset[],
+    marks: PartitionOffsets[],
+    peeker: TimestampPeeker,
+    now: number,
+  ): Promise<GroupStatus> {
     const described = await admin.describeGroup(group);
     const base = { group, state: described?.state ?? 'Dead', members: described?.members ?? 0 };
-    if (group.startsWith(`${this.ctx.config.kafka.consumerGroup}${REPLAY_GROUP_MARK}`)) return { ...base, role: 'replay', ...replayProgress(committed) };
+    if (group.startsWith(`${this.ctx.config.kafka.consumerGroup}${REPLAY_GROUP_MARK}`))
+      return { ...base, role: 'replay', ...replayProgress(committed) };
     // A group without a commit starts at the oldest retained message (WORKER_FROM_BEGINNING).
-    const positions = marks.map((m) => {
-      const c = committed.find((x) => x.partition === m.partition);
-      const offset = c && BigInt(c.offset) >= BigInt(m.low) ? c.offset : m.low;
-      return { partition: m.partition, offset, lag: Number(BigInt(m.high) - BigInt(offset)) };
-    }).filter((p) => p.lag > 0);
+    const positions = marks
+      .map((m) => {
+        const c = committed.find((x) => x.partition === m.partition);
+        const offset = c && BigInt(c.offset) >= BigInt(m.low) ? c.offset : m.low;
+        return { partition: m.partition, offset, lag: Number(BigInt(m.high) - BigInt(offset)) };
+      })
+      .filter((p) => p.lag > 0);
     const lagMessages = positions.reduce((n, p) => n + p.lag, 0);
     const times = await peeker.peek(positions.map((p) => ({ partition: p.partition, offset: p.offset })));
     const oldest = times.size > 0 ? Math.min(...times.values()) : undefined;
-    return { ...base, role: 'live', lagMessages, lagSeconds: lagMessages === 0 ? 0 : oldest === undefined ? undefined : Math.max(0, (now - oldest) / 1_000) };
+    return {
+      ...base,
+      role: 'live',
+      lagMessages,
+      lagSeconds: lagMessages === 0 ? 0 : oldest === undefined ? undefined : Math.max(0, (now - oldest) / 1_000),
+    };
   }
 
   /** The guard's holds of this deployment's groups; Redis down or off is no reason to fail the report. */

@@ -19,7 +19,8 @@ function publicGroups(auth: AuthConfig): ReadonlySet<RouteGroup> {
 export function accessHook(auth: AuthConfig, keys: ApiKeys, buckets: TokenBuckets) {
   const open = publicGroups(auth);
   return (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const policy = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[INGEST_POLICY] as IngestRoutePolicy | undefined;
+    const policy = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[INGEST_POLICY] as
+      IngestRoutePolicy | undefined;
     if (!policy) return done();
     const key = presentedKey(req.headers, req.query, policy.queryKey === true);
     const match = key === undefined ? undefined : keys.match(key);

@@ -31,9 +31,16 @@ describe('ApiKeys', () => {
   });
 
   it('limits a key written key:group+group to those route groups; a bare key opens all', () => {
-    const scoped = new ApiKeys(['all-groups-0123456789', 'panel-only-0123456789:panel', 'pusher-0123456789:push+batch']);
+    const scoped = new ApiKeys([
+      'all-groups-0123456789',
+      'panel-only-0123456789:panel',
+      'pusher-0123456789:push+batch',
+    ]);
     expect(scoped.match('all-groups-0123456789')?.scopes).toEqual(['report', 'panel', 'push', 'batch']);
-    expect(scoped.match('panel-only-0123456789')).toEqual({ id: ApiKeys.idOf('panel-only-0123456789'), scopes: ['panel'] });
+    expect(scoped.match('panel-only-0123456789')).toEqual({
+      id: ApiKeys.idOf('panel-only-0123456789'),
+      scopes: ['panel'],
+    });
     expect(scoped.match('pusher-0123456789')?.scopes).toEqual(['push', 'batch']);
     expect(scoped.match('panel-only-0123456789:panel')).toBeUndefined();
   });

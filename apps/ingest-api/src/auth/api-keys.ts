@@ -59,7 +59,11 @@ function basicKey(credentials: string): string | undefined {
 }
 
 /** `Authorization: Bearer|Basic`, then `X-API-Key`, then (where allowed) the `key` query parameter. */
-export function presentedKey(headers: Record<string, string | string[] | undefined>, query: unknown, allowQuery: boolean): string | undefined {
+export function presentedKey(
+  headers: Record<string, string | string[] | undefined>,
+  query: unknown,
+  allowQuery: boolean,
+): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string') {
     const match = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(auth);
@@ -67,6 +71,7 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   }
   const header = headers['x-api-key'];
   if (typeof header === 'string' && header.length > 0) return header.trim();
-  if (allowQuery && query && typeof (query as Record<string, unknown>).key === 'string') return (query as Record<string, string>).key;
+  if (allowQuery && query && typeof (query as Record<string, unknown>).key === 'string')
+    return (query as Record<string, string>).key;
   return undefined;
 }

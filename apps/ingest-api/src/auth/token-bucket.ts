@@ -8,7 +8,10 @@ export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private lastSweep = 0;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number) {}
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+  ) {}
 
   get enabled(): boolean {
     return this.ratePerSecond > 0;
@@ -19,7 +22,9 @@ export class TokenBuckets {
     if (!this.enabled) return 0;
     if (now - this.lastSweep > 10_000 || this.buckets.size > MAX_CLIENTS) this.sweep(now);
     const bucket = this.buckets.get(client);
-    const tokens = bucket ? Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSecond) : this.burst;
+    const tokens = bucket
+      ? Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSecond)
+      : this.burst;
     if (tokens >= 1) {
       this.buckets.set(client, { tokens: tokens - 1, at: now });
       return 0;

@@ -13,7 +13,10 @@ export class AnalyticsController {
   @HttpCode(201)
   @IngestRoute({ group: 'panel', queryKey: true })
   async write(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const id = await this.analytics.accept(req.body as Buffer | undefined, contextOf(req, req.routeOptions.url ?? '/write'));
+    const id = await this.analytics.accept(
+      req.body as Buffer | undefined,
+      contextOf(req, req.routeOptions.url ?? '/write'),
+    );
     if (id) void reply.header('x-event-id', id);
   }
 }

@@ -14,7 +14,10 @@ export class UsageReportController {
   @Post(ROUTE)
   @HttpCode(200)
   @IngestRoute({ group: 'report' })
-  async report(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ message: 'ok' }> {
+  async report(
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ message: 'ok' }> {
     const id = await this.reports.accept(req.body as Buffer | undefined, contextOf(req, ROUTE));
     void reply.header('x-event-id', id);
     return { message: 'ok' };

@@ -22,7 +22,10 @@ async function answerOf(check: Promise<unknown>): Promise<ProbeAnswer> {
 export class HealthPortServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server?: Server;
 
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly health: HealthProbes) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly health: HealthProbes,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.app.healthCheckPort;
@@ -30,7 +33,9 @@ export class HealthPortServer implements OnApplicationBootstrap, OnApplicationSh
     const live = () => answerOf(this.health.live());
     // `/healthz` is the probe path of Grafana's own usage-stats receiver.
     this.server = await startProbeServer(port, {
-      '/health': live, '/healthz': live, '/ready': () => answerOf(this.health.ready()),
+      '/health': live,
+      '/healthz': live,
+      '/ready': () => answerOf(this.health.ready()),
     });
   }
 

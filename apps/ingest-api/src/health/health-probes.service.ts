@@ -5,7 +5,10 @@ import { KafkaProducerIndicator } from './kafka-producer.indicator';
 /** Liveness and readiness, shared by the main port's routes and HEALTH_CHECK_PORT. */
 @Injectable()
 export class HealthProbes {
-  constructor(private readonly health: HealthCheckService, private readonly kafka: KafkaProducerIndicator) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly kafka: KafkaProducerIndicator,
+  ) {}
 
   live() {
     return this.health.check([]);

@@ -5,7 +5,10 @@ import { EventPublisher } from '../kafka/event-publisher.service';
 /** Ready only while the producer can get acknowledgements from Kafka. */
 @Injectable()
 export class KafkaProducerIndicator {
-  constructor(private readonly indicators: HealthIndicatorService, private readonly publisher: EventPublisher) {}
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly publisher: EventPublisher,
+  ) {}
 
   check() {
     const session = this.indicators.check('kafka');

@@ -8,11 +8,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('correlationIdGenerator with the anonymization key', () => {
   const idOf = correlationIdGenerator(KEY);
 
-  it.each([
-    '3f2b8c1e-5d4a-4b3c-9e8f-7a6b5c4d3e2f',
-    '4bf92f3577b34da6a3ce929d0e0e4736',
-    '01ARZ3NDEKTSV4RRFFQ69G5FAV',
-  ])('takes the opaque id %s as sent', (id) => expect(idOf(req({ 'x-request-id': id }))).toBe(id));
+  it.each(['3f2b8c1e-5d4a-4b3c-9e8f-7a6b5c4d3e2f', '4bf92f3577b34da6a3ce929d0e0e4736', '01ARZ3NDEKTSV4RRFFQ69G5FAV'])(
+    'takes the opaque id %s as sent',
+    (id) => expect(idOf(req({ 'x-request-id': id }))).toBe(id),
+  );
 
   it.each([
     // Literals: printf %s VALUE | openssl dgst -sha256 -hmac kkk…k (first 32 hex characters).

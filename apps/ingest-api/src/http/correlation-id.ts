@@ -9,7 +9,8 @@ const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
  * Anything else a client sends (`alice@example.com`, `jdoe-laptop`) might, and the id is stored
  * with every event and written to every log line.
  */
-const OPAQUE_ID = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,64}|[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})$/;
+const OPAQUE_ID =
+  /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,64}|[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})$/;
 
 /** Prefix of a correlation id derived from a client's id that was not an opaque shape. */
 export const HASHED_CORRELATION_PREFIX = 'h-';

@@ -16,7 +16,12 @@ const UNMATCHED = 'unmatched';
  * bodies for every content type (each protocol decodes its own; a browser's text/plain
  * JSON too), correlation ids, access control before the body is read, request metrics, CORS.
  */
-export function configureHttp(app: NestFastifyApplication, config: Config, logger: Logger, metrics: IngestMetrics): void {
+export function configureHttp(
+  app: NestFastifyApplication,
+  config: Config,
+  logger: Logger,
+  metrics: IngestMetrics,
+): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('apiKeyId', undefined);
   fastify.decorateRequest('receivedAt', 0);
@@ -26,7 +31,14 @@ export function configureHttp(app: NestFastifyApplication, config: Config, logge
     void reply.header(CORRELATION_HEADER, req.id);
     done();
   });
-  fastify.addHook('onRequest', accessHook(config.auth, new ApiKeys(config.auth.apiKeys), new TokenBuckets(config.ingest.rateLimitRps, config.ingest.rateLimitBurst)));
+  fastify.addHook(
+    'onRequest',
+    accessHook(
+      config.auth,
+      new ApiKeys(config.auth.apiKeys),
+      new TokenBuckets(config.ingest.rateLimitRps, config.ingest.rateLimitBurst),
+    ),
+  );
   fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const labels = { route: req.routeOptions.url ?? UNMATCHED, method: req.method, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
@@ -38,7 +50,15 @@ export function configureHttp(app: NestFastifyApplication, config: Config, logge
   app.enableCors({
     origin: '*',
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Content-Encoding', 'Authorization', 'X-API-Key', 'Idempotency-Key', 'X-Request-Id', 'X-Correlation-Id'],
+    allowedHeaders: [
+      'Content-Type',
+      'Content-Encoding',
+      'Authorization',
+      'X-API-Key',
+      'Idempotency-Key',
+      'X-Request-Id',
+      'X-Correlation-Id',
+    ],
     exposedHeaders: [CORRELATION_HEADER, 'Retry-After', 'X-Event-Id'],
     maxAge: 86_400,
   });
@@ -48,10 +68,14 @@ export function configureHttp(app: NestFastifyApplication, config: Config, logge
 /** Every content type arrives as raw bytes, capped at `maxBytes` while it is read. */
 function registerRawBodies(fastify: FastifyInstance, maxBytes: number, metrics: IngestMetrics): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => {
-    metrics.bytesIn.inc({ route: req.routeOptions.url ?? UNMATCHED }, body.length);
-    done(null, body);
-  });
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: maxBytes },
+    (req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => {
+      metrics.bytesIn.inc({ route: req.routeOptions.url ?? UNMATCHED }, body.length);
+      done(null, body);
+    },
+  );
 }
 
 /**
@@ -64,10 +88,13 @@ function closeConnectionsWhileClosing(fastify: FastifyInstance): void {
     closing = true;
     done();
   });
-  fastify.addHook('onSend', (_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    if (closing) void reply.header('connection', 'close');
-    done(null, payload);
-  });
+  fastify.addHook(
+    'onSend',
+    (_req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      if (closing) void reply.header('connection', 'close');
+      done(null, payload);
+    },
+  );
 }
 
 /** TRUST_PROXY as Fastify's trustProxy option; empty trusts no forwarded header. */
@@ -75,5 +102,9 @@ export function trustProxyOption(value: string): boolean | number | string {
   if (value === 'true') return true;
   if (value === 'false' || value.trim() === '') return false;
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((s) => s.trim()).filter(Boolean).join(',');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(',');
 }

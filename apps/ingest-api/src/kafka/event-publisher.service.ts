@@ -1,7 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, Config } from '@app/config';
 import {
-  BatchingProducer, createQuietKafka, eventsProducerSettings, KafkaClient, OutgoingMessage, prepareTopics,
+  BatchingProducer,
+  createQuietKafka,
+  eventsProducerSettings,
+  KafkaClient,
+  OutgoingMessage,
+  prepareTopics,
 } from '@app/kafka';
 import { Logger } from '@app/observability';
 import { LOGGER } from '../logger.token';
@@ -18,7 +23,11 @@ const ENVELOPE_HEADROOM = 1024 * 1024;
 export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   private readonly producer: BatchingProducer;
 
-  constructor(@Inject(CONFIG) private readonly config: Config, @Inject(LOGGER) private readonly logger: Logger, private readonly metrics: IngestMetrics) {
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: IngestMetrics,
+  ) {
     // Quiet: during an outage the producer's own "lost"/"connected" lines say it once.
     // Fail fast: a request's bound is KAFKA_ACK_TIMEOUT_MS, and reconnecting is our loop's job.
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 };
@@ -76,9 +85,11 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     const effective = Math.min(limit ?? this.config.kafka.maxMessageBytes, this.config.kafka.maxMessageBytes);
     this.producer.setMaxRecordBytes(effective);
     if (effective < this.config.app.maxPayloadBytes + ENVELOPE_HEADROOM) {
-      this.logger.warn({ maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
-        'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: '
-        + 'the largest accepted bodies will get 413');
+      this.logger.warn(
+        { maxMessageBytes: effective, maxPayloadBytes: this.config.app.maxPayloadBytes },
+        'the events topic takes smaller records than MAX_PAYLOAD_SIZE plus an envelope: ' +
+          'the largest accepted bodies will get 413',
+      );
     }
   }
 }

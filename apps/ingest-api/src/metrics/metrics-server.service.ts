@@ -9,12 +9,18 @@ import { IngestMetrics } from './ingest.metrics';
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server?: Server;
 
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly metrics: IngestMetrics) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly metrics: IngestMetrics,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.app.metricsPort === 0) return;
     const { registry } = this.metrics;
-    this.server = await startMetricsServer(this.config.app.metricsPort, async () => ({ contentType: registry.contentType, body: await registry.metrics() }));
+    this.server = await startMetricsServer(this.config.app.metricsPort, async () => ({
+      contentType: registry.contentType,
+      body: await registry.metrics(),
+    }));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -28,23 +28,32 @@ const REFUSALS = {
 const OK = { type: 'object', properties: { message: { const: 'ok' } }, required: ['message'] };
 
 const idempotencyKey = {
-  name: 'Idempotency-Key', in: 'header', required: false,
-  description: 'the client\'s id for the request: a retry with the same key (and API key) gets the same event id',
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: "the client's id for the request: a retry with the same key (and API key) gets the same event id",
   schema: { type: 'string', minLength: 1, maxLength: 256 },
 };
 const queryKey = {
-  name: 'key', in: 'query', required: false,
+  name: 'key',
+  in: 'query',
+  required: false,
   description: 'the API key (the panel cannot set headers)',
   schema: { type: 'string' },
 };
 const jobPath = {
-  name: 'job', in: 'path', required: true,
+  name: 'job',
+  in: 'path',
+  required: true,
   description: 'the job, then optional /<label>/<value> pairs of the grouping key',
   schema: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_.:-]+$' },
 };
 const jobBase64Path = {
-  name: 'job', in: 'path', required: true,
-  description: 'the job in URL-safe base64 (padding optional; client_golang, client_java and client_python use this form for a job with "/" or a space), then optional /<label>/<value> pairs',
+  name: 'job',
+  in: 'path',
+  required: true,
+  description:
+    'the job in URL-safe base64 (padding optional; client_golang, client_java and client_python use this form for a job with "/" or a space), then optional /<label>/<value> pairs',
   schema: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_=-]+$' },
 };
 const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
@@ -56,15 +65,18 @@ const PUSH_SUMMARY = {
 };
 
 function push(op: 'put' | 'post' | 'delete', base64 = false): Json {
-  const body = op === 'delete' ? {} : {
-    requestBody: {
-      required: false,
-      content: {
-        'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4' } },
-        [PROTOBUF]: { schema: { type: 'string', format: 'binary' } },
-      },
-    },
-  };
+  const body =
+    op === 'delete'
+      ? {}
+      : {
+          requestBody: {
+            required: false,
+            content: {
+              'text/plain': { schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4' } },
+              [PROTOBUF]: { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+        };
   return {
     summary: PUSH_SUMMARY[op],
     operationId: base64 ? `push_base64_${op}` : `push_${op}`,
@@ -100,7 +112,7 @@ export function openApiDocument(version: string): Json {
     paths: {
       '/grafana-usage-report': {
         post: {
-          summary: 'a Grafana usage report, answered like Grafana\'s own receiver',
+          summary: "a Grafana usage report, answered like Grafana's own receiver",
           operationId: 'usage_report',
           tags: ['grafana'],
           parameters: [idempotencyKey],
@@ -134,24 +146,31 @@ export function openApiDocument(version: string): Json {
           },
         },
       },
-      ...Object.fromEntries(['/write', '/api/v1/analytics'].map((path) => [path, {
-        post: {
-          summary: 'an analytics panel event (the panel posts it as text/plain JSON)',
-          operationId: path === '/write' ? 'panel_write' : 'analytics',
-          tags: ['panel'],
-          parameters: [idempotencyKey, queryKey],
-          requestBody: { required: true, content: json(ref('AnalyticsEvent')) },
-          responses: { 201: { description: 'accepted, or skipped (unsaved dashboard)' }, ...REFUSALS },
-        },
-      }])),
+      ...Object.fromEntries(
+        ['/write', '/api/v1/analytics'].map((path) => [
+          path,
+          {
+            post: {
+              summary: 'an analytics panel event (the panel posts it as text/plain JSON)',
+              operationId: path === '/write' ? 'panel_write' : 'analytics',
+              tags: ['panel'],
+              parameters: [idempotencyKey, queryKey],
+              requestBody: { required: true, content: json(ref('AnalyticsEvent')) },
+              responses: { 201: { description: 'accepted, or skipped (unsaved dashboard)' }, ...REFUSALS },
+            },
+          },
+        ]),
+      ),
       '/metrics/job/{job}': { put: push('put'), post: push('post'), delete: push('delete') },
       '/metrics/job@base64/{job}': { put: push('put', true), post: push('post', true), delete: push('delete', true) },
       '/health': { get: probe('liveness') },
-      '/healthz': { get: probe('liveness (the path Grafana\'s reference receiver probes)') },
+      '/healthz': { get: probe("liveness (the path Grafana's reference receiver probes)") },
       '/ready': { get: probe('readiness: the Kafka producer is connected') },
       '/openapi.json': {
         get: {
-          summary: 'this document', tags: ['probes'], security: [],
+          summary: 'this document',
+          tags: ['probes'],
+          security: [],
           responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
         },
       },
@@ -159,7 +178,11 @@ export function openApiDocument(version: string): Json {
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        basic: { type: 'http', scheme: 'basic', description: 'any user name, the API key as the password (stock push clients)' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'any user name, the API key as the password (stock push clients)',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
       schemas: {
@@ -176,11 +199,14 @@ export function openApiDocument(version: string): Json {
           type: 'object',
           required: ['accepted', 'rejected', 'skipped', 'results'],
           properties: {
-            accepted: { type: 'integer' }, rejected: { type: 'integer' }, skipped: { type: 'integer' },
+            accepted: { type: 'integer' },
+            rejected: { type: 'integer' },
+            skipped: { type: 'integer' },
             results: {
               type: 'array',
               items: {
-                type: 'object', required: ['index', 'status'],
+                type: 'object',
+                required: ['index', 'status'],
                 properties: {
                   index: { type: 'integer' },
                   id: { type: 'string' },
@@ -194,8 +220,10 @@ export function openApiDocument(version: string): Json {
         Health: {
           type: 'object',
           properties: {
-            status: { type: 'string' }, info: { type: 'object' },
-            error: { type: 'object' }, details: { type: 'object' },
+            status: { type: 'string' },
+            info: { type: 'object' },
+            error: { type: 'object' },
+            details: { type: 'object' },
           },
         },
       },

@@ -5,7 +5,13 @@ import { parseJson, parseJsonItems } from './safe-json';
 export type ParsedItem = { ok: true; value: unknown } | { ok: false; reason: string };
 export type ParsedBatch = { single: true; value: Record<string, unknown> } | { single: false; items: ParsedItem[] };
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'];
+const NDJSON_TYPES = [
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/jsonlines',
+];
 
 export function isNdjson(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -22,7 +28,10 @@ export function parseBatch(text: string, ndjson: boolean, maxDepth: number, maxI
     if (scanJson(text, Infinity) === 'tokens') {
       throw new BodyError(413, `JSON holds more than ${MAX_JSON_TOKENS} keys and values`);
     }
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
     checkCount(lines.length, maxItems);
     return { single: false, items: lines.map((line) => parseLine(line, maxDepth)) };
   }

@@ -10,7 +10,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Undoes Content-Encoding (gzip, snappy, identity). The compressed size is already bounded by Fastify's bodyLimit;
  * the decompressed size is bounded here, so a gzip bomb stops at `maxBytes` of output.
  */
-export async function decodeContent(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeContent(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return body;
   if (encoding === 'snappy') return decodeSnappy(body, maxBytes);

@@ -23,7 +23,9 @@ const EMPTY = Buffer.alloc(0);
 
 /** Raw request bytes (possibly gzip) to text and bytes: size-capped, strict UTF-8. */
 export async function readBody(
-  body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits,
+  body: Buffer | undefined,
+  contentEncoding: string | undefined,
+  limits: BodyLimits,
 ): Promise<BodyText> {
   if (!body || body.length === 0) return { text: '', bytes: EMPTY };
   const bytes = await decodeContent(body, contentEncoding, limits.maxBytes);
@@ -33,7 +35,9 @@ export async function readBody(
 
 /** Raw request bytes to a JSON value and its bytes; every defect is a BodyError (400, 413 or 415). */
 export async function readJsonBody(
-  body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits,
+  body: Buffer | undefined,
+  contentEncoding: string | undefined,
+  limits: BodyLimits,
 ): Promise<JsonBody> {
   const { text, bytes } = await readBody(body, contentEncoding, limits);
   const value = await inTurnIfLarge(text.length, () => parseJson(text, limits.maxDepth));
@@ -41,6 +45,10 @@ export async function readJsonBody(
 }
 
 /** Raw request bytes to a JSON value; every defect is a BodyError (400, 413 or 415). */
-export async function readJson(body: Buffer | undefined, contentEncoding: string | undefined, limits: BodyLimits): Promise<unknown> {
+export async function readJson(
+  body: Buffer | undefined,
+  contentEncoding: string | undefined,
+  limits: BodyLimits,
+): Promise<unknown> {
   return (await readJsonBody(body, contentEncoding, limits)).value;
 }

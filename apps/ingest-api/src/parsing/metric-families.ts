@@ -16,7 +16,8 @@ export function checkMetricName(name: string): void {
 
 export function checkLabels(labels: Record<string, string>): void {
   for (const name of Object.keys(labels)) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new BodyError(400, `invalid label name "${name.slice(0, 128)}"`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      throw new BodyError(400, `invalid label name "${name.slice(0, 128)}"`);
     checkStorable(labels[name], `value of label "${name.slice(0, 128)}"`);
   }
 }
@@ -62,11 +63,16 @@ export function formatFloat(n: number): string {
 
 export function familyType(raw: string | undefined): MetricType {
   switch ((raw ?? 'untyped').toLowerCase()) {
-    case 'counter': return 'counter';
-    case 'gauge': return 'gauge';
-    case 'summary': return 'summary';
+    case 'counter':
+      return 'counter';
+    case 'gauge':
+      return 'gauge';
+    case 'summary':
+      return 'summary';
     case 'histogram':
-    case 'gauge_histogram': return 'histogram';
-    default: return 'untyped';
+    case 'gauge_histogram':
+      return 'histogram';
+    default:
+      return 'untyped';
   }
 }

@@ -13,14 +13,11 @@ function check(text: string): Array<string | undefined> {
 }
 
 describe('payloadSpans', () => {
-  it('finds each item\'s payload, nested brackets, strings and whitespace included', () => {
-    const text = '[ {"kind":"usage_report","payload":{"a":[1,{"b":"}],\\"x"}],"c":"{"}},\n'
-      + ' {"payload" : { "m" : { } } , "kind":"metrics"},{"id":"p,1","kind":"x","payload":{"s":"é ✓"}} ]';
-    expect(check(text)).toEqual([
-      '{"a":[1,{"b":"}],\\"x"}],"c":"{"}',
-      '{ "m" : { } }',
-      '{"s":"é ✓"}',
-    ]);
+  it("finds each item's payload, nested brackets, strings and whitespace included", () => {
+    const text =
+      '[ {"kind":"usage_report","payload":{"a":[1,{"b":"}],\\"x"}],"c":"{"}},\n' +
+      ' {"payload" : { "m" : { } } , "kind":"metrics"},{"id":"p,1","kind":"x","payload":{"s":"é ✓"}} ]';
+    expect(check(text)).toEqual(['{"a":[1,{"b":"}],\\"x"}],"c":"{"}', '{ "m" : { } }', '{"s":"é ✓"}']);
   });
 
   it('takes the last payload member, as JSON.parse does', () => {
@@ -30,12 +27,17 @@ describe('payloadSpans', () => {
   it('gives no span where the bytes could disagree with the parsed item', () => {
     expect(check('[{"pay\\u006coad":{"a":2},"payload":{"a":1}}]')).toEqual([undefined]);
     expect(check('[{"payload":{"a":1},"pay\\u006coad":{"a":2}}]')).toEqual([undefined]);
-    expect(check('[{"payload":"text"},{"payload":[1]},{"kind":"k"},3,["payload",{"x":1}],{"x":{"payload":{}}}]'))
-      .toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(
+      check('[{"payload":"text"},{"payload":[1]},{"kind":"k"},3,["payload",{"x":1}],{"x":{"payload":{}}}]'),
+    ).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
   it('counts items by top-level commas only', () => {
-    expect(check('[1,"a,b",{"payload":{"k":[1,2,3]}},{"payload":{}}]'))
-      .toEqual([undefined, undefined, '{"k":[1,2,3]}', '{}']);
+    expect(check('[1,"a,b",{"payload":{"k":[1,2,3]}},{"payload":{}}]')).toEqual([
+      undefined,
+      undefined,
+      '{"k":[1,2,3]}',
+      '{}',
+    ]);
   });
 });

@@ -29,8 +29,16 @@ describe('Prometheus push parsers', () => {
     expect(sorted(proto)).toEqual(sorted(text));
     const histogram = text.find((f) => f.name === 'http_request_duration_seconds')!;
     expect(histogram.type).toBe('histogram');
-    expect(histogram.samples).toContainEqual({ name: 'http_request_duration_seconds_bucket', labels: { method: 'POST', le: '+Inf' }, value: 1 });
-    expect(histogram.samples).toContainEqual({ name: 'http_request_duration_seconds_sum', labels: { method: 'GET' }, value: 0.503 });
+    expect(histogram.samples).toContainEqual({
+      name: 'http_request_duration_seconds_bucket',
+      labels: { method: 'POST', le: '+Inf' },
+      value: 1,
+    });
+    expect(histogram.samples).toContainEqual({
+      name: 'http_request_duration_seconds_sum',
+      labels: { method: 'GET' },
+      value: 0.503,
+    });
     const summary = text.find((f) => f.name === 'rpc_duration_seconds')!;
     expect(summary).toMatchObject({ type: 'summary', help: 'RPC latency.' });
     expect(summary.samples).toHaveLength(4);
@@ -39,8 +47,18 @@ describe('Prometheus push parsers', () => {
   it('reads the InfluxDB sample push', () => {
     const families = parsePrometheusText(fixture('samples/push.txt').toString('utf8'));
     expect(families).toEqual([
-      { name: 'influxdb_uptime_seconds', help: 'InfluxDB process uptime in seconds.', type: 'gauge', samples: [{ name: 'influxdb_uptime_seconds', labels: { id: '0867fa9d0c5b2000' }, value: 1.5e6 }] },
-      { name: 'influxdb_buckets_total', help: 'Number of total buckets on the server', type: 'counter', samples: [{ name: 'influxdb_buckets_total', labels: { id: '0867fa9d0c5b2000' }, value: 4 }] },
+      {
+        name: 'influxdb_uptime_seconds',
+        help: 'InfluxDB process uptime in seconds.',
+        type: 'gauge',
+        samples: [{ name: 'influxdb_uptime_seconds', labels: { id: '0867fa9d0c5b2000' }, value: 1.5e6 }],
+      },
+      {
+        name: 'influxdb_buckets_total',
+        help: 'Number of total buckets on the server',
+        type: 'counter',
+        samples: [{ name: 'influxdb_buckets_total', labels: { id: '0867fa9d0c5b2000' }, value: 4 }],
+      },
     ]);
   });
 
@@ -50,8 +68,12 @@ describe('Prometheus push parsers', () => {
   });
 
   it('rejects timestamps in both formats', () => {
-    expect(errorOf(() => parsePrometheusText('a 1 1700000000000\n')).message).toBe('pushed metrics must not have timestamps');
-    expect(errorOf(() => parsePrometheusProtobuf(fixture('prometheus-push/push-with-timestamp.pb'), 10)).message).toBe('pushed metrics must not have timestamps');
+    expect(errorOf(() => parsePrometheusText('a 1 1700000000000\n')).message).toBe(
+      'pushed metrics must not have timestamps',
+    );
+    expect(errorOf(() => parsePrometheusProtobuf(fixture('prometheus-push/push-with-timestamp.pb'), 10)).message).toBe(
+      'pushed metrics must not have timestamps',
+    );
   });
 
   it.each([
@@ -71,11 +93,25 @@ describe('Prometheus push parsers', () => {
   });
 
   it('recognises the protobuf content type', () => {
-    expect(isDelimitedProtobuf('application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited')).toBe(true);
+    expect(
+      isDelimitedProtobuf(
+        'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited',
+      ),
+    ).toBe(true);
     expect(isDelimitedProtobuf('text/plain; version=0.0.4')).toBe(false);
   });
 
   it('formats floats as Go does', () => {
-    expect([0.005, 1, 2.5, 1e6, 1.5e6, 123456, 1e-5, 0.0001, Infinity].map(formatFloat)).toEqual(['0.005', '1', '2.5', '1e+06', '1.5e+06', '123456', '1e-05', '0.0001', '+Inf']);
+    expect([0.005, 1, 2.5, 1e6, 1.5e6, 123456, 1e-5, 0.0001, Infinity].map(formatFloat)).toEqual([
+      '0.005',
+      '1',
+      '2.5',
+      '1e+06',
+      '1.5e+06',
+      '123456',
+      '1e-05',
+      '0.0001',
+      '+Inf',
+    ]);
   });
 });

@@ -17,7 +17,11 @@ export interface PbMetricFamily {
   type?: MetricTypeName;
   metric?: PbMetric[];
 }
-export interface PbBucket { cumulativeCount?: number; cumulativeCountFloat?: number; upperBound?: number }
+export interface PbBucket {
+  cumulativeCount?: number;
+  cumulativeCountFloat?: number;
+  upperBound?: number;
+}
 export interface PbMetric {
   label?: Array<{ name?: string; value?: string }>;
   gauge?: { value?: number };
@@ -146,12 +150,23 @@ function metric(reader: Reader, counter: DecodeCounter): PbMetric {
         }
         out.label.push(labelPair(reader));
         return true;
-      case 2: out.gauge = single(reader); return true;
-      case 3: out.counter = single(reader); return true;
-      case 4: out.summary = summary(reader, counter); return true;
-      case 5: out.untyped = single(reader); return true;
-      case 7: out.histogram = histogram(reader, counter); return true;
-      default: return false;
+      case 2:
+        out.gauge = single(reader);
+        return true;
+      case 3:
+        out.counter = single(reader);
+        return true;
+      case 4:
+        out.summary = summary(reader, counter);
+        return true;
+      case 5:
+        out.untyped = single(reader);
+        return true;
+      case 7:
+        out.histogram = histogram(reader, counter);
+        return true;
+      default:
+        return false;
     }
   });
   return out;

@@ -1,7 +1,15 @@
 import { Reader } from 'protobufjs';
 import { BodyError } from './body-error';
 import {
-  Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, checkStorable, familyType, formatFloat, sampleValue,
+  Family,
+  Sample,
+  TIMESTAMP_ERROR,
+  checkLabels,
+  checkMetricName,
+  checkStorable,
+  familyType,
+  formatFloat,
+  sampleValue,
 } from './metric-families';
 import { PbMetric, PbMetricFamily, readDelimitedFamily } from './prometheus-proto.schema';
 import { PushBudget, labelBytes } from './push-budget';
@@ -9,7 +17,11 @@ import { PushBudget, labelBytes } from './push-budget';
 /** `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited`. */
 export function isDelimitedProtobuf(contentType: string | undefined): boolean {
   const ct = (contentType ?? '').toLowerCase();
-  return ct.startsWith('application/vnd.google.protobuf') && ct.includes('proto=io.prometheus.client.metricfamily') && ct.includes('encoding=delimited');
+  return (
+    ct.startsWith('application/vnd.google.protobuf') &&
+    ct.includes('proto=io.prometheus.client.metricfamily') &&
+    ct.includes('encoding=delimited')
+  );
 }
 
 /**
@@ -17,7 +29,9 @@ export function isDelimitedProtobuf(contentType: string | undefined): boolean {
  * them. Samples, labels and families are counted while decoding, so a bomb stops after bounded work.
  */
 export function parsePrometheusProtobuf(
-  body: Buffer, maxSamples: number, maxBytes = body.length * 4 + 65_536,
+  body: Buffer,
+  maxSamples: number,
+  maxBytes = body.length * 4 + 65_536,
 ): Family[] {
   const reader = Reader.create(body);
   const budget = new PushBudget(maxSamples, maxBytes);
@@ -78,12 +92,19 @@ function toSamples(name: string, type: Family['type'], m: PbMetric, budget: Push
     case 'histogram': {
       const h = m.histogram ?? {};
       const count = h.sampleCountFloat || h.sampleCount || 0;
-      const buckets = (h.bucket ?? []).map((b) => sample(`${name}_bucket`, b.cumulativeCountFloat || b.cumulativeCount || 0, { le: formatFloat(b.upperBound ?? 0) }));
+      const buckets = (h.bucket ?? []).map((b) =>
+        sample(`${name}_bucket`, b.cumulativeCountFloat || b.cumulativeCount || 0, {
+          le: formatFloat(b.upperBound ?? 0),
+        }),
+      );
       // The +Inf bucket is implicit in protobuf; the text format always writes it.
-      if (!(h.bucket ?? []).some((b) => b.upperBound === Infinity)) buckets.push(sample(`${name}_bucket`, count, { le: '+Inf' }));
+      if (!(h.bucket ?? []).some((b) => b.upperBound === Infinity))
+        buckets.push(sample(`${name}_bucket`, count, { le: '+Inf' }));
       return [...buckets, sample(`${name}_sum`, h.sampleSum ?? 0), sample(`${name}_count`, count)];
     }
     default:
-      return [sample(name, (m[type === 'untyped' ? 'untyped' : type] ?? m.untyped ?? m.gauge ?? m.counter ?? {}).value ?? 0)];
+      return [
+        sample(name, (m[type === 'untyped' ? 'untyped' : type] ?? m.untyped ?? m.gauge ?? m.counter ?? {}).value ?? 0),
+      ];
   }
 }

@@ -1,6 +1,13 @@
 import { BodyError } from './body-error';
 import {
-  Family, Sample, TIMESTAMP_ERROR, checkLabels, checkMetricName, checkStorable, familyType, parseSampleValue,
+  Family,
+  Sample,
+  TIMESTAMP_ERROR,
+  checkLabels,
+  checkMetricName,
+  checkStorable,
+  familyType,
+  parseSampleValue,
 } from './metric-families';
 import { MAX_LABELS_PER_SERIES, PushBudget, labelBytes } from './push-budget';
 
@@ -91,7 +98,11 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
   const [, keyword, name, rest = ''] = m;
   if (keyword === 'HELP') {
     checkStorable(rest, 'help text');
-    if (!help.has(name)) help.set(name, rest.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')));
+    if (!help.has(name))
+      help.set(
+        name,
+        rest.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')),
+      );
     return;
   }
   const type = rest.trim().toLowerCase();
@@ -100,7 +111,10 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
   }
   if (declared.has(name)) {
     // Pushgateway's parser (expfmt) words it so: one push, one type per family.
-    throw new BodyError(400, `invalid text format: line ${lineNo}: second TYPE line for metric name "${name.slice(0, 128)}"`);
+    throw new BodyError(
+      400,
+      `invalid text format: line ${lineNo}: second TYPE line for metric name "${name.slice(0, 128)}"`,
+    );
   }
   declared.set(name, type);
 }

@@ -12,8 +12,18 @@ const MB = 1024 * 1024;
 function histogramBomb(buckets: number): Buffer {
   const histogram = Buffer.alloc(buckets * 2);
   for (let i = 0; i < buckets; i++) histogram[i * 2] = 0x1a; // field 3 (bucket), length 0
-  const metric = new Writer().uint32((7 << 3) | 2).bytes(histogram).finish();
-  const family = new Writer().uint32((1 << 3) | 2).string('bomb').uint32((3 << 3) | 0).int32(4).uint32((4 << 3) | 2).bytes(metric).finish();
+  const metric = new Writer()
+    .uint32((7 << 3) | 2)
+    .bytes(histogram)
+    .finish();
+  const family = new Writer()
+    .uint32((1 << 3) | 2)
+    .string('bomb')
+    .uint32((3 << 3) | 0)
+    .int32(4)
+    .uint32((4 << 3) | 2)
+    .bytes(metric)
+    .finish();
   return Buffer.from(new Writer().bytes(family).finish());
 }
 
@@ -37,10 +47,23 @@ describe('push bombs', () => {
 
   it('refuses a series with more labels than allowed, in both formats', () => {
     const labels = Array.from({ length: 200 }, (_, i) => `l${i}="v"`).join(',');
-    expect(refusal(() => parsePrometheusText(`a{${labels}} 1\n`, { maxSamples: 10, maxBytes: MB })).message).toBe('a series has more than 128 labels');
+    expect(refusal(() => parsePrometheusText(`a{${labels}} 1\n`, { maxSamples: 10, maxBytes: MB })).message).toBe(
+      'a series has more than 128 labels',
+    );
     const metric = new Writer();
-    for (let i = 0; i < 200; i++) metric.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(`l${i}`).ldelim();
-    const family = new Writer().uint32((1 << 3) | 2).string('a').uint32((4 << 3) | 2).bytes(metric.finish()).finish();
+    for (let i = 0; i < 200; i++)
+      metric
+        .uint32((1 << 3) | 2)
+        .fork()
+        .uint32((1 << 3) | 2)
+        .string(`l${i}`)
+        .ldelim();
+    const family = new Writer()
+      .uint32((1 << 3) | 2)
+      .string('a')
+      .uint32((4 << 3) | 2)
+      .bytes(metric.finish())
+      .finish();
     const body = Buffer.from(new Writer().bytes(family).finish());
     expect(refusal(() => parsePrometheusProtobuf(body, 10, MB)).message).toBe('a series has more than 128 labels');
   });
@@ -48,7 +71,9 @@ describe('push bombs', () => {
   it('refuses samples whose repeated labels expand past the byte bound', () => {
     const value = 'v'.repeat(100_000);
     const text = `# TYPE h histogram\n${Array.from({ length: 50 }, (_, i) => `h_bucket{big="${value}",le="${i}"} 1`).join('\n')}\n`;
-    expect(refusal(() => parsePrometheusText(text, { maxSamples: 10_000, maxBytes: 2 * MB })).message).toBe(`push expands to more than ${2 * MB} bytes of samples`);
+    expect(refusal(() => parsePrometheusText(text, { maxSamples: 10_000, maxBytes: 2 * MB })).message).toBe(
+      `push expands to more than ${2 * MB} bytes of samples`,
+    );
   });
 
   it('stops a 10 MB text body of tiny samples at the cap, quickly', () => {

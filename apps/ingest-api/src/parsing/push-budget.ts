@@ -13,7 +13,10 @@ export class PushBudget {
   private samples = 0;
   private bytes = 0;
 
-  constructor(private readonly maxSamples: number, private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxSamples: number,
+    private readonly maxBytes: number,
+  ) {}
 
   /** Called for each sample about to be produced, with the size of its name and labels. */
   sample(bytes: number): void {

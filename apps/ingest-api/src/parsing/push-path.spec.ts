@@ -5,12 +5,18 @@ const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
 describe('parsePushPath', () => {
   it('reads job and label pairs', () => {
-    expect(parsePushPath('/metrics/job/influxdb/instance/host-1')).toEqual({ job: 'influxdb', grouping: { instance: 'host-1' } });
+    expect(parsePushPath('/metrics/job/influxdb/instance/host-1')).toEqual({
+      job: 'influxdb',
+      grouping: { instance: 'host-1' },
+    });
     expect(parsePushPath('/metrics/job/a%20b')).toEqual({ job: 'a b', grouping: {} });
   });
 
   it('decodes @base64 values, URL-safe, with or without padding, and empty values', () => {
-    expect(parsePushPath(`/metrics/job@base64/${b64('a/b')}/path@base64/${b64('/var/tmp')}`)).toEqual({ job: 'a/b', grouping: { path: '/var/tmp' } });
+    expect(parsePushPath(`/metrics/job@base64/${b64('a/b')}/path@base64/${b64('/var/tmp')}`)).toEqual({
+      job: 'a/b',
+      grouping: { path: '/var/tmp' },
+    });
     expect(parsePushPath('/metrics/job/j/x@base64/YWI+').grouping.x).toBe('ab>');
     expect(parsePushPath('/metrics/job/j/x@base64/YWI').grouping.x).toBe('ab');
     expect(parsePushPath('/metrics/job/j/empty@base64/=').grouping.empty).toBe('');

@@ -43,17 +43,20 @@ export function parsePushPath(url: string): GroupingKey {
   const prefix = '/metrics/';
   if (!path.startsWith(prefix)) throw new BodyError(400, 'push path must start with /metrics/job/');
   const segments = path.slice(prefix.length).split('/');
-  if (segments.length % 2 !== 0) throw new BodyError(400, 'grouping key must be label/value pairs after /metrics/job/<JOB>');
+  if (segments.length % 2 !== 0)
+    throw new BodyError(400, 'grouping key must be label/value pairs after /metrics/job/<JOB>');
   const labels: Record<string, string> = {};
   for (let i = 0; i < segments.length; i += 2) {
     const rawName = segments[i];
     const base64 = rawName.endsWith('@base64');
     const name = base64 ? rawName.slice(0, -'@base64'.length) : rawName;
     if (i === 0 && name !== 'job') throw new BodyError(400, 'push path must start with /metrics/job/');
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new BodyError(400, `invalid label name "${name.slice(0, 64)}" in grouping key`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      throw new BodyError(400, `invalid label name "${name.slice(0, 64)}" in grouping key`);
     if (Object.hasOwn(labels, name)) throw new BodyError(400, `duplicate label "${name}" in grouping key`);
     const value = segmentValue(segments[i + 1], base64);
-    if (!base64 && value === '') throw new BodyError(400, `empty value for "${name}" (use ${name}@base64/= for an empty value)`);
+    if (!base64 && value === '')
+      throw new BodyError(400, `empty value for "${name}" (use ${name}@base64/= for an empty value)`);
     labels[name] = value;
   }
   const { job, ...grouping } = labels;

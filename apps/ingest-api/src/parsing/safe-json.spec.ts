@@ -33,7 +33,9 @@ describe('parseJson', () => {
 
   it('refuses more keys and values than MAX_JSON_TOKENS with 413, counting separators outside strings only', () => {
     const many = `[${'0,'.repeat(MAX_JSON_TOKENS + 1)}0]`;
-    expect(() => parseJson(many, 32)).toThrow(expect.objectContaining({ status: 413, message: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` }));
+    expect(() => parseJson(many, 32)).toThrow(
+      expect.objectContaining({ status: 413, message: `JSON holds more than ${MAX_JSON_TOKENS} keys and values` }),
+    );
     expect(scanJson(`["${',:'.repeat(MAX_JSON_TOKENS)}"]`, 32)).toBeUndefined();
     expect(scanJson('{"a":1,"b":[2,3]}', 32, 4)).toBeUndefined();
     expect(scanJson('{"a":1,"b":[2,3]}', 32, 3)).toBe('tokens');

@@ -58,7 +58,7 @@ export async function decodeSnappy(body: Buffer, maxBytes: number): Promise<Buff
 function decodeFramed(body: Buffer, maxBytes: number): Buffer {
   const out: Buffer[] = [];
   let total = 0;
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     if (at + 4 > body.length) throw corrupt('truncated chunk header');
     const type = body[at];
     const length = body.readUIntLE(at + 1, 3);

@@ -21,7 +21,9 @@ describe('values no store can hold', () => {
   });
 
   it('names where the value sits', () => {
-    expect(findUnstorable({ a: [1, { 'b/c': 'x\ud800' }] })).toBe('string at /a/1/b~1c is not valid Unicode (a lone UTF-16 surrogate)');
+    expect(findUnstorable({ a: [1, { 'b/c': 'x\ud800' }] })).toBe(
+      'string at /a/1/b~1c is not valid Unicode (a lone UTF-16 surrogate)',
+    );
     expect(findUnstorable({ ['k\u0000']: 1 })).toBe('key at / contains a NUL character (U+0000)');
     expect(findUnstorable({ n: Infinity })).toBe('number at /n is outside the float64 range');
   });
@@ -37,14 +39,33 @@ describe('values no store can hold', () => {
   });
 
   it('parseJson keeps escaped pairs, large finite numbers and the words themselves', () => {
-    expect(parseJson('{"v":"\\ud83d\\ude00","n":1e300,"t":"\\\\u0000"}', 32)).toEqual({ v: '😀', n: 1e300, t: '\\u0000' });
+    expect(parseJson('{"v":"\\ud83d\\ude00","n":1e300,"t":"\\\\u0000"}', 32)).toEqual({
+      v: '😀',
+      n: 1e300,
+      t: '\\u0000',
+    });
   });
 
   it('judges each item of a JSON array or NDJSON batch on its own', () => {
     const array = parseBatch('[{"a":"ok"},{"a":"\\ud800"}]', false, 32, 10);
-    expect(array).toEqual({ single: false, items: [{ ok: true, value: { a: 'ok' } }, { ok: false, reason: 'string at /a is not valid Unicode (a lone UTF-16 surrogate)' }] });
+    expect(array).toEqual({
+      single: false,
+      items: [
+        { ok: true, value: { a: 'ok' } },
+        { ok: false, reason: 'string at /a is not valid Unicode (a lone UTF-16 surrogate)' },
+      ],
+    });
     const ndjson = parseBatch('{"a":"\\u0000"}\n{"a":"ok"}\n', true, 32, 10);
-    expect(ndjson).toEqual({ single: false, items: [{ ok: false, reason: 'string at /a contains a NUL character (U+0000)' }, { ok: true, value: { a: 'ok' } }] });
-    expect(refusal(() => parseBatch('{"a":"\\ud800"}', false, 32, 10))).toEqual([400, 'string at /a is not valid Unicode (a lone UTF-16 surrogate)']);
+    expect(ndjson).toEqual({
+      single: false,
+      items: [
+        { ok: false, reason: 'string at /a contains a NUL character (U+0000)' },
+        { ok: true, value: { a: 'ok' } },
+      ],
+    });
+    expect(refusal(() => parseBatch('{"a":"\\ud800"}', false, 32, 10))).toEqual([
+      400,
+      'string at /a is not valid Unicode (a lone UTF-16 surrogate)',
+    ]);
   });
 });

@@ -16,7 +16,11 @@ const UNSAVED_DASHBOARD_UID = 'new';
  */
 @Injectable()
 export class AnalyticsService {
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly validator: PayloadValidator,
+    private readonly ingest: IngestService,
+  ) {}
 
   /** The event id, or undefined when the event is skipped. */
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<string | undefined> {

@@ -27,7 +27,11 @@ type Outcome = { result: ItemResult; prepared?: PreparedItem };
  */
 @Injectable()
 export class BatchService {
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly validator: PayloadValidator,
+    private readonly ingest: IngestService,
+  ) {}
 
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<{ status: number; body: BatchResponse }> {
     const { app, ingest } = this.config;
@@ -61,9 +65,8 @@ export class BatchService {
 
   /** `payloadJson`: the item's payload as its client's bytes, when the route has them (analytics are normalized). */
   private judge(given: BatchItem, index: number, ctx: RequestContext, payloadJson?: Buffer): Outcome {
-    const item = given.kind === 'analytics'
-      ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem)
-      : given;
+    const item =
+      given.kind === 'analytics' ? ({ ...given, payload: normalizeAnalyticsEvent(given.payload) } as BatchItem) : given;
     const check = this.validator.payload(item.kind, item.payload);
     if (!check.ok) return this.reject(index, `payload: ${check.reason}`, item.kind);
     const { kind, payload } = item;

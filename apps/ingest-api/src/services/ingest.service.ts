@@ -20,7 +20,11 @@ export interface PreparedItem {
 /** Wraps accepted items in their envelope (libs/contracts envelopeMessage) and hands them to Kafka. */
 @Injectable()
 export class IngestService {
-  constructor(private readonly publisher: EventPublisher, private readonly metrics: IngestMetrics, private readonly edge: EdgeAnonymizer) {}
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly metrics: IngestMetrics,
+    private readonly edge: EdgeAnonymizer,
+  ) {}
 
   prepare(item: IngestItem, ctx: RequestContext): PreparedItem {
     // ANONYMIZE_AT=ingest: no raw personal data reaches the broker (docs/privacy.md).

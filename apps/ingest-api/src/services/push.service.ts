@@ -19,17 +19,24 @@ export type PushOp = MetricsPush['op'];
 /** The Pushgateway API: a push (or a group's deletion) becomes one `metrics` event. */
 @Injectable()
 export class PushService {
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly validator: PayloadValidator,
+    private readonly ingest: IngestService,
+  ) {}
 
   async accept(op: PushOp, url: string, body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const { job, grouping } = parsePushPath(url);
     for (const [label, value] of [['job', job], ...Object.entries(grouping)]) {
       checkStorable(value, `path value of "${label}"`);
     }
-    const decoded = op === 'delete' ? undefined : await this.families(body, ctx).catch(async (err: unknown) => {
-      if (isGroupFailure(err)) await this.recordFailure(job, grouping, body, ctx);
-      throw err;
-    });
+    const decoded =
+      op === 'delete'
+        ? undefined
+        : await this.families(body, ctx).catch(async (err: unknown) => {
+            if (isGroupFailure(err)) await this.recordFailure(job, grouping, body, ctx);
+            throw err;
+          });
     const families = decoded?.families ?? [];
     const push: MetricsPush = { op, job, grouping, families };
     const check = this.validator.payload('metrics', push);
@@ -45,15 +52,26 @@ export class PushService {
    * push_failure_time_seconds as the Pushgateway does. Best effort: the client gets its 400
    * either way (an unavailable broker is counted in the ingest metrics).
    */
-  private async recordFailure(job: string, grouping: Record<string, string>, body: Buffer | undefined, ctx: RequestContext): Promise<void> {
+  private async recordFailure(
+    job: string,
+    grouping: Record<string, string>,
+    body: Buffer | undefined,
+    ctx: RequestContext,
+  ): Promise<void> {
     const push: MetricsPush = { op: 'fail', job, grouping, families: [] };
     if (!this.validator.payload('metrics', push).ok) return;
     // A retry of the same refused body within the minute is the same failure (same event id).
-    const digest = createHash('sha256').update('refused\0').update(body ?? Buffer.alloc(0)).digest('hex');
+    const digest = createHash('sha256')
+      .update('refused\0')
+      .update(body ?? Buffer.alloc(0))
+      .digest('hex');
     await this.ingest.publishOne({ kind: 'metrics', payload: push, contentDigest: digest }, ctx).catch(() => undefined);
   }
 
-  private async families(body: Buffer | undefined, ctx: RequestContext): Promise<{ families: Family[]; digest?: string }> {
+  private async families(
+    body: Buffer | undefined,
+    ctx: RequestContext,
+  ): Promise<{ families: Family[]; digest?: string }> {
     if (!body || body.length === 0) return { families: [] };
     const max = this.config.ingest.pushMaxSamples;
     const bytes = await decodeContent(body, ctx.contentEncoding, this.config.app.maxPayloadBytes);
@@ -66,7 +84,9 @@ export class PushService {
       : await inTurnIfLarge(bytes.length, () => parsePrometheusText(bytes, { maxSamples: max, maxBytes }));
     // The format is part of the digest: the same samples as text and as protobuf are different bytes anyway.
     const format = protobuf ? 'protobuf\0' : 'text\0';
-    const digest = await inTurnIfLarge(bytes.length, () => createHash('sha256').update(format).update(bytes).digest('hex'));
+    const digest = await inTurnIfLarge(bytes.length, () =>
+      createHash('sha256').update(format).update(bytes).digest('hex'),
+    );
     return { families, digest };
   }
 }

@@ -10,7 +10,11 @@ import { IngestService } from './ingest.service';
 /** POST /grafana-usage-report: exactly what a Grafana instance sends, answered like Grafana's receiver. */
 @Injectable()
 export class UsageReportService {
-  constructor(@Inject(CONFIG) private readonly config: Config, private readonly validator: PayloadValidator, private readonly ingest: IngestService) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly validator: PayloadValidator,
+    private readonly ingest: IngestService,
+  ) {}
 
   async accept(body: Buffer | undefined, ctx: RequestContext): Promise<string> {
     const limits = { maxBytes: this.config.app.maxPayloadBytes, maxDepth: this.config.ingest.jsonMaxDepth };

@@ -25,13 +25,23 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
   const redis = config.redis.dedupeEnabled ? createRedisClient(config.redis) : undefined;
 
   let shuttingDown = false;
-  const consumers = await Promise.all(config.worker.storageTypes.map((type) => StoreConsumer.create(type, {
-    config, settings, kafka, deadLetters, redis, metrics, logger,
-    onFatal: (err) => {
-      logger.error({ err: (err as Error)?.message }, 'consumer crashed; exiting to be restarted');
-      process.exit(1);
-    },
-  })));
+  const consumers = await Promise.all(
+    config.worker.storageTypes.map((type) =>
+      StoreConsumer.create(type, {
+        config,
+        settings,
+        kafka,
+        deadLetters,
+        redis,
+        metrics,
+        logger,
+        onFatal: (err) => {
+          logger.error({ err: (err as Error)?.message }, 'consumer crashed; exiting to be restarted');
+          process.exit(1);
+        },
+      }),
+    ),
+  );
 
   const shutdown = async (why: string) => {
     if (shuttingDown) return;
@@ -60,7 +70,9 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
     const stores = await Promise.all(consumers.map((c) => c.status()));
     const redisOk = redis ? await pingRedis(redis) : null;
     const status: ChildStatus = {
-      pid: process.pid, redisOk, stores,
+      pid: process.pid,
+      redisOk,
+      stores,
       ready: stores.every((s) => s.joined && s.storeOk) && redisOk !== false,
     };
     if (process.connected) process.send?.({ type: STATUS_MESSAGE, status } satisfies StatusMessage);
@@ -70,8 +82,11 @@ export async function runChild(config: Config, parent: Logger): Promise<void> {
   if (redis) await connectRedis(redis);
   const { retryInitialMs: initialMs, retryMaxMs: maxMs } = config.worker;
   await retryUntil(() => deadLetters.connect(), {
-    initialMs, maxMs, stopped: () => shuttingDown,
-    onError: (err, attempt) => logger.warn({ err: (err as Error).message, attempt }, 'dead-letter producer cannot connect; retrying'),
+    initialMs,
+    maxMs,
+    stopped: () => shuttingDown,
+    onError: (err, attempt) =>
+      logger.warn({ err: (err as Error).message, attempt }, 'dead-letter producer cannot connect; retrying'),
   });
   await Promise.all(consumers.map((c) => c.start()));
   logger.info({ stores: consumers.map((c) => c.group) }, 'consumer process running');

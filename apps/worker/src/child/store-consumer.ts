@@ -3,7 +3,13 @@ import { BatchConsumer, KafkaClient, retryUntil } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import type { ConsumedMessage } from '@app/contracts';
 import {
-  BatchCounts, batchCorrelationIds, BatchProcessor, DeadLetterSink, deadLetterSinkFor, PipelineMetrics, SuspiciousBatchError,
+  BatchCounts,
+  batchCorrelationIds,
+  BatchProcessor,
+  DeadLetterSink,
+  deadLetterSinkFor,
+  PipelineMetrics,
+  SuspiciousBatchError,
 } from '@app/pipeline';
 import { GuardHoldRepository, RedisClient, RedisDedupeRepository } from '@app/redis';
 import { createStore, RetriableStoreError, Store } from '@app/storage';
@@ -44,31 +50,58 @@ export class StoreConsumer {
   }
 
   private constructor(
-    readonly type: StorageType, private readonly deps: StoreConsumerDeps, readonly group: string,
-    private readonly logger: Logger, private readonly store: Store,
+    readonly type: StorageType,
+    private readonly deps: StoreConsumerDeps,
+    readonly group: string,
+    private readonly logger: Logger,
+    private readonly store: Store,
   ) {
     const { config, settings, metrics } = deps;
     this.correlationKey = config.anonymizer.enabled ? config.anonymizer.key : undefined;
     const processor = new BatchProcessor({
-      store: this.store, logger: this.logger, rules: settings.rules, anonymizer: settings.anonymizer,
+      store: this.store,
+      logger: this.logger,
+      rules: settings.rules,
+      anonymizer: settings.anonymizer,
       deadLetters: deadLetterSinkFor(deps.deadLetters, settings.anonymizer, config.anonymizer.dlqEncryptionKeys),
-      dedupe: deps.redis ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds) : undefined,
+      dedupe: deps.redis
+        ? new RedisDedupeRepository(deps.redis, config.redis.keyPrefix, type, config.redis.ttlSeconds)
+        : undefined,
       guard: {
-        maxRatio: config.worker.dlqMaxRatio, minBatch: config.worker.dlqMinBatch,
+        maxRatio: config.worker.dlqMaxRatio,
+        minBatch: config.worker.dlqMinBatch,
         holds: deps.redis ? new GuardHoldRepository(deps.redis) : undefined,
-      }, consumerGroup: this.group, metrics, mode: 'insert', correlationKey: this.correlationKey,
+      },
+      consumerGroup: this.group,
+      metrics,
+      mode: 'insert',
+      correlationKey: this.correlationKey,
     });
     const w = config.worker;
-    this.consumer = new BatchConsumer(deps.kafka, {
-      groupId: this.group, topic: config.kafka.topic, fromBeginning: w.fromBeginning, sessionTimeoutMs: w.sessionTimeoutMs,
-      heartbeatIntervalMs: w.heartbeatIntervalMs, maxBytesPerPartition: w.fetchMaxBytesPerPartition, minBytes: w.fetchMinBytes, maxWaitTimeMs: w.fetchMaxWaitMs,
-      partitionsConcurrency: w.partitionsConcurrency, retryInitialMs: w.retryInitialMs, retryMaxMs: w.retryMaxMs,
-    }, async (messages) => {
-      const outcome = await processor.process(messages);
-      this.written += outcome.counts.written;
-      this.logBatch(messages, outcome.counts);
-      return outcome.commits;
-    }, this.logger, this.hooks());
+    this.consumer = new BatchConsumer(
+      deps.kafka,
+      {
+        groupId: this.group,
+        topic: config.kafka.topic,
+        fromBeginning: w.fromBeginning,
+        sessionTimeoutMs: w.sessionTimeoutMs,
+        heartbeatIntervalMs: w.heartbeatIntervalMs,
+        maxBytesPerPartition: w.fetchMaxBytesPerPartition,
+        minBytes: w.fetchMinBytes,
+        maxWaitTimeMs: w.fetchMaxWaitMs,
+        partitionsConcurrency: w.partitionsConcurrency,
+        retryInitialMs: w.retryInitialMs,
+        retryMaxMs: w.retryMaxMs,
+      },
+      async (messages) => {
+        const outcome = await processor.process(messages);
+        this.written += outcome.counts.written;
+        this.logBatch(messages, outcome.counts);
+        return outcome.commits;
+      },
+      this.logger,
+      this.hooks(),
+    );
   }
 
   private hooks() {
@@ -79,8 +112,18 @@ export class StoreConsumer {
         metrics.lag.set({ store: this.type, topic, partition: String(partition) }, lag);
         this.stopWaiting(partition);
       },
-      onRetry: ({ partition, attempt, delayMs, error, messages }: {
-        partition: number; attempt: number; delayMs: number; error: unknown; messages: ConsumedMessage[];
+      onRetry: ({
+        partition,
+        attempt,
+        delayMs,
+        error,
+        messages,
+      }: {
+        partition: number;
+        attempt: number;
+        delayMs: number;
+        error: unknown;
+        messages: ConsumedMessage[];
       }) => {
         const e = error as Error;
         const reason = waitReason(error);
@@ -133,7 +176,9 @@ export class StoreConsumer {
   private async untilDone(what: string, fn: () => Promise<void>): Promise<void> {
     const { retryInitialMs: initialMs, retryMaxMs: maxMs } = this.deps.config.worker;
     await retryUntil(fn, {
-      initialMs, maxMs, stopped: () => this.stopped,
+      initialMs,
+      maxMs,
+      stopped: () => this.stopped,
       onError: (err, attempt, delayMs) => {
         this.logger.warn({ err: (err as Error).message, attempt, delayMs }, `${what} failed; retrying`);
       },
@@ -143,8 +188,13 @@ export class StoreConsumer {
   async status(): Promise<StoreStatus> {
     this.lastHealth = await this.store.health();
     return {
-      store: this.type, group: this.group, joined: this.consumer.joined, partitions: this.consumer.partitions,
-      storeOk: this.lastHealth.ok, storeDetail: this.lastHealth.detail, written: this.written,
+      store: this.type,
+      group: this.group,
+      joined: this.consumer.joined,
+      partitions: this.consumer.partitions,
+      storeOk: this.lastHealth.ok,
+      storeDetail: this.lastHealth.detail,
+      written: this.written,
       waiting: [...this.waiting.values()],
     };
   }
@@ -152,7 +202,9 @@ export class StoreConsumer {
   /** Abandons in-flight batches uncommitted, leaves the group, closes the store. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.consumer.stop().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'consumer stop failed'));
+    await this.consumer
+      .stop()
+      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'consumer stop failed'));
     await this.store.close().catch(() => undefined);
   }
 }

@@ -2,7 +2,10 @@ import { childExecArgv } from './pool.supervisor';
 
 describe('childExecArgv', () => {
   it('adds the heap cap to the primary flags', () => {
-    expect(childExecArgv(['--enable-source-maps'], undefined, 192)).toEqual(['--enable-source-maps', '--max-old-space-size=192']);
+    expect(childExecArgv(['--enable-source-maps'], undefined, 192)).toEqual([
+      '--enable-source-maps',
+      '--max-old-space-size=192',
+    ]);
   });
   it("leaves an operator's own cap alone, in flags or NODE_OPTIONS", () => {
     expect(childExecArgv(['--max-old-space-size=512'], undefined, 192)).toEqual(['--max-old-space-size=512']);

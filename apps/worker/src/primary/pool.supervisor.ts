@@ -31,9 +31,22 @@ export class PoolSupervisor {
   private readonly restarts: Counter;
   private readonly alive: Gauge;
 
-  constructor(private readonly o: SupervisorOptions, private readonly logger: Logger, registry: Registry) {
-    this.restarts = new Counter({ name: 'usage_stats_worker_process_restarts_total', help: 'Consumer processes restarted after dying', registers: [registry] });
-    this.alive = new Gauge({ name: 'usage_stats_worker_processes', help: 'Consumer processes alive', registers: [registry], collect: () => this.alive.set(this.aliveCount()) });
+  constructor(
+    private readonly o: SupervisorOptions,
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.restarts = new Counter({
+      name: 'usage_stats_worker_process_restarts_total',
+      help: 'Consumer processes restarted after dying',
+      registers: [registry],
+    });
+    this.alive = new Gauge({
+      name: 'usage_stats_worker_processes',
+      help: 'Consumer processes alive',
+      registers: [registry],
+      collect: () => this.alive.set(this.aliveCount()),
+    });
     cluster.on('message', (worker, message) => {
       const slot = this.slots.find((s) => s.worker === worker);
       if (slot && isStatusMessage(message)) slot.status = { ...message.status, at: Date.now() };
@@ -59,7 +72,8 @@ export class PoolSupervisor {
     const processes = this.slots
       .filter((s) => s.worker && !s.worker.isDead() && s.status && s.status.pid === s.worker.process.pid)
       .map((s) => ({ ...s.status!, ageMs: now - s.status!.at }));
-    const ready = !this.stopping && processes.length === this.o.size && processes.every((p) => p.ready && p.ageMs <= maxAge);
+    const ready =
+      !this.stopping && processes.length === this.o.size && processes.every((p) => p.ready && p.ageMs <= maxAge);
     return { ready, processes };
   }
 
@@ -78,7 +92,10 @@ export class PoolSupervisor {
     slot.crashes = Date.now() - slot.startedAt > 60_000 ? 1 : slot.crashes + 1;
     const delay = Math.min(this.o.restartMaxMs ?? 30_000, (this.o.restartInitialMs ?? 500) * 2 ** (slot.crashes - 1));
     this.restarts.inc();
-    this.logger.warn({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'consumer process died; restarting');
+    this.logger.warn(
+      { pid: worker.process.pid, code, signal, restartInMs: delay },
+      'consumer process died; restarting',
+    );
     slot.restartTimer = setTimeout(() => this.fork(slot), delay);
   }
 
@@ -89,7 +106,9 @@ export class PoolSupervisor {
       clearTimeout(s.restartTimer);
       return s.worker && !s.worker.isDead() ? [s.worker] : [];
     });
-    const exits = running.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    const exits = running.map(
+      (w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))),
+    );
     for (const w of running) w.process.kill('SIGTERM');
     const timer = setTimeout(() => {
       for (const w of running) if (!w.isDead()) w.process.kill('SIGKILL');
@@ -105,7 +124,11 @@ export class PoolSupervisor {
  * draining a backlog went past 256 MB RSS; capped at 224 MB it stayed near 193 MB, for ~10% less
  * drain throughput (BENCHMARKS.md).
  */
-export function childExecArgv(execArgv: readonly string[], nodeOptions: string | undefined, maxHeapMb: number | undefined): string[] {
+export function childExecArgv(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+  maxHeapMb: number | undefined,
+): string[] {
   const flag = /--max[-_]old[-_]space[-_]size/;
   if (!maxHeapMb || execArgv.some((a) => flag.test(a)) || flag.test(nodeOptions ?? '')) return [...execArgv];
   return [...execArgv, `--max-old-space-size=${maxHeapMb}`];

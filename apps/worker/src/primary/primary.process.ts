@@ -36,22 +36,41 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   await provisionTopics(config, logger);
   const registry = new Registry();
   const aggregator = new AggregatorRegistry();
-  const supervisor = new PoolSupervisor({ size: config.worker.workers, maxHeapMb: config.worker.maxHeapMb }, logger, registry);
+  const supervisor = new PoolSupervisor(
+    { size: config.worker.workers, maxHeapMb: config.worker.maxHeapMb },
+    logger,
+    registry,
+  );
   supervisor.start();
 
   const servers: Server[] = [];
-  servers.push(await startProbeServer(config.app.healthCheckPort, {
-    '/health': () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
-    '/ready': () => {
-      const s = supervisor.statuses();
-      return { ok: s.ready, body: { status: s.ready ? 'ready' : 'not ready', expected: config.worker.workers, processes: s.processes } };
+  servers.push(
+    await startProbeServer(config.app.healthCheckPort, {
+      '/health': () => ({ ok: true, body: { status: 'ok', processes: supervisor.aliveCount() } }),
+      '/ready': () => {
+        const s = supervisor.statuses();
+        return {
+          ok: s.ready,
+          body: { status: s.ready ? 'ready' : 'not ready', expected: config.worker.workers, processes: s.processes },
+        };
+      },
+    }),
+  );
+  servers.push(
+    await startMetricsServer(config.app.metricsPort, async () => ({
+      contentType: aggregator.contentType,
+      body: `${await aggregator.clusterMetrics()}\n${await registry.metrics()}`,
+    })),
+  );
+  logger.info(
+    {
+      workers: config.worker.workers,
+      stores: config.worker.storageTypes,
+      healthPort: config.app.healthCheckPort,
+      metricsPort: config.app.metricsPort,
     },
-  }));
-  servers.push(await startMetricsServer(config.app.metricsPort, async () => ({
-    contentType: aggregator.contentType,
-    body: `${await aggregator.clusterMetrics()}\n${await registry.metrics()}`,
-  })));
-  logger.info({ workers: config.worker.workers, stores: config.worker.storageTypes, healthPort: config.app.healthCheckPort, metricsPort: config.app.metricsPort }, 'worker pool started');
+    'worker pool started',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

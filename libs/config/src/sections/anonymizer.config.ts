@@ -2,7 +2,8 @@ import { ArrayNotEmpty, IsBoolean, IsIn, Matches, MinLength, ValidateIf } from '
 import { Env } from '../env.decorator';
 
 export class AnonymizerConfig {
-  @Env('ANONYMIZATION_ENABLED', { default: true }) @IsBoolean()
+  @Env('ANONYMIZATION_ENABLED', { default: true })
+  @IsBoolean()
   enabled!: boolean;
 
   /**
@@ -22,7 +23,8 @@ export class AnonymizerConfig {
    * so a replay can re-anonymize under new rules; `ingest` anonymizes in the API, so raw
    * personal data never reaches the broker.
    */
-  @Env('ANONYMIZE_AT', { default: 'worker' }) @IsIn(['worker', 'ingest'])
+  @Env('ANONYMIZE_AT', { default: 'worker' })
+  @IsIn(['worker', 'ingest'])
   at!: 'worker' | 'ingest';
 
   /**
@@ -30,7 +32,10 @@ export class AnonymizerConfig {
    * dead letters that cannot be anonymized. Unset: such letters keep no raw bytes at all.
    */
   @Env('DLQ_ENCRYPTION_KEY', { secret: true, list: true, default: [] })
-  @Matches(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { each: true, message: 'each key must be 32 bytes as 64 hex or 44 base64 characters' })
+  @Matches(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
+    each: true,
+    message: 'each key must be 32 bytes as 64 hex or 44 base64 characters',
+  })
   dlqEncryptionKeys!: string[];
 
   /** The current key (the first listed). */

@@ -3,7 +3,8 @@ import { Env } from '../env.decorator';
 import { IsApiKeyEntry, ROUTE_GROUPS, RouteGroup } from './api-key-entry';
 
 export class AuthConfig {
-  @Env('AUTH_ENABLED', { default: true }) @IsBoolean()
+  @Env('AUTH_ENABLED', { default: true })
+  @IsBoolean()
   enabled!: boolean;
 
   /**
@@ -17,7 +18,8 @@ export class AuthConfig {
   apiKeys!: string[];
 
   /** Grafana cannot attach credentials to its usage report, so its route may be opened (= PUBLIC_ROUTES=report). */
-  @Env('GRAFANA_REPORT_PUBLIC', { default: false }) @IsBoolean()
+  @Env('GRAFANA_REPORT_PUBLIC', { default: false })
+  @IsBoolean()
   grafanaReportPublic!: boolean;
 
   /**

@@ -7,15 +7,33 @@ describe('IngestConfig', () => {
   it('has safe defaults', () => {
     const c = loadConfig(valid).ingest;
     expect(c).toMatchObject({
-      rateLimitRps: 100, rateLimitBurst: 200, batchMaxItems: 1000, pushMaxSamples: 10_000, jsonMaxDepth: 32,
-      producerLingerMs: 2, producerBatchMessages: 1000, producerIdempotent: true, retryAfterSeconds: 5,
+      rateLimitRps: 100,
+      rateLimitBurst: 200,
+      batchMaxItems: 1000,
+      pushMaxSamples: 10_000,
+      jsonMaxDepth: 32,
+      producerLingerMs: 2,
+      producerBatchMessages: 1000,
+      producerIdempotent: true,
+      retryAfterSeconds: 5,
       trustProxy: '',
     });
   });
 
   it('reads overrides', () => {
-    const c = loadConfig({ ...valid, RATE_LIMIT_RPS: '0', PUSH_MAX_SAMPLES: '5', KAFKA_PRODUCER_IDEMPOTENT: 'false', TRUST_PROXY: '10.0.0.0/8' }).ingest;
-    expect(c).toMatchObject({ rateLimitRps: 0, pushMaxSamples: 5, producerIdempotent: false, trustProxy: '10.0.0.0/8' });
+    const c = loadConfig({
+      ...valid,
+      RATE_LIMIT_RPS: '0',
+      PUSH_MAX_SAMPLES: '5',
+      KAFKA_PRODUCER_IDEMPOTENT: 'false',
+      TRUST_PROXY: '10.0.0.0/8',
+    }).ingest;
+    expect(c).toMatchObject({
+      rateLimitRps: 0,
+      pushMaxSamples: 5,
+      producerIdempotent: false,
+      trustProxy: '10.0.0.0/8',
+    });
   });
 
   it.each([

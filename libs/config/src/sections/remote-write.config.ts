@@ -11,10 +11,14 @@ const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['h
 export class RemoteWriteConfig {
   /** e.g. http://prometheus:9090/api/v1/write or http://victoria-metrics:8428/api/v1/write */
   /** Required when STORAGE_TYPE includes remote_write (checked when the store is built). */
-  @Env('REMOTE_WRITE_URL') @IsOptional() @IsUrl(URL_OPTIONS, { message: 'must be an http:// or https:// URL' })
+  @Env('REMOTE_WRITE_URL')
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'must be an http:// or https:// URL' })
   url?: string;
 
-  @Env('REMOTE_WRITE_USERNAME') @IsOptional() @IsString()
+  @Env('REMOTE_WRITE_USERNAME')
+  @IsOptional()
+  @IsString()
   username?: string;
 
   @Env('REMOTE_WRITE_PASSWORD', { secret: true })
@@ -33,25 +37,37 @@ export class RemoteWriteConfig {
   headers!: string[];
 
   /** Series per request (iLogtail's SeriesLimit); larger batches are split. */
-  @Env('REMOTE_WRITE_SERIES_LIMIT', { default: 1000 }) @IsInt() @Min(1) @Max(100000)
+  @Env('REMOTE_WRITE_SERIES_LIMIT', { default: 1000 })
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   seriesLimit!: number;
 
   /** Requests in flight at once per store. */
-  @Env('REMOTE_WRITE_CONCURRENCY', { default: 4 }) @IsInt() @Min(1) @Max(64)
+  @Env('REMOTE_WRITE_CONCURRENCY', { default: 4 })
+  @IsInt()
+  @Min(1)
+  @Max(64)
   concurrency!: number;
 
-  @Env('REMOTE_WRITE_TIMEOUT_MS', { default: 30000 }) @IsInt() @Min(100) @Max(600000)
+  @Env('REMOTE_WRITE_TIMEOUT_MS', { default: 30000 })
+  @IsInt()
+  @Min(100)
+  @Max(600000)
   timeoutMs!: number;
 
   /** Label panel-session counters with user_login and user_name (as the reference server does by default). */
-  @Env('REMOTE_WRITE_USER_LABELS', { default: true }) @IsBoolean()
+  @Env('REMOTE_WRITE_USER_LABELS', { default: true })
+  @IsBoolean()
   userLabels!: boolean;
 
   /** The headers as name/value pairs. */
   get extraHeaders(): Record<string, string> {
-    return Object.fromEntries(this.headers.map((h) => {
-      const i = h.indexOf('=');
-      return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
-    }));
+    return Object.fromEntries(
+      this.headers.map((h) => {
+        const i = h.indexOf('=');
+        return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+      }),
+    );
   }
 }

@@ -7,14 +7,26 @@ describe('worker, redis and postgres settings of the worker', () => {
   it('has defaults tuned for throughput with bounded latency', () => {
     const c = loadConfig(valid);
     expect(c.worker).toMatchObject({
-      fetchMaxBytesPerPartition: 1_048_576, fetchMaxWaitMs: 500, partitionsConcurrency: 2, sessionTimeoutMs: 15_000, heartbeatIntervalMs: 3_000,
-      retryInitialMs: 500, retryMaxMs: 30_000, dlqMaxRatio: 0.5, dlqMinBatch: 10, fromBeginning: true, shutdownTimeoutMs: 15_000,
+      fetchMaxBytesPerPartition: 1_048_576,
+      fetchMaxWaitMs: 500,
+      partitionsConcurrency: 2,
+      sessionTimeoutMs: 15_000,
+      heartbeatIntervalMs: 3_000,
+      retryInitialMs: 500,
+      retryMaxMs: 30_000,
+      dlqMaxRatio: 0.5,
+      dlqMinBatch: 10,
+      fromBeginning: true,
+      shutdownTimeoutMs: 15_000,
     });
     expect(c.redis).toMatchObject({ keyPrefix: 'usage-stats:dedupe', dedupeEnabled: true, commandTimeoutMs: 1000 });
     expect(c.postgres).toMatchObject({ migrateOnStart: true, connectTimeoutMs: 5000 });
   });
 
-  it.each([[3, 3], [1000, 256]])('defaults WORKERS to the usable CPUs (%i), capped at 256', (cpus, expected) => {
+  it.each([
+    [3, 3],
+    [1000, 256],
+  ])('defaults WORKERS to the usable CPUs (%i), capped at 256', (cpus, expected) => {
     jest.isolateModules(() => {
       jest.doMock('../cpu-quota', () => ({ usableCpus: () => cpus }));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,7 +37,13 @@ describe('worker, redis and postgres settings of the worker', () => {
   });
 
   it('reads overrides', () => {
-    const c = loadConfig({ ...valid, WORKER_DLQ_MAX_RATIO: '0.9', REDIS_DEDUPE_ENABLED: 'false', POSTGRES_MIGRATE_ON_START: 'no', WORKER_SESSION_TIMEOUT_MS: '6000' });
+    const c = loadConfig({
+      ...valid,
+      WORKER_DLQ_MAX_RATIO: '0.9',
+      REDIS_DEDUPE_ENABLED: 'false',
+      POSTGRES_MIGRATE_ON_START: 'no',
+      WORKER_SESSION_TIMEOUT_MS: '6000',
+    });
     expect(c.worker.dlqMaxRatio).toBe(0.9);
     expect(c.worker.sessionTimeoutMs).toBe(6000);
     expect(c.redis.dedupeEnabled).toBe(false);

@@ -20,7 +20,9 @@ export interface PartitionRange {
 /** Low and high watermarks of every partition of a topic, sorted by partition. */
 export async function topicWatermarks(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
   const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+  return offsets
+    .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+    .sort((a, b) => a.partition - b.partition);
 }
 
 /**
@@ -29,7 +31,12 @@ export async function topicWatermarks(admin: Admin, topic: string): Promise<Part
  * high watermark when `toMs` is absent. Captured once, so messages arriving later are never
  * part of the range.
  */
-export async function offsetsForRange(admin: Admin, topic: string, fromMs: number, toMs?: number): Promise<PartitionRange[]> {
+export async function offsetsForRange(
+  admin: Admin,
+  topic: string,
+  fromMs: number,
+  toMs?: number,
+): Promise<PartitionRange[]> {
   const [marks, starts, ends] = await Promise.all([
     topicWatermarks(admin, topic),
     admin.fetchTopicOffsetsByTimestamp(topic, fromMs),

@@ -64,15 +64,23 @@ export class RangeReader {
   private readonly active = new Map<number, { next: bigint; end: bigint }>();
   private job?: Job;
 
-  constructor(private readonly kafka: Kafka, private readonly options: RangeReaderOptions, private readonly logger: Logger) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: RangeReaderOptions,
+    private readonly logger: Logger,
+  ) {}
 
   /** Joins the group with every partition paused. */
   async start(timeoutMs = 60_000): Promise<void> {
     const o = this.options;
     const consumer = this.kafka.consumer({
-      groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: o.heartbeatIntervalMs ?? 1_000, maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTimeInMs: o.maxWaitTimeMs ?? 250, rebalanceTimeout: 30_000,
+      groupId: o.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: o.heartbeatIntervalMs ?? 1_000,
+      maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? 250,
+      rebalanceTimeout: 30_000,
     });
     this.consumer = consumer;
     let onJoin: () => void = () => undefined;
@@ -87,7 +95,9 @@ export class RangeReader {
     await consumer.connect();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
     await consumer.run({
-      autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1,
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
     await withTimeout(joined, timeoutMs, `joining consumer group ${o.groupId}`);
@@ -96,7 +106,9 @@ export class RangeReader {
   /** Commits positions (with metadata) in the reader's group, e.g. a new replay's starting point. */
   async commit(positions: CommittedPosition[]): Promise<void> {
     if (positions.length === 0) return;
-    await this.requireConsumer().commitOffsets(positions.map((p) => ({ topic: this.options.topic, ...p, metadata: p.metadata ?? null })));
+    await this.requireConsumer().commitOffsets(
+      positions.map((p) => ({ topic: this.options.topic, ...p, metadata: p.metadata ?? null })),
+    );
   }
 
   /** Resolves once every range is read to its end; rejects with the handler's error. */
@@ -113,7 +125,9 @@ export class RangeReader {
 
   /** Leaves the group (a batch being handled is finished first) and disconnects. */
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch((err: unknown) => this.logger.debug({ err: String(err) }, 'range reader disconnect failed'));
+    await this.consumer
+      ?.disconnect()
+      .catch((err: unknown) => this.logger.debug({ err: String(err) }, 'range reader disconnect failed'));
   }
 
   private requireConsumer(): Consumer {
@@ -161,7 +175,8 @@ export class RangeReader {
   private async advance(job: Job, partition: number, state: { next: bigint; end: bigint }, to: bigint): Promise<void> {
     const next = to < state.end ? to : state.end;
     if (next <= state.next) return;
-    if (job.options.commitMetadata) await this.commit([{ partition, offset: next.toString(), metadata: job.options.commitMetadata(partition) }]);
+    if (job.options.commitMetadata)
+      await this.commit([{ partition, offset: next.toString(), metadata: job.options.commitMetadata(partition) }]);
     state.next = next;
   }
 
@@ -178,7 +193,8 @@ export class RangeReader {
     const job = this.job;
     this.job = undefined;
     this.active.clear();
-    if (this.consumer && this.assigned.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: this.assigned }]);
+    if (this.consumer && this.assigned.length > 0)
+      this.consumer.pause([{ topic: this.options.topic, partitions: this.assigned }]);
     job?.reject(err);
   }
 }
@@ -188,7 +204,11 @@ export class RangeReader {
  * one-off reads (listing dead letters, peeking at a timestamp) leave no trace.
  */
 export async function readRangesOnce(
-  kafka: Kafka, options: RangeReaderOptions, ranges: PartitionRange[], handler: RangeHandler, logger: Logger,
+  kafka: Kafka,
+  options: RangeReaderOptions,
+  ranges: PartitionRange[],
+  handler: RangeHandler,
+  logger: Logger,
 ): Promise<void> {
   if (ranges.every((r) => BigInt(r.start) >= BigInt(r.end))) return;
   const reader = new RangeReader(kafka, options, logger);

@@ -24,7 +24,11 @@ export interface RetentionInfo {
  * has lost its older messages, so the time of its first retained message is a bound.
  */
 export async function retentionInfo(
-  admin: TopicAdmin, topic: string, peeker: TimestampPeeker, all: boolean, now = Date.now(),
+  admin: TopicAdmin,
+  topic: string,
+  peeker: TimestampPeeker,
+  all: boolean,
+  now = Date.now(),
 ): Promise<RetentionInfo> {
   const [partitions, retentionMs] = await Promise.all([admin.watermarks(topic), admin.retentionMs(topic)]);
   const nonEmpty = partitions.filter((p) => BigInt(p.high) > BigInt(p.low));
@@ -33,7 +37,9 @@ export async function retentionInfo(
   const trimmedFirsts = trimmed.map((p) => firsts.get(p.partition)).filter((t): t is number => t !== undefined);
   const bounds = [...trimmedFirsts, ...(retentionMs !== undefined ? [now - retentionMs] : [])];
   return {
-    topic, retentionMs, partitions,
+    topic,
+    retentionMs,
+    partitions,
     messages: partitions.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
     oldestRetainedMs: all && firsts.size > 0 ? Math.min(...firsts.values()) : undefined,
     reachBackMs: bounds.length > 0 ? Math.max(...bounds) : undefined,

@@ -17,7 +17,10 @@ export class TimestampPeeker {
   private reader?: RangeReader;
 
   constructor(
-    private readonly kafka: Kafka, private readonly topic: string, private readonly groupId: string, private readonly logger: Logger,
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly groupId: string,
+    private readonly logger: Logger,
   ) {}
 
   /** Partition → timestamp (ms) of the message at the target offset. One target per partition. */
@@ -29,7 +32,11 @@ export class TimestampPeeker {
       this.reader = new RangeReader(this.kafka, options, this.logger);
       await this.reader.start();
     }
-    const ranges = targets.map((t) => ({ partition: t.partition, start: t.offset, end: String(BigInt(t.offset) + 1n) }));
+    const ranges = targets.map((t) => ({
+      partition: t.partition,
+      start: t.offset,
+      end: String(BigInt(t.offset) + 1n),
+    }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([

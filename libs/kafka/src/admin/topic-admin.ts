@@ -2,7 +2,13 @@ import type { Admin } from 'kafkajs';
 import type { KafkaConfig } from '@app/config';
 import type { KafkaClient } from '../kafka-client';
 import { ensureRecoveryTopic, ensureTopics, TopicReport } from '../topics';
-import { offsetsForRange, PartitionOffsets, PartitionRange, topicRetentionMs, topicWatermarks } from './offsets-for-range';
+import {
+  offsetsForRange,
+  PartitionOffsets,
+  PartitionRange,
+  topicRetentionMs,
+  topicWatermarks,
+} from './offsets-for-range';
 
 /** A group's committed position on one partition (-1 when it has none), with the commit's metadata. */
 export interface CommittedOffset {
@@ -49,7 +55,11 @@ export class TopicAdmin {
 
   async committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]> {
     const [offsets] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null }));
+    return (offsets?.partitions ?? []).map((p) => ({
+      partition: p.partition,
+      offset: p.offset,
+      metadata: p.metadata ?? null,
+    }));
   }
 
   async groupIds(): Promise<string[]> {

@@ -2,7 +2,10 @@ import { requestVerdict, rowVerdict } from './bigquery.errors';
 
 describe('rowVerdict', () => {
   it('"invalid" rows are refused for good, with BigQuery\'s words', () => {
-    expect(rowVerdict([{ reason: 'invalid', location: 'kind', message: 'Missing required field: kind.' }])).toEqual({ retry: false, reason: 'BigQuery refused the row: invalid at kind: Missing required field: kind.' });
+    expect(rowVerdict([{ reason: 'invalid', location: 'kind', message: 'Missing required field: kind.' }])).toEqual({
+      retry: false,
+      reason: 'BigQuery refused the row: invalid at kind: Missing required field: kind.',
+    });
   });
   it.each(['stopped', 'backendError', 'timeout', 'somethingNew'])('%s is retried', (reason) => {
     expect(rowVerdict([{ reason, message: 'm' }]).retry).toBe(true);

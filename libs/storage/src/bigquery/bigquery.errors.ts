@@ -10,7 +10,15 @@ export interface BigQueryErrorItem {
 }
 
 /** Reasons that say "try again later" (request-level or per row). */
-const RETRIABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'timeout', 'stopped']);
+const RETRIABLE_REASONS = new Set([
+  'backendError',
+  'internalError',
+  'rateLimitExceeded',
+  'userRateLimitExceeded',
+  'quotaExceeded',
+  'timeout',
+  'stopped',
+]);
 
 /**
  * A row in insertErrors. "invalid" means this row can never be inserted: the caller

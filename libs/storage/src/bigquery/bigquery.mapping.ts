@@ -14,10 +14,25 @@ export interface ColumnSpec {
  * others), and the whole processed payload as JSON. Partitioned by day on received_at.
  */
 export const TABLE_SCHEMA: ColumnSpec[] = [
-  { name: 'event_id', type: 'STRING', mode: 'REQUIRED', description: 'Event id (insertId of insert-mode rows); unique per event' },
+  {
+    name: 'event_id',
+    type: 'STRING',
+    mode: 'REQUIRED',
+    description: 'Event id (insertId of insert-mode rows); unique per event',
+  },
   { name: 'kind', type: 'STRING', mode: 'REQUIRED', description: 'usage_report | analytics | metrics' },
-  { name: 'received_at', type: 'TIMESTAMP', mode: 'REQUIRED', description: 'When the API accepted the event (partitioning column)' },
-  { name: 'written_at', type: 'TIMESTAMP', mode: 'REQUIRED', description: 'When this row was written; the latest row of an event_id is current' },
+  {
+    name: 'received_at',
+    type: 'TIMESTAMP',
+    mode: 'REQUIRED',
+    description: 'When the API accepted the event (partitioning column)',
+  },
+  {
+    name: 'written_at',
+    type: 'TIMESTAMP',
+    mode: 'REQUIRED',
+    description: 'When this row was written; the latest row of an event_id is current',
+  },
   { name: 'correlation_id', type: 'STRING' },
   { name: 'source_route', type: 'STRING' },
   { name: 'grafana_version', type: 'STRING', description: 'Dotted Grafana version (usage_report, analytics)' },
@@ -37,7 +52,11 @@ export const TABLE_SCHEMA: ColumnSpec[] = [
   { name: 'dashboard_name', type: 'STRING' },
   { name: 'grafana_host', type: 'STRING' },
   { name: 'grafana_env', type: 'STRING' },
-  { name: 'user_role', type: 'STRING', description: 'admin | editor | user, as the reference analytics server derives it' },
+  {
+    name: 'user_role',
+    type: 'STRING',
+    description: 'admin | editor | user, as the reference analytics server derives it',
+  },
   { name: 'org_role', type: 'STRING' },
   { name: 'user_theme', type: 'STRING' },
   { name: 'user_timezone', type: 'STRING' },
@@ -66,24 +85,43 @@ function kindColumns(event: ProcessedEvent): Record<string, unknown> {
     case 'usage_report': {
       const v = usageView(event.payload);
       return {
-        grafana_version: v.version?.replace(/_/g, '.'), instance_id: v.instance, os: v.os, arch: v.arch, edition: v.edition,
-        packaging: v.packaging, has_valid_license: v.hasValidLicense, install_version: v.installVersion,
+        grafana_version: v.version?.replace(/_/g, '.'),
+        instance_id: v.instance,
+        os: v.os,
+        arch: v.arch,
+        edition: v.edition,
+        packaging: v.packaging,
+        has_valid_license: v.hasValidLicense,
+        install_version: v.installVersion,
         database_created: timestamp(v.databaseCreated),
       };
     }
     case 'analytics': {
       const v = analyticsView(event.payload);
       return {
-        grafana_version: v.grafanaVersion, session_id: v.uuid, event_type: v.type, event_time: timestamp(v.time === undefined ? undefined : v.time * 1000),
-        has_focus: v.hasFocus, dashboard_uid: v.dashboardUid, dashboard_name: v.dashboardName, grafana_host: v.grafanaHost,
-        grafana_env: v.grafanaEnv, user_role: v.userRole, org_role: v.orgRole, user_theme: v.userTheme, user_timezone: v.userTimezone,
+        grafana_version: v.grafanaVersion,
+        session_id: v.uuid,
+        event_type: v.type,
+        event_time: timestamp(v.time === undefined ? undefined : v.time * 1000),
+        has_focus: v.hasFocus,
+        dashboard_uid: v.dashboardUid,
+        dashboard_name: v.dashboardName,
+        grafana_host: v.grafanaHost,
+        grafana_env: v.grafanaEnv,
+        user_role: v.userRole,
+        org_role: v.orgRole,
+        user_theme: v.userTheme,
+        user_timezone: v.userTimezone,
         user_locale: v.userLocale,
       };
     }
     case 'metrics': {
       const v = metricsView(event.payload);
       return {
-        job: v.job, push_op: v.op, grouping: JSON.stringify(v.grouping), metric_names: v.families.map((f) => f.name),
+        job: v.job,
+        push_op: v.op,
+        grouping: JSON.stringify(v.grouping),
+        metric_names: v.families.map((f) => f.name),
         sample_count: v.families.reduce((n, f) => n + f.samples.length, 0),
       };
     }

@@ -37,16 +37,25 @@ export class BigQueryStore implements Store {
   private readonly name: string;
   private ready?: Promise<void>;
 
-  constructor(private readonly config: BigQueryConfig, private readonly logger?: Logger) {
+  constructor(
+    private readonly config: BigQueryConfig,
+    private readonly logger?: Logger,
+  ) {
     const projectId = requireSetting('BIGQUERY_PROJECT_ID', config.projectId, 'STORAGE_TYPE includes bigquery');
     const hasKey = existsSync(config.credentialsFile);
     if (!hasKey && !config.apiEndpoint) {
-      throw new ConfigError(`Invalid configuration: BIGQUERY_CREDENTIALS_FILE=${JSON.stringify(config.credentialsFile)}: no such file (a service-account key file is required unless BIGQUERY_API_ENDPOINT names an emulator)`);
+      throw new ConfigError(
+        `Invalid configuration: BIGQUERY_CREDENTIALS_FILE=${JSON.stringify(config.credentialsFile)}: no such file (a service-account key file is required unless BIGQUERY_API_ENDPOINT names an emulator)`,
+      );
     }
     // The pipeline owns retries and backoff, so the client must not retry on its own.
     this.client = new BigQuery({
-      projectId, apiEndpoint: config.apiEndpoint, keyFilename: hasKey ? config.credentialsFile : undefined,
-      location: config.location, retryOptions: { autoRetry: false, maxRetries: 0 }, timeout: config.timeoutMs,
+      projectId,
+      apiEndpoint: config.apiEndpoint,
+      keyFilename: hasKey ? config.credentialsFile : undefined,
+      location: config.location,
+      retryOptions: { autoRetry: false, maxRetries: 0 },
+      timeout: config.timeoutMs,
     } as ConstructorParameters<typeof BigQuery>[0]);
     this.table = this.client.dataset(config.dataset).table(config.table);
     this.name = `${projectId}:${config.dataset}.${config.table}`;
@@ -58,7 +67,10 @@ export class BigQueryStore implements Store {
       await this.ensureTable();
     } catch (err) {
       if (!(err instanceof RetriableStoreError)) throw err;
-      this.logger?.warn({ store: this.type, err: err.message }, 'BigQuery not reachable yet; table check will be retried on write');
+      this.logger?.warn(
+        { store: this.type, err: err.message },
+        'BigQuery not reachable yet; table check will be retried on write',
+      );
     }
   }
 
@@ -75,19 +87,25 @@ export class BigQueryStore implements Store {
     const dataset = this.client.dataset(this.config.dataset);
     if (!(await dataset.exists())[0]) await ignoreConflict(dataset.create({ location: this.config.location }));
     if (!(await this.table.exists())[0]) {
-      await ignoreConflict(this.table.create({
-        schema: { fields: TABLE_SCHEMA },
-        timePartitioning: { type: 'DAY', field: PARTITION_COLUMN },
-        clustering: { fields: CLUSTER_COLUMNS },
-        description: 'usage-stats-handler events (see docs/stores.md)',
-      }));
+      await ignoreConflict(
+        this.table.create({
+          schema: { fields: TABLE_SCHEMA },
+          timePartitioning: { type: 'DAY', field: PARTITION_COLUMN },
+          clustering: { fields: CLUSTER_COLUMNS },
+          description: 'usage-stats-handler events (see docs/stores.md)',
+        }),
+      );
       return;
     }
     const [metadata] = await this.table.getMetadata();
-    const have = new Set(((metadata as { schema?: { fields?: Array<{ name: string }> } }).schema?.fields ?? []).map((f) => f.name));
+    const have = new Set(
+      ((metadata as { schema?: { fields?: Array<{ name: string }> } }).schema?.fields ?? []).map((f) => f.name),
+    );
     const missing = TABLE_SCHEMA.filter((c) => !have.has(c.name)).map((c) => c.name);
     if (missing.length > 0) {
-      const err = new Error(`BigQuery table ${this.name} lacks columns ${missing.join(', ')}: add them (they are NULLABLE or REPEATED) or set BIGQUERY_TABLE to a new table`);
+      const err = new Error(
+        `BigQuery table ${this.name} lacks columns ${missing.join(', ')}: add them (they are NULLABLE or REPEATED) or set BIGQUERY_TABLE to a new table`,
+      );
       err.name = 'BigQuerySchemaError';
       throw err;
     }
@@ -102,14 +120,18 @@ export class BigQueryStore implements Store {
       return { insertId: insertIdFor(event, json, options.mode), json, bytes: Buffer.byteLength(JSON.stringify(json)) };
     });
     const outcome: Outcome = { rejected: new Map(), retry: [] };
-    const pending = rows.map((_, i) => i).filter((i) => {
-      if (rows[i].bytes <= MAX_ROW_BYTES) return true;
-      outcome.rejected.set(i, `BigQuery refuses streamed rows over 10 MB (this row: ${rows[i].bytes} bytes)`);
-      return false;
-    });
+    const pending = rows
+      .map((_, i) => i)
+      .filter((i) => {
+        if (rows[i].bytes <= MAX_ROW_BYTES) return true;
+        outcome.rejected.set(i, `BigQuery refuses streamed rows over 10 MB (this row: ${rows[i].bytes} bytes)`);
+        return false;
+      });
     for (const chunk of this.chunks(pending, rows)) await this.insert(chunk, rows, outcome);
     if (outcome.retry.length > 0) {
-      throw new RetriableStoreError(`BigQuery could not take ${outcome.retry.length} of ${events.length} rows yet: ${outcome.retry[0]}`);
+      throw new RetriableStoreError(
+        `BigQuery could not take ${outcome.retry.length} of ${events.length} rows yet: ${outcome.retry[0]}`,
+      );
     }
     const rejected = [...outcome.rejected].map(([i, reason]) => ({ eventId: events[i].id, reason }));
     return { written: events.length - rejected.length, duplicates: 0, rejected };
@@ -120,7 +142,10 @@ export class BigQueryStore implements Store {
     let current: number[] = [];
     let bytes = 0;
     for (const i of indexes) {
-      if (current.length > 0 && (current.length >= this.config.maxRowsPerRequest || bytes + rows[i].bytes > MAX_REQUEST_BYTES)) {
+      if (
+        current.length > 0 &&
+        (current.length >= this.config.maxRowsPerRequest || bytes + rows[i].bytes > MAX_REQUEST_BYTES)
+      ) {
         out.push(current);
         current = [];
         bytes = 0;
@@ -133,7 +158,11 @@ export class BigQueryStore implements Store {
   }
 
   /** One insertAll request; a request refused as a whole is halved until the bad row stands alone. */
-  private async insert(indexes: number[], rows: Array<{ insertId: string; json: Row }>, outcome: Outcome): Promise<void> {
+  private async insert(
+    indexes: number[],
+    rows: Array<{ insertId: string; json: Row }>,
+    outcome: Outcome,
+  ): Promise<void> {
     try {
       const raw = indexes.map((i) => ({ insertId: rows[i].insertId, json: rows[i].json }));
       await this.table.insert(raw, { raw: true, skipInvalidRows: true, ignoreUnknownValues: false, partialRetries: 0 });
@@ -162,8 +191,13 @@ export class BigQueryStore implements Store {
 
   private retriable(what: string, caught: unknown): RetriableStoreError {
     const err = caught as ApiErrorLike;
-    const code = typeof err.code === 'number' ? ` (HTTP ${err.code})` : typeof err.code === 'string' ? ` (${err.code})` : '';
-    return new RetriableStoreError(`BigQuery ${this.name}: ${what}${code}: ${err.message ?? String(caught)}`, parseRetryAfter(err.response?.headers?.['retry-after']), { cause: caught });
+    const code =
+      typeof err.code === 'number' ? ` (HTTP ${err.code})` : typeof err.code === 'string' ? ` (${err.code})` : '';
+    return new RetriableStoreError(
+      `BigQuery ${this.name}: ${what}${code}: ${err.message ?? String(caught)}`,
+      parseRetryAfter(err.response?.headers?.['retry-after']),
+      { cause: caught },
+    );
   }
 
   /** Vector-style sink health check: the table's metadata is readable. */

@@ -20,7 +20,8 @@ function lineNumbersIn(body: string): number[] {
   const numbers: number[] = [];
   try {
     const parsed = JSON.parse(body) as { data?: Array<{ line_number?: unknown }> };
-    for (const d of Array.isArray(parsed.data) ? parsed.data : []) if (typeof d.line_number === 'number') numbers.push(d.line_number);
+    for (const d of Array.isArray(parsed.data) ? parsed.data : [])
+      if (typeof d.line_number === 'number') numbers.push(d.line_number);
   } catch {
     // not JSON: fall through to the text forms
   }
@@ -32,7 +33,8 @@ function lineNumbersIn(body: string): number[] {
 export function influxErrorText(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
-    const text = typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : undefined;
+    const text =
+      typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : undefined;
     if (text) return text;
   } catch {
     // plain text answer

@@ -10,15 +10,21 @@ import type { ProcessedEvent } from '../store';
  */
 export function pointsFor(event: ProcessedEvent, precision: Precision): Point[] {
   switch (event.kind) {
-    case 'usage_report': return [usagePoint(event, precision)];
-    case 'analytics': return [analyticsPoint(event, precision)];
-    case 'metrics': return metricsPoints(event, precision);
-    default: return [];
+    case 'usage_report':
+      return [usagePoint(event, precision)];
+    case 'analytics':
+      return [analyticsPoint(event, precision)];
+    case 'metrics':
+      return metricsPoints(event, precision);
+    default:
+      return [];
   }
 }
 
 function definedTags(tags: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(tags).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
 }
 
 function usagePoint(event: ProcessedEvent, precision: Precision): Point {
@@ -28,7 +34,11 @@ function usagePoint(event: ProcessedEvent, precision: Precision): Point {
   return {
     measurement: 'grafana_usage_report',
     tags: definedTags({
-      version: v.normalizedVersion, edition: v.edition, os: v.os, arch: v.arch, packaging: v.packaging,
+      version: v.normalizedVersion,
+      edition: v.edition,
+      os: v.os,
+      arch: v.arch,
+      packaging: v.packaging,
       instance: v.instance,
     }),
     fields,
@@ -81,8 +91,10 @@ function analyticsPoint(event: ProcessedEvent, precision: Precision): Point {
  */
 export function fieldFor(family: FamilyView, sampleName: string, labels: Record<string, string>): string {
   switch (family.type) {
-    case 'counter': return 'counter';
-    case 'gauge': return 'gauge';
+    case 'counter':
+      return 'counter';
+    case 'gauge':
+      return 'gauge';
     case 'summary':
     case 'histogram': {
       const bound = family.type === 'summary' ? labels.quantile : labels.le;
@@ -90,7 +102,8 @@ export function fieldFor(family: FamilyView, sampleName: string, labels: Record<
       if (suffix === 'sum' || suffix === 'count' || suffix === 'created') return suffix;
       return bound ?? (suffix || 'value');
     }
-    default: return 'value';
+    default:
+      return 'value';
   }
 }
 

@@ -29,9 +29,13 @@ export class InfluxDbStore implements Store {
   private readonly base: string;
   private readonly what: string;
 
-  constructor(private readonly config: InfluxDbConfig, private readonly logger?: Logger) {
+  constructor(
+    private readonly config: InfluxDbConfig,
+    private readonly logger?: Logger,
+  ) {
     const url = requireSetting('INFLUXDB_URL', config.url, 'STORAGE_TYPE includes influxdb');
-    if (config.apiVersion === 1) requireSetting('INFLUXDB_DATABASE', config.database, 'STORAGE_TYPE includes influxdb and INFLUXDB_API_VERSION=1');
+    if (config.apiVersion === 1)
+      requireSetting('INFLUXDB_DATABASE', config.database, 'STORAGE_TYPE includes influxdb and INFLUXDB_API_VERSION=1');
     else requireSetting('INFLUXDB_BUCKET', config.bucket, 'STORAGE_TYPE includes influxdb and INFLUXDB_API_VERSION=2');
     this.base = url.replace(/\/+$/, '');
     this.what = `InfluxDB at ${new URL(this.base).host}`;
@@ -40,7 +44,8 @@ export class InfluxDbStore implements Store {
   /** A peer that is down at start is an outage like any other: the writes retry, start does not fail. */
   async connect(): Promise<void> {
     const health = await this.health();
-    if (!health.ok) this.logger?.warn({ store: this.type, detail: health.detail }, 'InfluxDB not reachable yet; writes will retry');
+    if (!health.ok)
+      this.logger?.warn({ store: this.type, detail: health.detail }, 'InfluxDB not reachable yet; writes will retry');
   }
 
   async writeBatch(events: ProcessedEvent[]): Promise<WriteResult> {
@@ -66,29 +71,55 @@ export class InfluxDbStore implements Store {
    */
   private async writeLines(lines: Line[], rejected: Map<number, string>): Promise<void> {
     if (lines.length === 0) return;
-    const res = await send(this.writeUrl(), await this.request(lines.map((l) => l.text).join('\n')), this.config.timeoutMs, this.what);
+    const res = await send(
+      this.writeUrl(),
+      await this.request(lines.map((l) => l.text).join('\n')),
+      this.config.timeoutMs,
+      this.what,
+    );
     if (res.ok) return void (await res.arrayBuffer());
     const body = await bodyText(res, 100_000);
     if (isRetriableStatus(res.status)) throw retriableResponse(this.what, res, body);
     if (isConfigurationStatus(res.status)) {
-      throw new RetriableStoreError(`${this.what} refused the write (HTTP ${res.status}, check INFLUXDB_* settings): ${influxErrorText(body).slice(0, 500)}`);
+      throw new RetriableStoreError(
+        `${this.what} refused the write (HTTP ${res.status}, check INFLUXDB_* settings): ${influxErrorText(body).slice(0, 500)}`,
+      );
     }
     const events = [...new Set(lines.map((l) => l.event))];
     if (events.length === 1) {
-      rejected.set(events[0], `InfluxDB refused the point (HTTP ${res.status}): ${influxErrorText(body).slice(0, 1000)}`);
+      rejected.set(
+        events[0],
+        `InfluxDB refused the point (HTTP ${res.status}): ${influxErrorText(body).slice(0, 1000)}`,
+      );
       return;
     }
-    const named = linesNamedIn(body, lines.map((l) => l.text));
+    const named = linesNamedIn(
+      body,
+      lines.map((l) => l.text),
+    );
     const suspects = new Set([...named].map((i) => lines[i].event));
     if (suspects.size > 0 && suspects.size < events.length) {
-      await this.writeLines(lines.filter((l) => !suspects.has(l.event)), rejected);
-      for (const e of suspects) await this.writeLines(lines.filter((l) => l.event === e), rejected);
+      await this.writeLines(
+        lines.filter((l) => !suspects.has(l.event)),
+        rejected,
+      );
+      for (const e of suspects)
+        await this.writeLines(
+          lines.filter((l) => l.event === e),
+          rejected,
+        );
       return;
     }
     const half = events.slice(0, Math.ceil(events.length / 2));
     const first = new Set(half);
-    await this.writeLines(lines.filter((l) => first.has(l.event)), rejected);
-    await this.writeLines(lines.filter((l) => !first.has(l.event)), rejected);
+    await this.writeLines(
+      lines.filter((l) => first.has(l.event)),
+      rejected,
+    );
+    await this.writeLines(
+      lines.filter((l) => !first.has(l.event)),
+      rejected,
+    );
   }
 
   private writeUrl(): string {
@@ -110,7 +141,8 @@ export class InfluxDbStore implements Store {
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     const c = this.config;
     if (c.apiVersion === 2 && c.token) headers.authorization = `Token ${c.token}`;
-    if (c.username) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+    if (c.username)
+      headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
     if (!c.gzip) return { method: 'POST', headers, body };
     headers['content-encoding'] = 'gzip';
     return { method: 'POST', headers, body: await gzip(Buffer.from(body)) };

@@ -50,18 +50,29 @@ describe('formatPoint', () => {
   });
 
   it('renames the reserved key "time" and keeps one of two keys that clean to the same text', () => {
-    const line = formatPoint({ measurement: 'm', tags: { time: 'a', 'k\\': 'x', k: 'y' }, fields: { time: 1 }, timestamp: 1 });
+    const line = formatPoint({
+      measurement: 'm',
+      tags: { time: 'a', 'k\\': 'x', k: 'y' },
+      fields: { time: 1 },
+      timestamp: 1,
+    });
     expect(line).toBe('m,_time=a,k=y _time=1 1');
   });
 
   it('leaves out non-finite and unsafe values, and the whole point when no field is left', () => {
-    expect(formatPoint({ measurement: 'm', tags: {}, fields: { a: NaN, b: Infinity, c: 1 }, timestamp: 1 })).toBe('m c=1 1');
-    expect(formatPoint({ measurement: 'm', tags: {}, fields: { a: NaN, big: { int: 2 ** 60 } }, timestamp: 1 })).toBeUndefined();
+    expect(formatPoint({ measurement: 'm', tags: {}, fields: { a: NaN, b: Infinity, c: 1 }, timestamp: 1 })).toBe(
+      'm c=1 1',
+    );
+    expect(
+      formatPoint({ measurement: 'm', tags: {}, fields: { a: NaN, big: { int: 2 ** 60 } }, timestamp: 1 }),
+    ).toBeUndefined();
     expect(formatPoint({ measurement: '\\', tags: {}, fields: { a: 1 }, timestamp: 1 })).toBeUndefined();
   });
 
   it('formats large and small floats so InfluxDB parses them', () => {
-    expect(formatPoint({ measurement: 'm', tags: {}, fields: { a: 1e21, b: -2.5e-7 }, timestamp: 1 })).toBe('m a=1e+21,b=-2.5e-7 1');
+    expect(formatPoint({ measurement: 'm', tags: {}, fields: { a: 1e21, b: -2.5e-7 }, timestamp: 1 })).toBe(
+      'm a=1e+21,b=-2.5e-7 1',
+    );
   });
 });
 

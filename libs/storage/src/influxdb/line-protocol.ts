@@ -84,7 +84,10 @@ export function formatPoint(point: Point): string | undefined {
     if (key && value !== undefined) fields.set(key, value);
   }
   if (fields.size === 0) return undefined;
-  const tagText = [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `,${k}=${v}`).join('');
+  const tagText = [...tags]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `,${k}=${v}`)
+    .join('');
   const fieldText = [...fields].map(([k, v]) => `${k}=${v}`).join(',');
   return `${measurement}${tagText} ${fieldText} ${point.timestamp}`;
 }
@@ -93,9 +96,13 @@ export function formatPoint(point: Point): string | undefined {
 export function fromMillis(ms: number, precision: Precision): bigint {
   const whole = BigInt(Math.trunc(ms));
   switch (precision) {
-    case 'ns': return whole * 1_000_000n;
-    case 'us': return whole * 1_000n;
-    case 'ms': return whole;
-    case 's': return whole / 1_000n;
+    case 'ns':
+      return whole * 1_000_000n;
+    case 'us':
+      return whole * 1_000n;
+    case 'ms':
+      return whole;
+    case 's':
+      return whole / 1_000n;
   }
 }

@@ -14,7 +14,8 @@ export function copyField(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   let s: string;
   if (typeof v === 'string') s = stripNul(v);
-  else if (typeof v === 'number') s = Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
+  else if (typeof v === 'number')
+    s = Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : String(v);
   else if (typeof v === 'boolean') s = v ? 't' : 'f';
   else if (v instanceof Date) s = v.toISOString();
   else s = JSON.stringify(v, jsonReplacer);
@@ -48,8 +49,12 @@ export async function copyIntoStaging(client: PoolClient, spec: TableSpec, rows:
 export function mergeSql(spec: TableSpec, mode: 'insert' | 'replace'): string {
   const cols = spec.columns.join(', ');
   const select = `SELECT DISTINCT ON (${spec.key}) ${cols} FROM ${stagingTable(spec)} ORDER BY ${spec.key}`;
-  const conflict = mode === 'insert'
-    ? 'DO NOTHING'
-    : `DO UPDATE SET ${spec.columns.filter((c) => c !== spec.key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, stored_at = now()`;
+  const conflict =
+    mode === 'insert'
+      ? 'DO NOTHING'
+      : `DO UPDATE SET ${spec.columns
+          .filter((c) => c !== spec.key)
+          .map((c) => `${c} = EXCLUDED.${c}`)
+          .join(', ')}, stored_at = now()`;
   return `INSERT INTO ${spec.table} (${cols}) ${select} ON CONFLICT (${spec.key}) ${conflict} RETURNING event_id`;
 }

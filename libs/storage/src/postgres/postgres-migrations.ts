@@ -12,7 +12,13 @@ export interface Migration {
 }
 
 /** Every migration, in order. Add a file under migrations/ and one line here; never edit an applied one. */
-export const MIGRATIONS: Migration[] = [initial, analyticsRollups, pushGroups, reportVersionNormalized, analyticsUsageRollups];
+export const MIGRATIONS: Migration[] = [
+  initial,
+  analyticsRollups,
+  pushGroups,
+  reportVersionNormalized,
+  analyticsUsageRollups,
+];
 
 /** Any constant shared by all instances: serializes migrations across workers and machines. */
 const MIGRATION_LOCK = 727_001_337;

@@ -37,17 +37,33 @@ export function sessionGapCap(config: Pick<PostgresConfig, 'sessionHeartbeatSeco
  * since the last run: one transaction, one call of the SQL function refresh_analytics_rollups
  * (migrations 2 and 5). Safe to run concurrently.
  */
-export async function refreshRollups(pool: Pool, gapCapSeconds: number, options: RefreshOptions = {}): Promise<RollupRefresh> {
+export async function refreshRollups(
+  pool: Pool,
+  gapCapSeconds: number,
+  options: RefreshOptions = {},
+): Promise<RollupRefresh> {
   const { rows } = await pool.query<{
-    sessions: number; dashboards: number; report_days: number; fleet_days: number; metric_days: number; instances: number;
+    sessions: number;
+    dashboards: number;
+    report_days: number;
+    fleet_days: number;
+    metric_days: number;
+    instances: number;
     usage_days: number;
-  }>(
-    'SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)',
-    [gapCapSeconds, options.overlapSeconds ?? 600, options.full ?? false],
-  );
+  }>('SELECT * FROM refresh_analytics_rollups($1, make_interval(secs => $2), $3)', [
+    gapCapSeconds,
+    options.overlapSeconds ?? 600,
+    options.full ?? false,
+  ]);
   const r = rows[0];
   return {
-    sessions: r.sessions, dashboards: r.dashboards, reportDays: r.report_days, fleetDays: r.fleet_days, metricDays: r.metric_days,
-    instances: r.instances, usageDays: r.usage_days, gapCapSeconds,
+    sessions: r.sessions,
+    dashboards: r.dashboards,
+    reportDays: r.report_days,
+    fleetDays: r.fleet_days,
+    metricDays: r.metric_days,
+    instances: r.instances,
+    usageDays: r.usage_days,
+    gapCapSeconds,
   };
 }

@@ -15,27 +15,76 @@ const COMMON_TAIL = ['source', 'correlation_id'] as const;
 
 export const TABLES: Record<EventKind, TableSpec> = {
   usage_report: {
-    table: 'usage_reports', key: 'event_id',
-    columns: ['event_id', 'received_at', 'instance_id', 'version', 'edition', 'os', 'arch', 'packaging', 'has_valid_license',
-      'install_version', 'database_created_at', 'metrics', 'version_normalized', ...COMMON_TAIL],
+    table: 'usage_reports',
+    key: 'event_id',
+    columns: [
+      'event_id',
+      'received_at',
+      'instance_id',
+      'version',
+      'edition',
+      'os',
+      'arch',
+      'packaging',
+      'has_valid_license',
+      'install_version',
+      'database_created_at',
+      'metrics',
+      'version_normalized',
+      ...COMMON_TAIL,
+    ],
   },
   analytics: {
-    table: 'analytics_events', key: 'event_id',
-    columns: ['event_id', 'received_at', 'session_uuid', 'event_type', 'event_time', 'dashboard_uid', 'dashboard_name',
-      'dashboard_timezone', 'grafana_host', 'grafana_env', 'grafana_version', 'grafana_edition', 'user_id', 'user_role', 'user_theme',
-      'user_timezone', 'user_locale', 'variables', 'has_focus', ...COMMON_TAIL],
+    table: 'analytics_events',
+    key: 'event_id',
+    columns: [
+      'event_id',
+      'received_at',
+      'session_uuid',
+      'event_type',
+      'event_time',
+      'dashboard_uid',
+      'dashboard_name',
+      'dashboard_timezone',
+      'grafana_host',
+      'grafana_env',
+      'grafana_version',
+      'grafana_edition',
+      'user_id',
+      'user_role',
+      'user_theme',
+      'user_timezone',
+      'user_locale',
+      'variables',
+      'has_focus',
+      ...COMMON_TAIL,
+    ],
   },
   metrics: {
-    table: 'metric_samples', key: 'sample_id',
-    columns: ['sample_id', 'event_id', 'received_at', 'job', 'grouping_key', 'family', 'metric_type', 'name', 'labels', 'value', 'op',
-      ...COMMON_TAIL],
+    table: 'metric_samples',
+    key: 'sample_id',
+    columns: [
+      'sample_id',
+      'event_id',
+      'received_at',
+      'job',
+      'grouping_key',
+      'family',
+      'metric_type',
+      'name',
+      'labels',
+      'value',
+      'op',
+      ...COMMON_TAIL,
+    ],
   },
 };
 
 // Rules may reshape payloads, so every field is read defensively: a wrong type becomes NULL.
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 const json = (v: unknown): unknown => (v === undefined ? null : v);
 function time(v: unknown, unit: 'ms' | 's'): Date | null {
@@ -44,15 +93,29 @@ function time(v: unknown, unit: 'ms' | 's'): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 const SPECIAL_VALUES: Record<string, number> = { NaN: NaN, '+Inf': Infinity, '-Inf': -Infinity };
-const sampleValue = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v in SPECIAL_VALUES ? SPECIAL_VALUES[v] : null);
+const sampleValue = (v: unknown): number | null =>
+  typeof v === 'number' ? v : typeof v === 'string' && v in SPECIAL_VALUES ? SPECIAL_VALUES[v] : null;
 
 const tail = (e: ProcessedEvent) => [e.source, e.correlationId] as const;
 
 function usageReportRow(e: ProcessedEvent): Row {
   const p = e.payload;
-  return [e.id, new Date(e.receivedAt), str(p.usageStatsId), str(p.version), str(p.edition), str(p.os), str(p.arch), str(p.packaging),
-    bool(p.hasValidLicense), str(p.installVersion), time(p.databaseCreated, 'ms'), obj(p.metrics),
-    normalizeGrafanaVersion(p.version), ...tail(e)];
+  return [
+    e.id,
+    new Date(e.receivedAt),
+    str(p.usageStatsId),
+    str(p.version),
+    str(p.edition),
+    str(p.os),
+    str(p.arch),
+    str(p.packaging),
+    bool(p.hasValidLicense),
+    str(p.installVersion),
+    time(p.databaseCreated, 'ms'),
+    obj(p.metrics),
+    normalizeGrafanaVersion(p.version),
+    ...tail(e),
+  ];
 }
 
 function analyticsRow(e: ProcessedEvent): Row {
@@ -62,9 +125,28 @@ function analyticsRow(e: ProcessedEvent): Row {
   const dashboard = obj(p.dashboard);
   const user = obj(p.user);
   const theme = typeof user.lightTheme === 'boolean' ? (user.lightTheme ? 'light' : 'dark') : null;
-  return [e.id, new Date(e.receivedAt), str(p.uuid), str(p.type), time(p.time, 's'), str(dashboard.uid), str(dashboard.name),
-    str(p.timeZone), str(host.hostname), str(build.env), str(build.version), str(build.edition), str(user.id), str(user.orgRole), theme,
-    str(user.timezone), str(user.locale), json(p.variables), bool(p.hasFocus), ...tail(e)];
+  return [
+    e.id,
+    new Date(e.receivedAt),
+    str(p.uuid),
+    str(p.type),
+    time(p.time, 's'),
+    str(dashboard.uid),
+    str(dashboard.name),
+    str(p.timeZone),
+    str(host.hostname),
+    str(build.env),
+    str(build.version),
+    str(build.edition),
+    str(user.id),
+    str(user.orgRole),
+    theme,
+    str(user.timezone),
+    str(user.locale),
+    json(p.variables),
+    bool(p.hasFocus),
+    ...tail(e),
+  ];
 }
 
 function metricRows(e: ProcessedEvent): Row[] {
@@ -77,8 +159,20 @@ function metricRows(e: ProcessedEvent): Row[] {
       const sample = obj(s);
       const labels = obj(sample.labels) as Record<string, string>;
       const name = str(sample.name) ?? str(family.name) ?? '';
-      return [sampleIdFor(e.id, name, labels), e.id, new Date(e.receivedAt), str(p.job), obj(p.grouping), str(family.name),
-        str(family.type), name, labels, sampleValue(sample.value), str(p.op), ...tail(e)];
+      return [
+        sampleIdFor(e.id, name, labels),
+        e.id,
+        new Date(e.receivedAt),
+        str(p.job),
+        obj(p.grouping),
+        str(family.name),
+        str(family.type),
+        name,
+        labels,
+        sampleValue(sample.value),
+        str(p.op),
+        ...tail(e),
+      ];
     });
   });
 }

@@ -7,7 +7,10 @@ import type { PostgresConfig } from '@app/config';
  * certificate; verify-ca = the chain must lead to POSTGRES_SSL_CA_FILE (any host name);
  * verify-full = the chain and the host name. Without a CA file, verify-* use the system CAs.
  */
-export function sslOptions(config: Pick<PostgresConfig, 'sslMode' | 'sslCaFile'>, readFile = readFileSync): false | ConnectionOptions {
+export function sslOptions(
+  config: Pick<PostgresConfig, 'sslMode' | 'sslCaFile'>,
+  readFile = readFileSync,
+): false | ConnectionOptions {
   switch (config.sslMode) {
     case 'disable':
       return false;

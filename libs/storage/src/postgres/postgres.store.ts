@@ -14,9 +14,17 @@ const EMPTY: WriteResult = { written: 0, duplicates: 0, rejected: [] };
 
 export function createPostgresPool(config: PostgresConfig, applicationName = 'usage-stats'): Pool {
   return new Pool({
-    host: config.host, port: config.port, database: config.database, user: config.user, password: config.password,
-    ssl: sslOptions(config), max: config.maxConnections, connectionTimeoutMillis: config.connectTimeoutMs,
-    idleTimeoutMillis: 30_000, application_name: applicationName, statement_timeout: 120_000,
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.user,
+    password: config.password,
+    ssl: sslOptions(config),
+    max: config.maxConnections,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: applicationName,
+    statement_timeout: 120_000,
   });
 }
 
@@ -31,7 +39,11 @@ export class PostgresStore implements Store {
   private readonly pool: Pool;
   private readonly staged = new WeakSet<PoolClient>();
 
-  constructor(private readonly config: PostgresConfig, private readonly logger: Logger, applicationName?: string) {
+  constructor(
+    private readonly config: PostgresConfig,
+    private readonly logger: Logger,
+    applicationName?: string,
+  ) {
     this.pool = createPostgresPool(config, applicationName);
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     this.pool.on('error', (err) => this.logger.warn({ err: describePgError(err) }, 'postgres idle connection lost'));
@@ -76,7 +88,9 @@ export class PostgresStore implements Store {
   async storedIds(ids: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     // Every table carries event_id (metric_samples is keyed per sample, many rows per event).
-    const tables = Object.values(TABLES).map((t) => `SELECT event_id AS id FROM ${t.table} WHERE event_id = ANY($1::text[])`);
+    const tables = Object.values(TABLES).map(
+      (t) => `SELECT event_id AS id FROM ${t.table} WHERE event_id = ANY($1::text[])`,
+    );
     // A push without samples (a DELETE) leaves no sample row: its group's last event id stands for it.
     tables.push('SELECT last_event_id AS id FROM push_groups WHERE last_event_id = ANY($1::text[])');
     for (let i = 0; i < ids.length; i += 10_000) {
@@ -99,13 +113,17 @@ export class PostgresStore implements Store {
     const mid = Math.ceil(events.length / 2);
     const results: WriteResult[] = [];
     for (const half of [events.slice(0, mid), events.slice(mid)]) {
-      results.push(await this.writeAll(half, mode).catch((err: unknown) => {
-        if (isDataError(err)) return this.isolate(half, mode, err);
-        throw new RetriableStoreError(`postgres write failed: ${describePgError(err)}`, undefined, { cause: err });
-      }));
+      results.push(
+        await this.writeAll(half, mode).catch((err: unknown) => {
+          if (isDataError(err)) return this.isolate(half, mode, err);
+          throw new RetriableStoreError(`postgres write failed: ${describePgError(err)}`, undefined, { cause: err });
+        }),
+      );
     }
     return results.reduce((a, b) => ({
-      written: a.written + b.written, duplicates: a.duplicates + b.duplicates, rejected: [...a.rejected, ...b.rejected],
+      written: a.written + b.written,
+      duplicates: a.duplicates + b.duplicates,
+      rejected: [...a.rejected, ...b.rejected],
     }));
   }
 
@@ -146,7 +164,12 @@ export class PostgresStore implements Store {
   }
 
   /** Returns the ids of the events that got (or, in replace mode, replaced) rows. */
-  private async writeKind(client: PoolClient, kind: EventKind, events: ProcessedEvent[], mode: WriteOptions['mode']): Promise<string[]> {
+  private async writeKind(
+    client: PoolClient,
+    kind: EventKind,
+    events: ProcessedEvent[],
+    mode: WriteOptions['mode'],
+  ): Promise<string[]> {
     const spec = TABLES[kind];
     const rows: Row[] = events.flatMap(rowsOf);
     if (rows.length === 0) return [];

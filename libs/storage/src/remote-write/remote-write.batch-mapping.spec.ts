@@ -3,11 +3,19 @@ import type { Series } from './remote-write.proto';
 import type { ProcessedEvent } from '../store';
 
 const panel = (id: string, uuid: string): ProcessedEvent => ({
-  id, kind: 'analytics', receivedAt: 0, correlationId: 'c', source: { route: '/write' },
+  id,
+  kind: 'analytics',
+  receivedAt: 0,
+  correlationId: 'c',
+  source: { route: '/write' },
   payload: { uuid, type: 'start', time: 1, host: { hostname: 'g' }, dashboard: { name: 'D', uid: 'd1' } },
 });
 const usage = (id: string): ProcessedEvent => ({
-  id, kind: 'usage_report', receivedAt: 7_000, correlationId: 'c', source: { route: '/api/usage' },
+  id,
+  kind: 'usage_report',
+  receivedAt: 7_000,
+  correlationId: 'c',
+  source: { route: '/api/usage' },
   payload: { version: '11.0.0', metrics: { 'stats.dashboards.count': 3 }, usageStatsId: 'inst-a' },
 });
 const named = (s: Series) => s.labels.find((l) => l.name === '__name__')?.value;
@@ -29,7 +37,12 @@ describe('RemoteWriteBatchMapping', () => {
     const sessions = (b: { series: Array<{ series: Series }> }) =>
       b.series.filter((s) => named(s.series) === 'grafana_analytics_sessions_total').map((s) => s.series.samples);
     const failed = await mapping.map([panel('p1', 's1')]);
-    expect(sessions(failed)).toEqual([[{ value: 0, timestamp: 9_999 }, { value: 1, timestamp: 10_000 }]]);
+    expect(sessions(failed)).toEqual([
+      [
+        { value: 0, timestamp: 9_999 },
+        { value: 1, timestamp: 10_000 },
+      ],
+    ]);
     now = 20_000;
     const stored = await mapping.map([panel('p1', 's1')]);
     stored.markWritten(stored.series.flatMap((s) => (s.key ? [s.key] : [])));

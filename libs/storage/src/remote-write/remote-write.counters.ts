@@ -118,14 +118,25 @@ export class SessionCounters {
     ];
   }
 
-  private counter(name: string, labelKey: string, labels: Delta['labels'], value: number, timestamp: number): CounterSeries {
+  private counter(
+    name: string,
+    labelKey: string,
+    labels: Delta['labels'],
+    value: number,
+    timestamp: number,
+  ): CounterSeries {
     const key = `${name}${labelKey}`;
     const samples = this.announced.has(key) ? [] : [{ value: 0, timestamp: timestamp - 1 }];
     samples.push({ value, timestamp });
     return { key, series: { labels: normalizeLabels(name, labels), samples } };
   }
 
-  private commit(deltas: Map<string, Delta>, sessionUpdates: Map<string, number | null>, ids: Set<string>, now: number): void {
+  private commit(
+    deltas: Map<string, Delta>,
+    sessionUpdates: Map<string, number | null>,
+    ids: Set<string>,
+    now: number,
+  ): void {
     for (const [key, d] of deltas) {
       const t = this.totals.get(key) ?? { sessions: 0, seconds: 0 };
       this.totals.set(key, { sessions: t.sessions + d.sessions, seconds: t.seconds + d.seconds });

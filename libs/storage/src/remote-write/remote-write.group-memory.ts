@@ -19,9 +19,18 @@ interface Stored extends Omit<GroupState, 'key' | 'families'> {
 
 export function serializeGroup(state: GroupState): string {
   const families: Stored['families'] = {};
-  for (const [name, samples] of state.families) families[name] = [samples[0]?.type ?? 'untyped', samples.map((s) => [s.name, s.labels])];
+  for (const [name, samples] of state.families)
+    families[name] = [samples[0]?.type ?? 'untyped', samples.map((s) => [s.name, s.labels])];
   const { job, grouping, lastReceivedAt, exists, pushTime, pushFailureTime } = state;
-  return JSON.stringify({ job, grouping, lastReceivedAt, exists, pushTime, pushFailureTime, families } satisfies Stored);
+  return JSON.stringify({
+    job,
+    grouping,
+    lastReceivedAt,
+    exists,
+    pushTime,
+    pushFailureTime,
+    families,
+  } satisfies Stored);
 }
 
 /** The inverse; sample values are not kept (0), nor when a family was pushed (the group's last event). */
@@ -30,9 +39,21 @@ export function deserializeGroup(key: string, text: string): GroupState | undefi
     const s = JSON.parse(text) as Stored;
     const families = new Map<string, GroupSample[]>();
     for (const [family, [type, series]] of Object.entries(s.families)) {
-      families.set(family, series.map(([name, labels]) => ({ family, type, name, labels, value: 0, pushedAt: s.lastReceivedAt })));
+      families.set(
+        family,
+        series.map(([name, labels]) => ({ family, type, name, labels, value: 0, pushedAt: s.lastReceivedAt })),
+      );
     }
-    return { key, job: s.job, grouping: s.grouping, lastReceivedAt: s.lastReceivedAt, exists: s.exists, pushTime: s.pushTime, pushFailureTime: s.pushFailureTime, families };
+    return {
+      key,
+      job: s.job,
+      grouping: s.grouping,
+      lastReceivedAt: s.lastReceivedAt,
+      exists: s.exists,
+      pushTime: s.pushTime,
+      pushFailureTime: s.pushFailureTime,
+      families,
+    };
   } catch {
     return undefined;
   }
@@ -47,7 +68,10 @@ export class RedisPushGroupMemory implements PushGroupMemory {
   private readonly strings: RedisStringsRepository;
   private readonly prefix: string;
 
-  constructor(config: RedisConfig, private readonly ttlSeconds = GROUP_MEMORY_TTL_SECONDS) {
+  constructor(
+    config: RedisConfig,
+    private readonly ttlSeconds = GROUP_MEMORY_TTL_SECONDS,
+  ) {
     this.prefix = `${config.keyPrefix}:remote_write:push-group:`;
     this.strings = new RedisStringsRepository(config);
   }
@@ -67,7 +91,10 @@ export class RedisPushGroupMemory implements PushGroupMemory {
   }
 
   async save(states: GroupState[]): Promise<void> {
-    await this.strings.setMany(states.map((state) => [this.key(state.key), serializeGroup(state)]), this.ttlSeconds);
+    await this.strings.setMany(
+      states.map((state) => [this.key(state.key), serializeGroup(state)]),
+      this.ttlSeconds,
+    );
   }
 
   async close(): Promise<void> {

@@ -82,7 +82,11 @@ export class SeriesSet {
 export function addUsageSeries(set: SeriesSet, event: ProcessedEvent): void {
   const v = usageView(event.payload);
   const labels = {
-    instance: v.instance, version: v.normalizedVersion, edition: v.edition, os: v.os, arch: v.arch,
+    instance: v.instance,
+    version: v.normalizedVersion,
+    edition: v.edition,
+    os: v.os,
+    arch: v.arch,
     packaging: v.packaging,
   };
   for (const [metric, value] of v.numericMetrics) {

@@ -18,7 +18,10 @@ const root = Root.fromJSON({
       nested: {
         WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
         TimeSeries: {
-          fields: { labels: { rule: 'repeated', type: 'Label', id: 1 }, samples: { rule: 'repeated', type: 'Sample', id: 2 } },
+          fields: {
+            labels: { rule: 'repeated', type: 'Label', id: 1 },
+            samples: { rule: 'repeated', type: 'Sample', id: 2 },
+          },
         },
         Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
         Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
@@ -37,6 +40,8 @@ export function encodeWriteRequest(timeseries: Series[]): Buffer {
 /** The inverse, for tests and for receivers built on this module. */
 export function decodeWriteRequest(body: Buffer): Series[] {
   const raw = uncompressSync(body, { asBuffer: true }) as Buffer;
-  const message = WriteRequest.toObject(WriteRequest.decode(raw), { longs: Number, defaults: true }) as { timeseries?: Series[] };
+  const message = WriteRequest.toObject(WriteRequest.decode(raw), { longs: Number, defaults: true }) as {
+    timeseries?: Series[];
+  };
   return message.timeseries ?? [];
 }

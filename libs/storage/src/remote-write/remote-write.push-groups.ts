@@ -1,6 +1,15 @@
 import {
-  applyGroupEvent, GroupEvent, groupEventOf, groupSamples, GroupSample, GroupState, inReceiveOrder, PUSH_FAILURE_TIME, PUSH_TIME,
-  removedSeries, seriesKeyOf,
+  applyGroupEvent,
+  GroupEvent,
+  groupEventOf,
+  groupSamples,
+  GroupSample,
+  GroupState,
+  inReceiveOrder,
+  PUSH_FAILURE_TIME,
+  PUSH_TIME,
+  removedSeries,
+  seriesKeyOf,
 } from '../push-group.state';
 import { normalizeLabels, SeriesSet } from './remote-write.mapping';
 import type { ProcessedEvent } from '../store';
@@ -54,7 +63,10 @@ export interface PushGroupMemory {
 export class PushGroupTracker {
   private readonly groups = new Map<string, GroupState>();
 
-  constructor(private readonly maxGroups = 50_000, private readonly memory?: PushGroupMemory) {}
+  constructor(
+    private readonly maxGroups = 50_000,
+    private readonly memory?: PushGroupMemory,
+  ) {}
 
   get size(): number {
     return this.groups.size;
@@ -81,7 +93,8 @@ export class PushGroupTracker {
       const at = event.receivedAt;
       const own = groupSamples(state).filter(isGatewayGauge);
       // A series this event writes at the same instant as an earlier event removed it is not stale.
-      for (const sample of [...[...event.families.values()].flat(), ...own]) markers.delete(`${seriesKeyOf(sample)}\u0000${at}`);
+      for (const sample of [...[...event.families.values()].flat(), ...own])
+        markers.delete(`${seriesKeyOf(sample)}\u0000${at}`);
       for (const sample of removedSeries(before ? groupSamples(before) : [], groupSamples(state))) {
         markers.set(`${seriesKeyOf(sample)}\u0000${at}`, { sample, at, eventId: event.id });
       }
@@ -89,7 +102,8 @@ export class PushGroupTracker {
     }
     return {
       addTo: (set) => {
-        for (const { sample, at, eventId } of gauges) set.add(normalizeLabels(sample.name, sample.labels), sample.value, at, eventId);
+        for (const { sample, at, eventId } of gauges)
+          set.add(normalizeLabels(sample.name, sample.labels), sample.value, at, eventId);
         for (const { sample, at, eventId } of markers.values()) {
           set.add(normalizeLabels(sample.name, sample.labels), STALE_NAN, at, eventId);
         }

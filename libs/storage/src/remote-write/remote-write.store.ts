@@ -7,7 +7,13 @@ import { encodeWriteRequest, Series } from './remote-write.proto';
 import type { PushGroupMemory } from './remote-write.push-groups';
 import { requireSetting } from '../required-setting';
 import {
-  PermanentStoreError, ProcessedEvent, RejectedEvent, RetriableStoreError, Store, StoreHealth, WriteResult,
+  PermanentStoreError,
+  ProcessedEvent,
+  RejectedEvent,
+  RetriableStoreError,
+  Store,
+  StoreHealth,
+  WriteResult,
 } from '../store';
 
 /** The headers the remote write 1.0 spec requires (DESIGN.md). */
@@ -55,27 +61,38 @@ export class RemoteWriteStore implements Store {
   /** Batches are written one after another so counter samples reach the receiver in time order. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly config: RemoteWriteConfig, private readonly logger?: Logger, options: RemoteWriteStoreOptions = {}) {
+  constructor(
+    private readonly config: RemoteWriteConfig,
+    private readonly logger?: Logger,
+    options: RemoteWriteStoreOptions = {},
+  ) {
     this.url = requireSetting('REMOTE_WRITE_URL', config.url, 'STORAGE_TYPE includes remote_write');
     this.what = `remote write receiver at ${new URL(this.url).host}`;
     this.headers = { ...config.extraHeaders, ...this.authHeader(), ...PROTOCOL_HEADERS };
     this.groupMemory = options.groupMemory;
     this.mapping = new RemoteWriteBatchMapping({
       writerId: options.writerId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
-      userLabels: config.userLabels, now: options.now ?? Date.now, groupMemory: options.groupMemory,
+      userLabels: config.userLabels,
+      now: options.now ?? Date.now,
+      groupMemory: options.groupMemory,
     });
   }
 
   private authHeader(): Record<string, string> {
     const c = this.config;
     if (c.bearerToken) return { authorization: `Bearer ${c.bearerToken}` };
-    if (c.username) return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}` };
+    if (c.username)
+      return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}` };
     return {};
   }
 
   async connect(): Promise<void> {
     const health = await this.health();
-    if (!health.ok) this.logger?.warn({ store: this.type, detail: health.detail }, 'remote write receiver not reachable yet; writes will retry');
+    if (!health.ok)
+      this.logger?.warn(
+        { store: this.type, detail: health.detail },
+        'remote write receiver not reachable yet; writes will retry',
+      );
   }
 
   writeBatch(events: ProcessedEvent[]): Promise<WriteResult> {
@@ -88,7 +105,8 @@ export class RemoteWriteStore implements Store {
     const batch = await this.mapping.map(events);
     const all = batch.series;
     const chunks: MappedSeries[][] = [];
-    for (let i = 0; i < all.length; i += this.config.seriesLimit) chunks.push(all.slice(i, i + this.config.seriesLimit));
+    for (let i = 0; i < all.length; i += this.config.seriesLimit)
+      chunks.push(all.slice(i, i + this.config.seriesLimit));
     const outcomes = await this.sendAll(chunks);
     const refused = outcomes.flatMap((o) => (o.ok ? o.refused : []));
     const refusedItems = new Set(refused.map((r) => r.item));
@@ -98,7 +116,10 @@ export class RemoteWriteStore implements Store {
     const retriable = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
     if (retriable.length > 0) {
       const wait = Math.max(0, ...retriable.map((e) => e.retryAfterMs ?? 0));
-      throw new RetriableStoreError(`${retriable.length}/${chunks.length} requests failed: ${retriable[0].message}`, wait || undefined);
+      throw new RetriableStoreError(
+        `${retriable.length}/${chunks.length} requests failed: ${retriable[0].message}`,
+        wait || undefined,
+      );
     }
     await batch.commit();
     const rejected = this.rejections(refused);
@@ -154,19 +175,32 @@ export class RemoteWriteStore implements Store {
   }
 
   private async post(series: Series[]): Promise<void> {
-    const res = await send(this.url, { method: 'POST', headers: this.headers, body: encodeWriteRequest(series) }, this.config.timeoutMs, this.what);
+    const res = await send(
+      this.url,
+      { method: 'POST', headers: this.headers, body: encodeWriteRequest(series) },
+      this.config.timeoutMs,
+      this.what,
+    );
     if (res.ok) return void (await res.arrayBuffer());
     const body = await bodyText(res);
     if (isRetriableStatus(res.status)) throw retriableResponse(this.what, res, body);
     // Wrong credentials or URL say nothing about the data: hold it until the setting is fixed.
-    if (isConfigurationStatus(res.status)) throw new RetriableStoreError(`${this.what} refused the write (HTTP ${res.status}, check REMOTE_WRITE_* settings): ${body}`);
+    if (isConfigurationStatus(res.status))
+      throw new RetriableStoreError(
+        `${this.what} refused the write (HTTP ${res.status}, check REMOTE_WRITE_* settings): ${body}`,
+      );
     throw new PermanentStoreError(`${this.what} refused the series (HTTP ${res.status}): ${body || res.statusText}`);
   }
 
   /** An empty WriteRequest: proves the URL, the credentials and the receiver without writing data. */
   async health(): Promise<StoreHealth> {
     try {
-      const res = await send(this.url, { method: 'POST', headers: this.headers, body: encodeWriteRequest([]) }, Math.min(this.config.timeoutMs, 5000), this.what);
+      const res = await send(
+        this.url,
+        { method: 'POST', headers: this.headers, body: encodeWriteRequest([]) },
+        Math.min(this.config.timeoutMs, 5000),
+        this.what,
+      );
       const body = await bodyText(res);
       return res.ok ? { ok: true } : { ok: false, detail: `${this.what} answered HTTP ${res.status}: ${body}` };
     } catch (err) {
