@@ -44,9 +44,8 @@ function textStream(out: NodeJS.WritableStream): DestinationStream {
     write(line: string) {
       const { time, level, name, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
       const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      out.write(
-        `${new Date(time as number).toISOString()} ${String(level).toUpperCase().padEnd(5)} [${String(name)}] ${String(msg ?? '')}${fields.length ? ' ' + fields.join(' ') : ''}\n`,
-      );
+      const head = `${new Date(time as number).toISOString()} ${String(level).toUpperCase().padEnd(5)} [${String(name)}]`;
+      out.write(`${head} ${String(msg ?? '')}${fields.length ? ' ' + fields.join(' ') : ''}\n`);
     },
   };
 }

@@ -35,9 +35,9 @@ export function parseRange(from: string, to: string | undefined, now = Date.now(
   if (fromMs > now)
     throw new UsageError(`--from ${JSON.stringify(from)} is in the future (${new Date(fromMs).toISOString()})`);
   if (toMs <= fromMs) {
-    throw new UsageError(
-      `--to ${JSON.stringify(to ?? 'now')} (${new Date(toMs).toISOString()}) is not after --from ${JSON.stringify(from)} (${new Date(fromMs).toISOString()})`,
-    );
+    const toText = `${JSON.stringify(to ?? 'now')} (${new Date(toMs).toISOString()})`;
+    const fromText = `${JSON.stringify(from)} (${new Date(fromMs).toISOString()})`;
+    throw new UsageError(`--to ${toText} is not after --from ${fromText}`);
   }
   return { fromMs, toMs };
 }

@@ -60,9 +60,9 @@ function listCommand(): Command {
           const chosen = letters.filter((l) => !args.reasons || args.reasons.includes(l.reason));
           const { groups, entries } = groupLetters(chosen, recoveries, args.maxAttempts);
           const topic = ctx.config.kafka.deadLetterTopic;
-          process.stdout.write(
-            `${o.json ? JSON.stringify({ topic, groups, entries: o.entries ? entries : undefined }) : renderGroups(topic, groups, o.entries ? entries : undefined)}\n`,
-          );
+          const shown = o.entries ? entries : undefined;
+          const text = o.json ? JSON.stringify({ topic, groups, entries: shown }) : renderGroups(topic, groups, shown);
+          process.stdout.write(`${text}\n`);
         },
       ),
     );

@@ -59,7 +59,8 @@ const sinceOf = (input: string) => parseTime(/^\d/.test(input.trim()) ? `-${inpu
 export function ledgerCommand(): Command {
   return new Command('ledger')
     .description(
-      'account for every event the API acknowledged since a time: written, deduplicated, dropped by a rule, dead-lettered, or unaccounted, per source, kind and store',
+      'account for every event the API acknowledged since a time: written, deduplicated, dropped by a rule, ' +
+        'dead-lettered, or unaccounted, per source, kind and store',
     )
     .option('--since <time>', 'start of the window: 24h, -30m, 7d or an ISO-8601 time', '24h')
     .option('--json', 'print JSON')

@@ -25,7 +25,8 @@ export function migrateCommand(): Command {
             process.stdout.write(
               o.json
                 ? `${JSON.stringify({ database: pg.database, host: pg.host, applied, latest })}\n`
-                : `${pg.host}:${pg.port}/${pg.database}: ${applied.length ? `applied ${names.join(', ')}` : 'up to date'} (schema version ${latest})\n`,
+                : `${pg.host}:${pg.port}/${pg.database}: ${applied.length ? `applied ${names.join(', ')}` : 'up to date'}` +
+                    ` (schema version ${latest})\n`,
             );
           } finally {
             await pool.end().catch(() => undefined);

@@ -34,7 +34,8 @@ export function renderStatus(s: StatusReport, now = Date.now()): string {
   const retention = r.retentionMs === undefined ? 'infinite' : duration(r.retentionMs);
   return [
     `events topic ${s.topic}: ${s.partitions} partitions, ${count(r.messages)} messages retained, retention ${retention}`,
-    `oldest retained event: ${isoTime(r.oldestRetainedMs)}${ago(r.oldestRetainedMs)}; a replay can reach back to ${r.reachBackMs === undefined ? 'the oldest event' : `${isoTime(r.reachBackMs)}${ago(r.reachBackMs)}`}`,
+    `oldest retained event: ${isoTime(r.oldestRetainedMs)}${ago(r.oldestRetainedMs)}; a replay can reach back to ` +
+      (r.reachBackMs === undefined ? 'the oldest event' : `${isoTime(r.reachBackMs)}${ago(r.reachBackMs)}`),
     `dead letters: ${count(s.deadLetters)} (see \`usage-stats dlq list\`)`,
     s.held === undefined
       ? 'held by the dead-letter guard: unknown (Redis not reachable or off)'

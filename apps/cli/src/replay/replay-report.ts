@@ -36,18 +36,22 @@ export interface ReplaySummary {
 export function renderSummary(s: ReplaySummary): string {
   const rate = s.durationMs > 0 ? (1_000 * s.read) / s.durationMs : 0;
   const head = [
-    `${s.dryRun ? 'dry run (nothing written)' : 'replay done'}: ${s.topic} ${s.from} .. ${s.to} into ${s.store}${s.kinds === 'all' ? '' : ` (kinds: ${s.kinds.join(', ')})`}`,
+    `${s.dryRun ? 'dry run (nothing written)' : 'replay done'}: ${s.topic} ${s.from} .. ${s.to} into ${s.store}` +
+      (s.kinds === 'all' ? '' : ` (kinds: ${s.kinds.join(', ')})`),
     s.resumed
       ? `resumed: ${count(s.before)} of ${count(s.total)} messages were done by an earlier run`
       : `range: ${count(s.total)} messages`,
-    `read ${count(s.read)} in ${duration(s.durationMs)} (${count(rate)}/s)${s.skipped ? `, ${count(s.skipped)} of other kinds skipped` : ''}`,
+    `read ${count(s.read)} in ${duration(s.durationMs)} (${count(rate)}/s)` +
+      (s.skipped ? `, ${count(s.skipped)} of other kinds skipped` : ''),
   ];
   const written = s.dryRun
     ? `would write ${count(s.written)}`
     : s.replaced === null
       ? `written (new or replaced) ${count(s.written)}`
       : `written (new) ${count(s.written)}, replaced ${count(s.replaced)}`;
-  const outcome = `${written}, duplicates ${count(s.duplicates)}, dropped by rules ${count(s.dropped)}, dead-lettered ${count(s.deadLettered)}`;
+  const outcome =
+    `${written}, duplicates ${count(s.duplicates)}, dropped by rules ${count(s.dropped)}, ` +
+    `dead-lettered ${count(s.deadLettered)}`;
   const kinds = Object.entries(s.byKind).map(([kind, c]) => [kind, count(c.read), count(c.written), count(c.dropped)]);
   const reasons = [
     ...Object.entries(s.droppedBy).map(([r, n]) => ['dropped', r, count(n)]),

@@ -1,19 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pseudonym } from '@app/anonymizer';
+import { HASHED_CORRELATION_PREFIX, OPAQUE_CORRELATION_ID } from '@app/contracts';
 
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-/**
- * Shapes that cannot carry a name, an e-mail or an address: a UUID, a hex trace/span id, a ULID.
- * Anything else a client sends (`alice@example.com`, `jdoe-laptop`) might, and the id is stored
- * with every event and written to every log line.
- */
-const OPAQUE_ID =
-  /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,64}|[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})$/;
-
-/** Prefix of a correlation id derived from a client's id that was not an opaque shape. */
-export const HASHED_CORRELATION_PREFIX = 'h-';
 
 /**
  * Fastify's genReqId. Without a key (anonymization off) the caller's X-Request-Id or
@@ -31,7 +21,7 @@ export function correlationIdGenerator(hashKey?: string): (req: IncomingMessage)
         if (SAFE_ID.test(value)) return value;
         continue;
       }
-      if (OPAQUE_ID.test(value)) return value;
+      if (OPAQUE_CORRELATION_ID.test(value)) return value;
       return `${HASHED_CORRELATION_PREFIX}${pseudonym(hashKey, value.slice(0, 1024))}`;
     }
     return randomUUID();

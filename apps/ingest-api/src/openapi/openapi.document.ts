@@ -53,7 +53,8 @@ const jobBase64Path = {
   in: 'path',
   required: true,
   description:
-    'the job in URL-safe base64 (padding optional; client_golang, client_java and client_python use this form for a job with "/" or a space), then optional /<label>/<value> pairs',
+    'the job in URL-safe base64 (padding optional; client_golang, client_java and client_python use this form ' +
+    'for a job with "/" or a space), then optional /<label>/<value> pairs',
   schema: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_=-]+$' },
 };
 const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';

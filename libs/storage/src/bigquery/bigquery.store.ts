@@ -45,7 +45,8 @@ export class BigQueryStore implements Store {
     const hasKey = existsSync(config.credentialsFile);
     if (!hasKey && !config.apiEndpoint) {
       throw new ConfigError(
-        `Invalid configuration: BIGQUERY_CREDENTIALS_FILE=${JSON.stringify(config.credentialsFile)}: no such file (a service-account key file is required unless BIGQUERY_API_ENDPOINT names an emulator)`,
+        `Invalid configuration: BIGQUERY_CREDENTIALS_FILE=${JSON.stringify(config.credentialsFile)}: no such file ` +
+          '(a service-account key file is required unless BIGQUERY_API_ENDPOINT names an emulator)',
       );
     }
     // The pipeline owns retries and backoff, so the client must not retry on its own.
@@ -104,7 +105,8 @@ export class BigQueryStore implements Store {
     const missing = TABLE_SCHEMA.filter((c) => !have.has(c.name)).map((c) => c.name);
     if (missing.length > 0) {
       const err = new Error(
-        `BigQuery table ${this.name} lacks columns ${missing.join(', ')}: add them (they are NULLABLE or REPEATED) or set BIGQUERY_TABLE to a new table`,
+        `BigQuery table ${this.name} lacks columns ${missing.join(', ')}: ` +
+          'add them (they are NULLABLE or REPEATED) or set BIGQUERY_TABLE to a new table',
       );
       err.name = 'BigQuerySchemaError';
       throw err;

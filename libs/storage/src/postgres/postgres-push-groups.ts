@@ -144,7 +144,8 @@ async function saveGroupRows(client: PoolClient, groups: Change[]): Promise<void
     SELECT k, j, g::jsonb, d, r, e, p, f FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::text[],
       $7::timestamptz[], $8::timestamptz[]) AS t(k, j, g, d, r, e, p, f)
     ON CONFLICT (group_key) DO UPDATE SET deleted = EXCLUDED.deleted, last_received_at = EXCLUDED.last_received_at,
-      last_event_id = EXCLUDED.last_event_id, push_time = EXCLUDED.push_time, push_failure_time = EXCLUDED.push_failure_time, updated_at = now()`,
+      last_event_id = EXCLUDED.last_event_id, push_time = EXCLUDED.push_time,
+      push_failure_time = EXCLUDED.push_failure_time, updated_at = now()`,
     [
       groups.map((g) => clean(g.state.key)),
       groups.map((g) => clean(g.state.job)),
