@@ -265,9 +265,13 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
 
   for (const s of MATRIX) {
     it(`${s.name}: ${s.fault}: nothing acknowledged lost or duplicated`, async () => {
-      const rig = s.ownRig ? new FaultRig(services, { ...s.overrides, ...(await s.before?.()) }) : await sharedRig();
-      if (s.ownRig) await rig.start();
+      let own: FaultRig | undefined;
       try {
+        if (s.ownRig) {
+          own = new FaultRig(services, { ...s.overrides, ...(await s.before?.()) });
+          await own.start();
+        }
+        const rig = own ?? await sharedRig();
         const { events } = generateEvents(s.events ?? EVENTS, randomName('f'));
         const loading = runLoad({ apiUrl: () => rig.apiUrl, events, chunk: 100, concurrency: 4, spreadMs: s.spreadMs ?? spreadFor(OUTAGE_MS) });
         await sleep(LEAD_MS);
@@ -293,7 +297,7 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         // A cluster scenario where no leader moved did not test what it claims.
         if (s.name.startsWith('cluster-')) expect(leadersMoved()).toBeGreaterThan(0);
       } finally {
-        if (s.ownRig) await rig.stop();
+        await own?.stop();
         await s.cleanup?.();
       }
     }, 1_800_000);

@@ -40,6 +40,18 @@ export interface Accounting {
   lostInTopic?: { found: number; positions: string[]; committed: Record<string, string> };
 }
 
+/** A free port can be taken between picking it and listening on it: try again with new ones. */
+async function portRace<T>(start: () => Promise<T>, repick?: () => Promise<void>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+      await repick?.();
+    }
+  }
+}
+
 export class FaultRig {
   readonly topic = randomName('faults');
   readonly group = randomName('faults-group');
@@ -72,13 +84,23 @@ export class FaultRig {
       KAFKA_BROKERS: kafka.brokers, POSTGRES_PORT: String(postgres.port), REDIS_PORT: String(redis.port), POSTGRES_CONNECT_TIMEOUT_MS: '1000',
       KAFKA_TOPIC_PARTITIONS: '4', WORKERS: '2', RATE_LIMIT_RPS: '0', PORT: String(this.apiPort), ...this.overrides,
     });
-    this.worker = await startApp('worker', this.env, this.ports.readyUrl, 90_000);
+    this.worker = await portRace(async () => {
+      this.ports = await workerPorts();
+      Object.assign(this.env, { HEALTH_CHECK_PORT: String(this.ports.healthPort), METRICS_PORT: String(this.ports.metricsPort) });
+      return startApp('worker', this.env, this.ports.readyUrl, 90_000);
+    });
     await this.startApi();
   }
 
+  /** Starts the API (again); new ports when one it picked was taken meanwhile (the machine is shared). */
   async startApi(): Promise<void> {
-    const [health, metrics] = [await getFreePort(), await getFreePort()];
-    this.api = await startApp('ingest-api', { ...this.env, HEALTH_CHECK_PORT: String(health), METRICS_PORT: String(metrics) }, `${this.apiUrl}/ready`, 90_000);
+    this.api = await portRace(async () => {
+      const [health, metrics] = [await getFreePort(), await getFreePort()];
+      return startApp('ingest-api', { ...this.env, HEALTH_CHECK_PORT: String(health), METRICS_PORT: String(metrics) }, `${this.apiUrl}/ready`, 90_000);
+    }, async () => {
+      this.apiPort = await getFreePort();
+      this.env.PORT = String(this.apiPort);
+    });
   }
 
   async stop(): Promise<void> {
