@@ -66,8 +66,9 @@ export function writeReport(run: RunInfo, results: ScenarioResult[], now = new D
 
 Each scenario runs a pipeline (topic, consumer group, database; the built API and a worker pool of
 2 consumer processes; the scenarios without settings of their own share one, in turn) on private
-throwaway Kafka, PostgreSQL and Redis instances (\`test/support/services.ts\`), sends a known set of unique events through the API's batch route
-(\`POST /api/v1/ingest\`, 100 items per request, 4 at a time, spread over the run) while the fault
+throwaway Kafka, PostgreSQL and Redis instances (\`test/support/services.ts\`), sends a known set
+of unique events through the API's batch route (\`POST /api/v1/ingest\`, 100 items per request,
+4 at a time, spread over the run, which outlasts the fault by 20 s) while the fault
 happens, then waits until the consumers have caught up (the store's consumer group committed the
 high watermark of every partition) and compares the acknowledged event ids (items of 2xx answers)
 with the distinct event ids in PostgreSQL and the dead-letter topic. The client retries like a
@@ -105,7 +106,8 @@ A control scenario (not in the table) deletes a stored row and checks the accoun
 
 \`npm run test:faults\` runs the full matrix; \`npm run test:faults -- --quick\` (part of \`npm test\`)
 the single-node scenarios with 1,500 events (3,000 and 5 consumer kills for worker-kill-9) and 5 s
-outages. \`FAULTS_OUTAGE_S\` sets the single-node outage length, \`FAULTS_CLUSTER_OUTAGE_S\` the
+outages, in about 2.5 minutes; it writes \`.local/faults-quick/\`, never this page.
+\`FAULTS_OUTAGE_S\` sets the single-node outage length, \`FAULTS_CLUSTER_OUTAGE_S\` the
 cluster one (default 30 s), \`FAULTS_EVENTS\` the events per scenario; it exits non-zero when a
 scenario fails. Code: \`test/faults/\`. The ledger that accounts for the same
 events in production is \`usage-stats ledger\` ([operations.md](operations.md)).
