@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import { randomName } from '../support/apps';
 import { generateEvents, GeneratedEvent, readyBody } from '../support/pipeline-harness';
 import { Peer, startPrometheus } from '../support/peers';
-import { KafkaCluster, KafkaClusterNode, startKafka, startKafkaCluster, startPostgres, startRedis } from '../support/services';
+import {
+  KafkaCluster, KafkaClusterNode, startKafka, startKafkaCluster, startPostgres, startRedis,
+} from '../support/services';
 import { FailingPeer, startFailingPeer } from './failing-peer.proxy';
 import { LoadResult, runLoad } from './fault-load';
 import { writeReport, ScenarioResult } from './fault-report';
@@ -57,7 +59,9 @@ async function promSum(query: string): Promise<number> {
 }
 
 /** The cluster scenarios' brokers (started by the first of them) and what the fault did to the leaders. */
-const cluster: { running?: KafkaCluster; node?: number; leaders: Record<string, Record<number, number>> } = { leaders: {} };
+const cluster: { running?: KafkaCluster; node?: number; leaders: Record<string, Record<number, number>> } = {
+  leaders: {},
+};
 
 async function clusterSettings(services: Services): Promise<Record<string, string>> {
   services.cluster ??= cluster.running = await startKafkaCluster();
@@ -73,7 +77,9 @@ async function leadingNode(rig: FaultRig): Promise<KafkaClusterNode> {
 }
 
 /** Takes a node out (kill -9 or cut off), records the leaders before, during and after, and brings it back. */
-async function clusterFault(rig: FaultRig, out: (n: KafkaClusterNode) => Promise<void>, back: (n: KafkaClusterNode) => Promise<void>) {
+type NodeAction = (n: KafkaClusterNode) => Promise<void>;
+
+async function clusterFault(rig: FaultRig, out: NodeAction, back: NodeAction): Promise<void> {
   const node = await leadingNode(rig);
   cluster.node = node.nodeId;
   cluster.leaders = { before: await rig.leaders() };
@@ -108,7 +114,8 @@ async function waitForPool(rig: FaultRig): Promise<number[]> {
 
 const SCENARIOS: Scenario[] = [
   {
-    name: 'worker-kill-9', fault: `kill -9 of a consumer process, ${QUICK ? 5 : 10} times during the run`, events: KILL_EVENTS,
+    name: 'worker-kill-9', fault: `kill -9 of a consumer process, ${QUICK ? 5 : 10} times during the run`,
+    events: KILL_EVENTS,
     spreadMs: QUICK ? 20_000 : 150_000,
     inject: (rig) => killConsumers(rig, QUICK ? 5 : 10, QUICK ? 2_000 : 12_000),
   },
@@ -137,7 +144,8 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'store-outage-past-dedupe-window', ownRig: true, fault: `PostgreSQL stopped ${OUTAGE_MS / 1000} s with REDIS_TTL=2, then 300 events resent`,
+    name: 'store-outage-past-dedupe-window', ownRig: true,
+    fault: `PostgreSQL stopped ${OUTAGE_MS / 1000} s with REDIS_TTL=2, then 300 events resent`,
     overrides: { REDIS_TTL: '2' },
     inject: async (_rig, s) => {
       await s.postgres.stop();
@@ -179,7 +187,7 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** The 3-broker KRaft cluster (replication factor 3, min.insync.replicas=2, the API's producer acks=all): full run only. */
+/** The 3-broker KRaft cluster (replication 3, min.insync.replicas=2, the API's producer acks=all): full run only. */
 const CLUSTER_SCENARIOS: Scenario[] = [
   {
     name: 'cluster-broker-kill-9', ownRig: true,
@@ -243,7 +251,8 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
   // Written after every scenario: an interrupted run still leaves what it measured.
   const report = () => writeReport({
     machine: machine(),
-    mode: QUICK ? 'quick' : 'full', outageSeconds: OUTAGE_MS / 1000, clusterOutageSeconds: QUICK ? undefined : CLUSTER_OUTAGE_MS / 1000,
+    mode: QUICK ? 'quick' : 'full', outageSeconds: OUTAGE_MS / 1000,
+    clusterOutageSeconds: QUICK ? undefined : CLUSTER_OUTAGE_MS / 1000,
     command: `npm run test:faults${QUICK ? ' -- --quick' : ''}`,
   }, results);
   afterAll(async () => {
@@ -273,7 +282,8 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         }
         const rig = own ?? await sharedRig();
         const { events } = generateEvents(s.events ?? EVENTS, randomName('f'));
-        const loading = runLoad({ apiUrl: () => rig.apiUrl, events, chunk: 100, concurrency: 4, spreadMs: s.spreadMs ?? spreadFor(OUTAGE_MS) });
+        const spreadMs = s.spreadMs ?? spreadFor(OUTAGE_MS);
+        const loading = runLoad({ apiUrl: () => rig.apiUrl, events, chunk: 100, concurrency: 4, spreadMs });
         await sleep(LEAD_MS);
         await s.inject(rig, services);
         // Catch-up: from the heal until the backlog of that moment is committed, while the load goes on.
@@ -291,8 +301,10 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
         loads.push(os.loadavg()[0]);
         report();
         const timings = { catchUpMs: 0, drainMs: 0 };
-        expect({ ...accounting, ...timings, unavailableWithoutRetryAfter: load.errors.unavailableWithoutRetryAfter, refused: load.refused })
-          .toEqual({ ...accounting, ...timings, lost: 0, duplicated: 0, deadLettered: 0, unavailableWithoutRetryAfter: 0, refused: 0 });
+        const { unavailableWithoutRetryAfter } = load.errors;
+        expect({ ...accounting, ...timings, unavailableWithoutRetryAfter, refused: load.refused }).toEqual({
+          ...accounting, ...timings, lost: 0, duplicated: 0, deadLettered: 0, unavailableWithoutRetryAfter: 0, refused: 0,
+        });
         expect(accounting.stored).toBe(events.length);
         // A cluster scenario where no leader moved did not test what it claims.
         if (s.name.startsWith('cluster-')) expect(leadersMoved()).toBeGreaterThan(0);

@@ -61,7 +61,10 @@ export function writeReport(run: RunInfo, results: ScenarioResult[], now = new D
   mkdirSync(dirname(out.json), { recursive: true });
   writeFileSync(out.json, `${JSON.stringify({ ...run, commit: sha, at: now.toISOString(), results }, null, 2)}\n`);
   const rows = results.map((r) => `| ${r.scenario} | ${r.fault} | ${r.acknowledged} | ${r.stored} | ${r.lost} | ${r.duplicated} | ${r.deadLettered} `
-    + `| ${(r.catchUpMs / 1000).toFixed(1)} s | ${(r.drainMs / 1000).toFixed(1)} s | ${errorsText(r.clientErrors)} | ${r.passed ? 'pass' : '**FAIL**'} |`);
+    + `| ${(r.catchUpMs / 1000).toFixed(1)} s | ${(r.drainMs / 1000).toFixed(1)} s `
+    + `| ${errorsText(r.clientErrors)} | ${r.passed ? 'pass' : '**FAIL**'} |`);
+  const shortened = run.mode === 'quick' ? ', shortened from the issue\'s 60 s' : '';
+  const clusterOutages = run.clusterOutageSeconds ? `, cluster outages of ${run.clusterOutageSeconds} s` : '';
   const doc = `# Reliability: the fault matrix
 
 Each scenario runs a pipeline (topic, consumer group, database; the built API and a worker pool of
@@ -86,7 +89,7 @@ duplicated row, dead letter (the data is healthy), 503 without Retry-After, or r
   of the last events; says little about the fault).
 - **client errors**: answers other than 200 and connection errors the client saw (then retried).
 
-Run: \`${run.command}\` (mode ${run.mode}; outages of ${run.outageSeconds} s${run.mode === 'quick' ? ', shortened from the issue\'s 60 s' : ''}${run.clusterOutageSeconds ? `, cluster outages of ${run.clusterOutageSeconds} s` : ''}),
+Run: \`${run.command}\` (mode ${run.mode}; outages of ${run.outageSeconds} s${shortened}${clusterOutages}),
 commit ${sha}, ${now.toISOString()}${run.machine ? `; ${run.machine}` : ''}. Raw numbers: \`bench/results/faults.json\`.
 
 | scenario | fault | acknowledged | stored | lost | duplicated | dead-lettered | catch-up | drain | client errors | result |

@@ -69,7 +69,8 @@ export class FaultRig {
   constructor(readonly services: Services, private readonly overrides: Record<string, string> = {}) {
     const brokers = (overrides.KAFKA_BROKERS ?? services.kafka.brokers).split(',');
     this.kafka = new Kafka({
-      clientId: randomName('faults'), brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 }, connectionTimeout: 3_000, requestTimeout: 10_000,
+      clientId: randomName('faults'), brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 },
+      connectionTimeout: 3_000, requestTimeout: 10_000,
     });
   }
 
@@ -86,7 +87,8 @@ export class FaultRig {
     });
     this.worker = await portRace(async () => {
       this.ports = await workerPorts();
-      Object.assign(this.env, { HEALTH_CHECK_PORT: String(this.ports.healthPort), METRICS_PORT: String(this.ports.metricsPort) });
+      const { healthPort, metricsPort } = this.ports;
+      Object.assign(this.env, { HEALTH_CHECK_PORT: String(healthPort), METRICS_PORT: String(metricsPort) });
       return startApp('worker', this.env, this.ports.readyUrl, 90_000);
     });
     await this.startApi();
@@ -155,7 +157,7 @@ export class FaultRig {
     const healedAt = Date.now();
     const watch = async () => {
       const marks = await waitFor(() => this.marks(), timeoutMs, 250, 'the topic\'s high watermarks');
-      await waitFor(() => this.caughtUp(marks), timeoutMs, 250, 'the consumers to catch up with the backlog of the fault');
+      await waitFor(() => this.caughtUp(marks), timeoutMs, 250, 'the consumers to catch up with the fault\'s backlog');
       return Date.now() - healedAt;
     };
     return watch().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
@@ -209,7 +211,9 @@ export class FaultRig {
   }
 
   /** since: the end of the load; catchUpMs: from watchCatchUp (the end of the load when there is none). */
-  async account(load: LoadResult, since: number, timeoutMs: number, catchUp?: Promise<number | Error>): Promise<Accounting> {
+  async account(
+    load: LoadResult, since: number, timeoutMs: number, catchUp?: Promise<number | Error>,
+  ): Promise<Accounting> {
     await waitFor(() => this.caughtUp(), timeoutMs, 250, 'the consumers to catch up');
     const drainMs = Math.max(0, Date.now() - since);
     const fromHeal = await catchUp;
@@ -236,15 +240,16 @@ export class FaultRig {
       }
     }
     // Stored but never answered 2xx (a request that timed out after Kafka had it): not a duplicate.
-    const unacknowledgedStored = [...stored.keys()].filter((id) => !load.acknowledged.has(id) && !this.earlier.has(id)).length;
+    const unacknowledgedStored = [...stored.keys()]
+      .filter((id) => !load.acknowledged.has(id) && !this.earlier.has(id)).length;
     const letters = await this.size(`${this.topic}-dlq`);
     const deadLettered = letters - this.lettersEarlier;
     this.lettersEarlier = letters;
     for (const id of load.acknowledged.keys()) this.earlier.add(id);
     const lostInTopic = lostIds.size > 0 && deadLettered === 0 ? await this.locate(lostIds) : undefined;
     return {
-      acknowledged: load.acknowledged.size, stored: found, lost: Math.max(0, lost - deadLettered), duplicated, deadLettered, catchUpMs, drainMs,
-      unacknowledgedStored, lostInTopic,
+      acknowledged: load.acknowledged.size, stored: found, lost: Math.max(0, lost - deadLettered), duplicated, deadLettered,
+      catchUpMs, drainMs, unacknowledgedStored, lostInTopic,
     };
   }
 }

@@ -761,16 +761,24 @@ const ip = (...args: string[]) => run('ip', args, { timeoutMs: 10_000 });
  * the bridge. Clients in the root namespace reach each node over the bridge; downing a node's
  * bridge-side veth cuts it off from everyone. Needs root (CAP_NET_ADMIN).
  */
-async function createClusterNetwork(size: number): Promise<{ tag: string; subnet: string; remove: () => Promise<void> }> {
+async function createClusterNetwork(
+  size: number,
+): Promise<{ tag: string; subnet: string; remove: () => Promise<void> }> {
   if (!isRoot()) throw new Error('a Kafka cluster in network namespaces needs root (ip netns, veth, bridge)');
   const used = (await ip('-4', 'route', 'show')).stdout;
   let third = 0;
-  for (let i = 0; i < 50 && (third === 0 || used.includes(`10.213.${third}.`)); i++) third = 1 + randomBytes(1)[0] % 250;
+  for (let i = 0; i < 50 && (third === 0 || used.includes(`10.213.${third}.`)); i++) {
+    third = 1 + (randomBytes(1)[0] % 250);
+  }
   const tag = randomBytes(2).toString('hex');
   const subnet = `10.213.${third}`;
   const bridge = `ushbr${tag}`;
-  const names = Array.from({ length: size }, (_, i) => ({ ns: `ush-${tag}-k${i + 1}`, host: `ush${tag}h${i + 1}`, peer: `ush${tag}n${i + 1}` }));
-  const removeCmd = [...names.map((n) => `ip netns del ${n.ns}`), ...names.map((n) => `ip link del ${n.host}`), `ip link del ${bridge}`]
+  const names = Array.from({ length: size }, (_, i) => ({
+    ns: `ush-${tag}-k${i + 1}`, host: `ush${tag}h${i + 1}`, peer: `ush${tag}n${i + 1}`,
+  }));
+  const removeCmd = [
+    ...names.map((n) => `ip netns del ${n.ns}`), ...names.map((n) => `ip link del ${n.host}`), `ip link del ${bridge}`,
+  ]
     .map((c) => `${c} 2>/dev/null`).join('; ');
   tellGuardian(`+cmd ${removeCmd}`);
   const remove = async () => {
@@ -835,7 +843,10 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
     const ns = `ush-${net.tag}-k${i + 1}`;
     const proc = new ManagedProcess(`kafka node ${i + 1} (${host})`, logFile, () => ({
       cmd: 'ip',
-      args: ['netns', 'exec', ns, 'bash', RUN_KAFKA, '9092', '9093', dataDir, ...Object.entries(props).map(([k, v]) => `${k}=${v}`)],
+      args: [
+        'netns', 'exec', ns, 'bash', RUN_KAFKA, '9092', '9093', dataDir, ...Object.entries(props).map(([k, v]) => `${k}=${v}`),
+      ],
+      // Three brokers on a shared 2-core box: smaller heaps than the single test broker's.
       env: { ...process.env, KAFKA_CLUSTER_ID: clusterId, KAFKA_HEAP_OPTS: process.env.KAFKA_HEAP_OPTS ?? '-Xmx384m -Xms128m' },
     }), () => allUp(host), 'SIGTERM', true);
     return { proc, host, ns, dataDir, logFile, nodeId: i + 1 };
