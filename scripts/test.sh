@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: unit specs, then integration and e2e suites against the real Kafka, PostgreSQL
-# and Redis (started here if they are not running). Exits non-zero on any failure.
+# and Redis (started here if they are not running), then the quick fault matrix on private
+# throwaway services. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -23,6 +24,10 @@ echo "== integration and e2e (real services)"
 # The official BigQuery client loads an ES module over its HTTP layer; jest needs vm modules for it.
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
   npx jest --selectProjects integration e2e --runInBand --json --outputFile="$results/services.json" "$@" || status=1
+echo "== fault matrix, quick (docs/reliability.md; full run: npm run test:faults)"
+# Private throwaway services only; fails on any lost or duplicated event.
+FAULTS_MODE=quick NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
+  npx jest --selectProjects faults --runInBand --passWithNoTests --json --outputFile="$results/faults.json" "$@" || status=1
 # One plain closing line for the whole run.
 node -e '
   const fs = require("fs"); let p = 0, f = 0, s = 0;

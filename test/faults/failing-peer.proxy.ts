@@ -17,7 +17,12 @@ export interface FailingPeer {
 
 export async function startFailingPeer(target: string): Promise<FailingPeer> {
   const port = await getFreePort();
-  const peer: FailingPeer = { url: `http://127.0.0.1:${port}/api/v1/write`, mode: 'pass', answered: {}, close: async () => undefined };
+  const peer: FailingPeer = {
+    url: `http://127.0.0.1:${port}/api/v1/write`,
+    mode: 'pass',
+    answered: {},
+    close: async () => undefined,
+  };
   const answer = (status: number) => (peer.answered[status] = (peer.answered[status] ?? 0) + 1);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,13 +40,16 @@ export async function startFailingPeer(target: string): Promise<FailingPeer> {
         const v = req.headers[name];
         if (typeof v === 'string') headers[name] = v;
       }
-      fetch(target, { method: 'POST', headers, body: Buffer.concat(chunks) }).then(async (r) => {
-        answer(r.status);
-        res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer()));
-      }, () => {
-        answer(502);
-        res.writeHead(502).end();
-      });
+      fetch(target, { method: 'POST', headers, body: Buffer.concat(chunks) }).then(
+        async (r) => {
+          answer(r.status);
+          res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer()));
+        },
+        () => {
+          answer(502);
+          res.writeHead(502).end();
+        },
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -50,7 +50,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const chunks: GeneratedEvent[][] = [];
   for (let i = 0; i < o.events.length; i += o.chunk) chunks.push(o.events.slice(i, i + o.chunk));
   const result: LoadResult = {
-    acknowledged: new Map(), requests: 0, refused: 0, durationMs: 0,
+    acknowledged: new Map(),
+    requests: 0,
+    refused: 0,
+    durationMs: 0,
     errors: { statuses: {}, unavailableWithoutRetryAfter: 0, network: {} },
   };
   const interval = o.spreadMs / Math.max(1, chunks.length);
@@ -76,7 +79,9 @@ async function sendChunk(o: LoadOptions, items: GeneratedEvent[], r: LoadResult)
     let res: Response;
     try {
       res = await fetch(`${o.apiUrl()}/api/v1/ingest`, {
-        method: 'POST', body, signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
         headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       });
     } catch (err) {

@@ -133,7 +133,11 @@ export async function freePorts(n: number): Promise<number[]> {
 function logTail(file: string, lines = 40): string {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    const tail = text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+    const tail = text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
     return tail ? `\n---- last lines of ${file} ----\n${tail}\n----` : `\n(${file} is empty)`;
   } catch {
     return `\n(no log at ${file})`;
@@ -142,13 +146,18 @@ function logTail(file: string, lines = 40): string {
 
 function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-    execFile(cmd, args, { timeout: opts.timeoutMs ?? 30_000, env: opts.env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trimEnd()));
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: opts.timeoutMs ?? 30_000, env: opts.env, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trimEnd()));
+        } else {
+          resolve({ stdout, stderr });
+        }
+      },
+    );
   });
 }
 
@@ -182,7 +191,8 @@ interface LaunchSpec {
  */
 const GUARDIAN_SRC = `
 const { rmSync } = require('node:fs');
-const groups = new Set(), dirs = new Set();
+const { execFileSync } = require('node:child_process');
+const groups = new Set(), dirs = new Set(), cmds = new Set();
 let buf = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => {
@@ -191,7 +201,7 @@ process.stdin.on('data', (d) => {
   while ((i = buf.indexOf('\\n')) >= 0) {
     const line = buf.slice(0, i); buf = buf.slice(i + 1);
     const op = line[0], kind = line.slice(1, 4), val = line.slice(5);
-    const set = kind === 'pid' ? groups : dirs;
+    const set = kind === 'pid' ? groups : kind === 'dir' ? dirs : cmds;
     if (op === '+') set.add(val); else set.delete(val);
   }
 });
@@ -201,6 +211,7 @@ const cleanup = () => {
   for (const g of groups) for (const t of [-Number(g), Number(g)]) { try { process.kill(t, 'SIGKILL'); } catch {} }
   setTimeout(() => {
     for (const d of dirs) { try { rmSync(d, { recursive: true, force: true }); } catch {} }
+    for (const c of cmds) { try { execFileSync('sh', ['-c', c], { stdio: 'ignore', timeout: 10000 }); } catch {} }
     process.exit(0);
   }, groups.size ? 500 : 0);
 };
@@ -210,7 +221,10 @@ process.stdin.on('error', cleanup);
 
 let guardian: ChildProcess | undefined;
 
-/** Registers (`+pid N`, `+dir PATH`) or releases (`-pid N`, `-dir PATH`) something the guardian cleans up. */
+/**
+ * Registers (`+pid N`, `+dir PATH`, `+cmd SHELL-COMMAND`) or releases (`-pid N`, ...) something the
+ * guardian cleans up; a `cmd` is run with sh (e.g. deleting a network namespace a test created).
+ */
 export function tellGuardian(line: string): void {
   if (!guardian) {
     guardian = spawn(process.execPath, ['-e', GUARDIAN_SRC], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
@@ -341,7 +355,6 @@ class ManagedProcess {
     this.signal('SIGKILL', true);
     if (!(await this.waitExit(10_000))) throw new Error(`${this.name}: pid ${this.child?.pid} survived SIGKILL`);
   }
-
 }
 
 function isAddrInUse(logFile: string): boolean {
@@ -404,7 +417,10 @@ export function kafkaBrokerCount(host: string, port: number, timeoutMs = 3000): 
       if (err) reject(err);
       else resolve(n!);
     };
-    const timer = setTimeout(() => finish(new Error(`no metadata answer from ${host}:${port} in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no metadata answer from ${host}:${port} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.once('error', (err) => finish(err));
     socket.once('connect', () => socket.write(Buffer.concat([size, body])));
     socket.on('data', (chunk: Buffer) => {
@@ -508,7 +524,9 @@ function redisServerBin(): string {
     const candidate = path.join(dir, 'redis-server');
     if (dir && fs.existsSync(candidate)) return candidate;
   }
-  throw new Error('redis-server not found: apt-get install -y redis-server (or run `bash infra/stack.sh up` once as root)');
+  throw new Error(
+    'redis-server not found: apt-get install -y redis-server (or run `bash infra/stack.sh up` once as root)',
+  );
 }
 
 /** A private redis-server on a free port, no persistence. */
@@ -524,7 +542,20 @@ export async function startRedis(opts: StartOptions = {}): Promise<RedisService>
       logFile,
       () => ({
         cmd: bin,
-        args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+        args: [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          '--dir',
+          dir,
+        ],
         cwd: dir,
       }),
       () => redisPing('127.0.0.1', port),
@@ -569,7 +600,9 @@ function postgresBinDir(): string {
   } catch {
     /* fall through */
   }
-  throw new Error('PostgreSQL server binaries (initdb) not found: apt-get install -y postgresql (or run `bash infra/stack.sh up` once as root)');
+  throw new Error(
+    'PostgreSQL server binaries (initdb) not found: apt-get install -y postgresql (or run `bash infra/stack.sh up` once as root)',
+  );
 }
 
 function postgresOsUser(): { uid: number; gid: number } | undefined {
@@ -614,7 +647,19 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       path.join(bin, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+        '--no-instructions',
+      ],
       { uid: owner?.uid, gid: owner?.gid, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -629,11 +674,38 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresSe
   });
 
   const pgEnv = { ...process.env, PGCONNECT_TIMEOUT: '3' };
-  const superuserArgs = (port: number) => ['-X', '-q', '-w', '-h', sockDir, '-p', String(port), '-U', 'postgres', '-d', 'postgres'];
+  const superuserArgs = (port: number) => [
+    '-X',
+    '-q',
+    '-w',
+    '-h',
+    sockDir,
+    '-p',
+    String(port),
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+  ];
   const canLogin = async (port: number) => {
     const { stdout } = await run(
       psql,
-      ['-X', '-w', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', PG.user, '-d', PG.database, '-c', 'select 1'],
+      [
+        '-X',
+        '-w',
+        '-A',
+        '-t',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        PG.user,
+        '-d',
+        PG.database,
+        '-c',
+        'select 1',
+      ],
       { env: { ...pgEnv, PGPASSWORD: PG.password }, timeoutMs: 10_000 },
     );
     return stdout.trim() === '1';
@@ -661,18 +733,30 @@ SELECT 'CREATE DATABASE ${PG.database} OWNER ${PG.user}'
       () => ({
         cmd: path.join(bin, 'postgres'),
         args: [
-          '-D', dataDir,
-          '-p', String(port),
-          '-k', sockDir,
-          '-c', 'listen_addresses=127.0.0.1',
-          '-c', 'fsync=off',
-          '-c', 'synchronous_commit=off',
-          '-c', 'full_page_writes=off',
-          '-c', 'max_connections=100',
-          '-c', 'shared_buffers=64MB',
-          '-c', 'max_wal_size=512MB',
-          '-c', 'password_encryption=scram-sha-256',
-          '-c', 'log_min_messages=warning',
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-k',
+          sockDir,
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
+          '-c',
+          'max_connections=100',
+          '-c',
+          'shared_buffers=64MB',
+          '-c',
+          'max_wal_size=512MB',
+          '-c',
+          'password_encryption=scram-sha-256',
+          '-c',
+          'log_min_messages=warning',
         ],
         uid: owner?.uid,
         gid: owner?.gid,
@@ -680,7 +764,10 @@ SELECT 'CREATE DATABASE ${PG.database} OWNER ${PG.user}'
       async () => {
         // First start: create the role and database over the unix socket as superuser.
         if (!provisioned) {
-          await run(psql, [...superuserArgs(port), '-v', 'ON_ERROR_STOP=1', '-f', provisionSql], { env: pgEnv, timeoutMs: 10_000 });
+          await run(psql, [...superuserArgs(port), '-v', 'ON_ERROR_STOP=1', '-f', provisionSql], {
+            env: pgEnv,
+            timeoutMs: 10_000,
+          });
           provisioned = true;
         }
         return canLogin(port);
@@ -711,4 +798,197 @@ SELECT 'CREATE DATABASE ${PG.database} OWNER ${PG.user}'
     };
     return { value: service, logFile };
   });
+}
+
+// ---------------------------------------------------------- kafka cluster --
+
+export interface KafkaClusterNode {
+  nodeId: number;
+  /** The node's address on the cluster's private network (its namespace's veth). */
+  host: string;
+  port: number;
+  netns: string;
+  dataDir: string;
+  logFile: string;
+  running(): boolean;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
+  /** Start again on the same address and data dir; resolves once it serves metadata listing every node. */
+  restart(): Promise<void>;
+  /** Cuts the node off from the other nodes and from every client: its veth's bridge end goes down. */
+  isolate(): Promise<void>;
+  /** Ends isolate(). */
+  heal(): Promise<void>;
+}
+
+export interface KafkaCluster {
+  /** bootstrap list with every node, e.g. "10.213.7.11:9092,10.213.7.12:9092,10.213.7.13:9092" */
+  brokers: string;
+  nodes: KafkaClusterNode[];
+  /** Stops the nodes (SIGTERM, then SIGKILL) and deletes the namespaces, links and temp dirs. */
+  stop(): Promise<void>;
+}
+
+export interface KafkaClusterOptions extends StartOptions {
+  /** default 3 */
+  size?: number;
+  overrides?: Record<string, string | number>;
+}
+
+const ip = (...args: string[]) => run('ip', args, { timeoutMs: 10_000 });
+
+/**
+ * The private network of a cluster: a bridge in the root namespace with 10.213.N.1/24, and per
+ * node a network namespace holding one end of a veth pair (10.213.N.(10+i)) whose other end is on
+ * the bridge. Clients in the root namespace reach each node over the bridge; downing a node's
+ * bridge-side veth cuts it off from everyone. Needs root (CAP_NET_ADMIN).
+ */
+async function createClusterNetwork(
+  size: number,
+): Promise<{ tag: string; subnet: string; remove: () => Promise<void> }> {
+  if (!isRoot()) throw new Error('a Kafka cluster in network namespaces needs root (ip netns, veth, bridge)');
+  const used = (await ip('-4', 'route', 'show')).stdout;
+  let third = 0;
+  for (let i = 0; i < 50 && (third === 0 || used.includes(`10.213.${third}.`)); i++) {
+    third = 1 + (randomBytes(1)[0] % 250);
+  }
+  const tag = randomBytes(2).toString('hex');
+  const subnet = `10.213.${third}`;
+  const bridge = `ushbr${tag}`;
+  const names = Array.from({ length: size }, (_, i) => ({
+    ns: `ush-${tag}-k${i + 1}`,
+    host: `ush${tag}h${i + 1}`,
+    peer: `ush${tag}n${i + 1}`,
+  }));
+  const removeCmd = [
+    ...names.map((n) => `ip netns del ${n.ns}`),
+    ...names.map((n) => `ip link del ${n.host}`),
+    `ip link del ${bridge}`,
+  ]
+    .map((c) => `${c} 2>/dev/null`)
+    .join('; ');
+  tellGuardian(`+cmd ${removeCmd}`);
+  const remove = async () => {
+    await run('sh', ['-c', `${removeCmd}; true`]);
+    tellGuardian(`-cmd ${removeCmd}`);
+  };
+  try {
+    await ip('link', 'add', bridge, 'type', 'bridge');
+    await ip('addr', 'add', `${subnet}.1/24`, 'dev', bridge);
+    await ip('link', 'set', bridge, 'up');
+    for (const [i, n] of names.entries()) {
+      await ip('netns', 'add', n.ns);
+      await ip('link', 'add', n.host, 'type', 'veth', 'peer', 'name', n.peer);
+      await ip('link', 'set', n.peer, 'netns', n.ns);
+      await ip('link', 'set', n.host, 'master', bridge);
+      await ip('link', 'set', n.host, 'up');
+      await ip('-n', n.ns, 'addr', 'add', `${subnet}.${11 + i}/24`, 'dev', n.peer);
+      await ip('-n', n.ns, 'link', 'set', n.peer, 'up');
+      await ip('-n', n.ns, 'link', 'set', 'lo', 'up');
+    }
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { tag, subnet, remove };
+}
+
+/**
+ * A private KRaft cluster of `size` combined broker+controller nodes (default 3), each in its own
+ * network namespace: replication factor 3 and min.insync.replicas=2 by default, so acks=all
+ * survives one node lost. Started from the project's Kafka (infra/kafka/run-kafka.sh).
+ */
+export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise<KafkaCluster> {
+  const size = opts.size ?? 3;
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  await ensureKafkaJars();
+  const net = await createClusterNetwork(size);
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
+  const hosts = Array.from({ length: size }, (_, i) => `${net.subnet}.${11 + i}`);
+  const voters = hosts.map((h, i) => `${i + 1}@${h}:9093`).join(',');
+  const replicas = Math.min(3, size);
+  const common = {
+    'controller.quorum.voters': voters,
+    'default.replication.factor': replicas,
+    'min.insync.replicas': Math.min(2, replicas),
+    'offsets.topic.replication.factor': replicas,
+    'transaction.state.log.replication.factor': replicas,
+    'transaction.state.log.min.isr': Math.min(2, replicas),
+    ...opts.overrides,
+  };
+  const allUp = async (host: string) => (await kafkaBrokerCount(host, 9092, 2000)) === size;
+  const dirs: string[] = [];
+  const procs = hosts.map((host, i) => {
+    const dataDir = makeTempDir(`kafka${i + 1}`);
+    dirs.push(dataDir);
+    const logFile = path.join(dataDir, 'kafka.log');
+    const props = {
+      ...common,
+      'node.id': i + 1,
+      listeners: `PLAINTEXT://${host}:9092,CONTROLLER://${host}:9093`,
+      'advertised.listeners': `PLAINTEXT://${host}:9092`,
+    };
+    const ns = `ush-${net.tag}-k${i + 1}`;
+    const proc = new ManagedProcess(
+      `kafka node ${i + 1} (${host})`,
+      logFile,
+      () => ({
+        cmd: 'ip',
+        args: [
+          'netns',
+          'exec',
+          ns,
+          'bash',
+          RUN_KAFKA,
+          '9092',
+          '9093',
+          dataDir,
+          ...Object.entries(props).map(([k, v]) => `${k}=${v}`),
+        ],
+        // Three brokers on a shared 2-core box: smaller heaps than the single test broker's.
+        env: {
+          ...process.env,
+          KAFKA_CLUSTER_ID: clusterId,
+          KAFKA_HEAP_OPTS: process.env.KAFKA_HEAP_OPTS ?? '-Xmx384m -Xms128m',
+        },
+      }),
+      () => allUp(host),
+      'SIGTERM',
+      true,
+    );
+    return { proc, host, ns, dataDir, logFile, nodeId: i + 1 };
+  });
+  const stop = async () => {
+    await Promise.all(procs.map((p) => p.proc.stop(30_000).catch(() => p.proc.kill())));
+    await net.remove();
+    for (const d of dirs) {
+      fs.rmSync(d, { recursive: true, force: true });
+      tellGuardian(`-dir ${d}`);
+    }
+  };
+  try {
+    await Promise.all(procs.map((p) => p.proc.start(timeoutMs)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const link = (i: number) => `ush${net.tag}h${i + 1}`;
+  const nodes: KafkaClusterNode[] = procs.map((p, i) => ({
+    nodeId: p.nodeId,
+    host: p.host,
+    port: 9092,
+    netns: p.ns,
+    dataDir: p.dataDir,
+    logFile: p.logFile,
+    running: () => p.proc.pid !== undefined,
+    kill: () => p.proc.kill(),
+    restart: async () => {
+      await p.proc.stop();
+      await p.proc.start(timeoutMs);
+    },
+    isolate: async () => void (await ip('link', 'set', link(i), 'down')),
+    heal: async () => void (await ip('link', 'set', link(i), 'up')),
+  }));
+  return { brokers: hosts.map((h) => `${h}:9092`).join(','), nodes, stop };
 }
