@@ -1,4 +1,4 @@
-import type { Kafka, ProducerBatch } from 'kafkajs';
+import type { Kafka, ProducerBatch, ProducerConfig } from 'kafkajs';
 import pino from 'pino';
 import {
   BatchingProducer,
@@ -10,12 +10,31 @@ import {
 
 /** A kafkajs stand-in whose sendBatch calls wait until the test acknowledges or fails them. */
 class FakeKafka {
-  readonly batches: Array<{ batch: ProducerBatch; ack: () => void; fail: (err: Error) => void }> = [];
+  readonly batches: Array<{
+    batch: ProducerBatch;
+    ack: () => void;
+    /** Resolves like kafkajs after a retry that skipped a partition: success, without that partition. */
+    ackWithout: (partition: number) => void;
+    fail: (err: Error) => void;
+  }> = [];
   producersCreated = 0;
   connectFails = 0;
 
-  producer() {
+  producer(options: ProducerConfig = {}) {
     this.producersCreated++;
+    // Like kafkajs: the partitioner picks each message's partition, and the answer lists each partition written.
+    const partitioner = options.createPartitioner?.();
+    const metadata = [
+      { partitionId: 0, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 },
+    ];
+    const acknowledge = (batch: ProducerBatch) =>
+      batch.topicMessages!.flatMap(({ topic, messages }) =>
+        messages.map((message) => ({
+          topicName: topic,
+          partition: partitioner ? partitioner({ topic, partitionMetadata: metadata, message }) : 0,
+          errorCode: 0,
+        })),
+      );
     return {
       connect: async () => {
         if (this.connectFails > 0) {
@@ -25,7 +44,14 @@ class FakeKafka {
       },
       disconnect: async () => undefined,
       sendBatch: (batch: ProducerBatch) =>
-        new Promise((resolve, reject) => this.batches.push({ batch, ack: () => resolve([]), fail: reject })),
+        new Promise((resolve, reject) =>
+          this.batches.push({
+            batch,
+            ack: () => resolve(acknowledge(batch)),
+            ackWithout: (partition) => resolve(acknowledge(batch).filter((a) => a.partition !== partition)),
+            fail: reject,
+          }),
+        ),
     };
   }
 
@@ -228,6 +254,16 @@ describe('BatchingProducer', () => {
     await until(() => kafka.batches.length === 2);
     kafka.batches[1].ack();
     await again;
+  });
+
+  it('fails a batch kafkajs resolved without one of its partitions, and replaces the producer', async () => {
+    const { kafka, producer } = await track(started({ lingerMs: 0 }));
+    const request = producer.send(msg(2));
+    await until(() => kafka.batches.length === 1);
+    kafka.batches[0].ackWithout(0);
+    await expect(request).rejects.toMatchObject({ reason: 'send_failed' });
+    await until(() => producer.isReady, 5000);
+    expect(kafka.producersCreated).toBe(2);
   });
 
   it('flushes queued messages on close', async () => {

@@ -1,6 +1,7 @@
 import { CompressionTypes, Kafka, Message } from 'kafkajs';
 import type { Config } from '@app/config';
 import type { Logger } from '@app/observability';
+import { assertAcknowledged } from './partition-coverage';
 import { ProducerConnection, ProducerState, errorSummary } from './producer-connection';
 
 export interface OutgoingMessage {
@@ -297,12 +298,14 @@ export class BatchingProducer {
       return;
     }
     try {
-      await producer.sendBatch({
+      const acknowledged = await producer.sendBatch({
         topicMessages: [{ topic: this.options.topic, messages }],
         acks: -1,
         timeout: this.options.ackTimeoutMs,
         compression: CODECS[this.options.compression],
       });
+      // A gap fails the batch like any send error: 503s, a fresh producer, the clients resend.
+      assertAcknowledged(this.options.topic, messages, acknowledged);
       this.connection.markSuccess();
       batch.forEach((p) => this.settle(p));
       this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: true });

@@ -1,6 +1,7 @@
-import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '@app/observability';
 import { retryUntil } from './backoff';
+import { recordingPartitioner } from './partition-coverage';
 
 export type ProducerState = 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -143,7 +144,7 @@ export class ProducerConnection {
     return this.kafka.producer({
       idempotent: this.options.idempotent,
       maxInFlightRequests: this.options.idempotent ? 1 : undefined,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: recordingPartitioner,
       // Bounded, so a dead broker surfaces as an error (our requests time out earlier anyway).
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     });

@@ -1,4 +1,5 @@
-import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
+import { Kafka, Message, Producer } from 'kafkajs';
+import { assertAcknowledged, recordingPartitioner } from './partition-coverage';
 
 /**
  * A producer for one topic that sends with acks=all and never creates topics: the base of the
@@ -13,7 +14,7 @@ export class TopicProducer {
   ) {
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: recordingPartitioner,
     });
   }
 
@@ -25,8 +26,9 @@ export class TopicProducer {
     return this.producer.disconnect();
   }
 
-  /** Rejects unless every message is acknowledged by all in-sync replicas. */
+  /** Rejects unless every message is acknowledged by all in-sync replicas (every partition it went to). */
   protected async send(messages: Message[]): Promise<void> {
-    if (messages.length > 0) await this.producer.send({ topic: this.topic, acks: -1, messages });
+    if (messages.length === 0) return;
+    assertAcknowledged(this.topic, messages, await this.producer.send({ topic: this.topic, acks: -1, messages }));
   }
 }
