@@ -290,6 +290,7 @@ describe(`fault matrix (${QUICK ? 'quick' : 'full'})`, () => {
       {
         machine: machine(),
         mode: QUICK ? 'quick' : 'full',
+        partial: process.argv.some((a) => a === '-t' || a.startsWith('--testNamePattern')),
         outageSeconds: OUTAGE_MS / 1000,
         clusterOutageSeconds: QUICK ? undefined : CLUSTER_OUTAGE_MS / 1000,
         command: `npm run test:faults${QUICK ? ' -- --quick' : ''}`,
