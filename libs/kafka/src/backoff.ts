@@ -6,8 +6,6 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-export { MAX_RETRY_AFTER_MS };
-
 /**
  * The wait before the next attempt: the backoff, or longer when the failed write carried a
  * Retry-After hint (a `retryAfterMs` on the error, as the stores' RetriableStoreError has).

@@ -1,4 +1,5 @@
-import { backoffDelay, MAX_RETRY_AFTER_MS, retryDelay } from './backoff';
+import { MAX_RETRY_AFTER_MS } from '@app/contracts';
+import { backoffDelay, retryDelay } from './backoff';
 import { DEAD_LETTER_HEADERS, deadLetterMessage } from './dead-letter-producer';
 
 describe('backoffDelay', () => {
