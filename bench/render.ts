@@ -34,6 +34,16 @@ function figuresTable(report: BenchReport): string[] {
         `ref ${lat(c.bareFastify.latencyMs)}; ours ${lat(c.ours.latencyMs)}`,
       ]),
     );
+  if (c?.referenceReceiver)
+    out.push(
+      row([
+        '1. ingest ceiling (req/s), the receiver it replaces',
+        `grafana/usage-stats-handler ${n(c.referenceReceiver.reqPerSec)}`,
+        c.ours.reqPerSec,
+        r('ingest-ceiling', 'oursToReferenceReceiver'),
+        `ref ${lat(c.referenceReceiver.latencyMs)}; ours ${lat(c.ours.latencyMs)}`,
+      ]),
+    );
   const l = f('latency-fixed-load');
   if (l)
     out.push(

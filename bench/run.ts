@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BenchContext } from './support/bench-context';
 import { measuredWindows, summarizeProfiles } from './support/cpu-profile';
-import { REPO_ROOT, profileAppsInto } from './support/processes';
+import { REPO_ROOT, appsFrom, profileAppsInto } from './support/processes';
 import { BenchReport, gitFacts, machineFacts, summary, writeReport } from './support/report';
 import { SETTINGS, Scenario, ScenarioContext, ScenarioResult, SkipError } from './support/scenario';
 import { drainScaling } from './scenarios/drain-scaling';
@@ -13,7 +13,10 @@ import { pushVsPushgateway } from './scenarios/push-vs-pushgateway';
 const SCENARIOS: Scenario[] = [ingestCeiling, latencyFixedLoad, pushVsPushgateway, endToEnd, drainScaling];
 
 const USAGE = `usage: node dist/bench/run.js [--quick] [--only name,name] [--out path] [--profile]
-  --profile  run the apps under V8's CPU profiler (slower) and summarize where their time went
+                                 [--reference-receiver path/app.js] [--apps-from checkout]
+  --profile             run the apps under V8's CPU profiler (slower) and summarize where their time went
+  --reference-receiver  measure grafana/usage-stats-handler (its app.js, built beside this checkout) in ingest-ceiling
+  --apps-from           run the ingest API and worker built in another checkout (a "before" run with this harness)
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 interface Args {
@@ -21,6 +24,8 @@ interface Args {
   only?: string[];
   out: string;
   profile: boolean;
+  referenceReceiver?: string;
+  appsFrom?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -36,6 +41,8 @@ function parseArgs(argv: string[]): Args {
         .filter(Boolean);
     else if (flag === '--out') args.out = value();
     else if (flag === '--profile') args.profile = true;
+    else if (flag === '--reference-receiver') args.referenceReceiver = resolve(value());
+    else if (flag === '--apps-from') args.appsFrom = resolve(value());
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -79,9 +86,11 @@ async function main(): Promise<void> {
   const settings = SETTINGS[args.quick ? 'quick' : 'full'];
   const bench = new BenchContext();
   const started = Date.now();
+  appsFrom(args.appsFrom);
   const ctx: ScenarioContext = {
     bench,
     settings,
+    referenceReceiver: args.referenceReceiver,
     log: (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`),
   };
   const results: ScenarioResult[] = [];
@@ -103,6 +112,15 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     mode: settings.mode,
     ...gitFacts(),
+    ...(args.appsFrom ? { apps: { root: args.appsFrom, ...gitFacts(args.appsFrom) } } : {}),
+    ...(args.referenceReceiver
+      ? {
+          referenceReceiver: {
+            appJs: args.referenceReceiver,
+            gitCommit: gitFacts(dirname(args.referenceReceiver)).gitCommit,
+          },
+        }
+      : {}),
     machine: machineFacts(),
     settings,
     wallSec: Math.round((Date.now() - started) / 1000),

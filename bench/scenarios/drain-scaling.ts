@@ -145,8 +145,8 @@ export const drainScaling: Scenario = {
         workers2ToWorkers1FromSpawn: fromSpawn,
       },
       targets: [
-        target('WORKERS=2 / WORKERS=1 drain rate, all consumers joined', '>= 1.3', afterJoin, (v) => v >= 1.3),
-        target('WORKERS=2 / WORKERS=1 drain rate, whole drain from spawn', '>= 1.3', fromSpawn, (v) => v >= 1.3),
+        target('WORKERS=2 / WORKERS=1 drain rate, all consumers joined', '>= 1.5', afterJoin, (v) => v >= 1.5),
+        target('WORKERS=2 / WORKERS=1 drain rate, whole drain from spawn', '>= 1.5', fromSpawn, (v) => v >= 1.5),
         target(
           'largest worker process peak RSS (MB)',
           '<= 256',

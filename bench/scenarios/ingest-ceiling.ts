@@ -3,6 +3,7 @@ import { CpuMeter, CpuReport } from '../support/cpu-meter';
 import { HistogramDelta, watchMetrics } from '../support/app-metrics';
 import { App, JSON_HEADERS, expectRoute, metricsUrl, startBareFastify, startIngestApi } from '../support/pipeline-apps';
 import { reportTemplate } from '../support/payloads';
+import { startReferenceReceiver } from '../peers/reference-receiver';
 import { withProcesses } from '../support/processes';
 import { RssReport, RssSampler } from '../support/rss-sampler';
 import { Scenario, ScenarioContext, target } from '../support/scenario';
@@ -45,7 +46,7 @@ async function measureServer(ctx: ScenarioContext, label: string, start: () => P
   return withProcesses(async (track) => {
     const app = await start();
     track(app.proc);
-    if (label === 'ours') await expectRoute(app.origin, REPORT, [200, 202]);
+    await expectRoute(app.origin, REPORT, [200, 202]);
     const sampler = new RssSampler(label, app.proc.pid).start();
     ctx.log(`  ${label}: warm-up ${ctx.settings.ceiling.warmupSec}s, measure ${ctx.settings.ceiling.durationSec}s`);
     const { load, cpu, internals } = await measure(ctx, label, app);
@@ -55,28 +56,39 @@ async function measureServer(ctx: ScenarioContext, label: string, start: () => P
 
 export const ingestCeiling: Scenario = {
   name: 'ingest-ceiling',
-  title: 'Ingest ceiling: bare Fastify (202, no work) vs POST /grafana-usage-report (auth, validation, Kafka acks=all)',
+  title:
+    'Ingest ceiling: bare Fastify (202, no work) and grafana/usage-stats-handler (with --reference-receiver) ' +
+    'vs POST /grafana-usage-report (auth, validation, Kafka acks=all)',
   async run(ctx) {
     const bare = await measureServer(ctx, 'bare-fastify', startBareFastify);
+    const receiverJs = ctx.referenceReceiver;
+    const reference = receiverJs
+      ? await measureServer(ctx, 'reference-receiver', () => startReferenceReceiver(receiverJs))
+      : undefined;
     const env = await ctx.bench.appEnv();
     const ours = await measureServer(ctx, 'ingest-api', () => startIngestApi(env));
     const r = ratio(ours.load.reqPerSec, bare.load.reqPerSec);
+    const rReference = reference ? ratio(ours.load.reqPerSec, reference.load.reqPerSec) : null;
     const apiRss = ours.memory.processes.find((p) => p.role === 'primary')?.peakRssMb ?? null;
-    const memory: RssReport[] = [ours.memory, bare.memory];
+    const memory: RssReport[] = [ours.memory, bare.memory, ...(reference ? [reference.memory] : [])];
     return {
       figures: {
         payloadBytes: Buffer.byteLength(REPORT.body),
         connections: ctx.settings.connections,
         bareFastify: bare.load,
+        ...(reference ? { referenceReceiver: reference.load } : {}),
         ours: ours.load,
       },
-      ratios: { oursToBareFastify: r },
+      ratios: { oursToBareFastify: r, ...(reference ? { oursToReferenceReceiver: rReference } : {}) },
       targets: [
         target('req/s ratio to bare Fastify', '>= 0.5', r, (v) => v >= 0.5),
-        target('ingest-api peak RSS (MB)', '<= 256', apiRss, (v) => v <= 256),
+        ...(reference
+          ? [target('req/s ratio to grafana/usage-stats-handler', '>= 1.5', rReference, (v) => v >= 1.5)]
+          : []),
+        target('ingest-api peak RSS (MB)', '<= 200', apiRss, (v) => v <= 200),
       ],
       memory,
-      cpu: { bareFastify: bare.cpu, ours: ours.cpu },
+      cpu: { bareFastify: bare.cpu, ...(reference ? { referenceReceiver: reference.cpu } : {}), ours: ours.cpu },
       internals: { ours: ours.internals },
     };
   },

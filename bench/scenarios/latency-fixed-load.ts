@@ -41,9 +41,9 @@ export const latencyFixedLoad: Scenario = {
         figures: { payloadBytes: Buffer.byteLength(TEMPLATE), load },
         ratios: { achievedToTargetRate: Math.round((load.achievedRate / ratePerSec) * 1000) / 1000 },
         targets: [
-          target(`p99 ack latency at ${ratePerSec} req/s (ms)`, '<= 50', load.latencyMs.p99, (v) => v <= 50),
+          target(`p99 ack latency at ${ratePerSec} req/s (ms)`, '<= 25', load.latencyMs.p99, (v) => v <= 25),
           target('errors and non-2xx answers', '== 0', failures, (v) => v === 0),
-          target('ingest-api peak RSS (MB)', '<= 256', memory.processes[0]?.peakRssMb ?? null, (v) => v <= 256),
+          target('ingest-api peak RSS (MB)', '<= 200', memory.processes[0]?.peakRssMb ?? null, (v) => v <= 200),
         ],
         memory: [memory],
         cpu: { fixedLoad: cpu },

@@ -73,9 +73,9 @@ export const pushVsPushgateway: Scenario = {
       },
       ratios: { oursToPushgateway: r, oursToPushgatewayFleet: rFleet },
       targets: [
-        target('push req/s ratio to Pushgateway (one group)', '>= 2.0', r, (v) => v >= 2),
-        target(`push req/s ratio to Pushgateway (${groups} groups)`, '>= 2.0', rFleet, (v) => v >= 2),
-        target('ingest-api peak RSS (MB)', '<= 256', ours.memory.processes[0]?.peakRssMb ?? null, (v) => v <= 256),
+        target('push req/s ratio to Pushgateway (one group)', '>= 2.5', r, (v) => v >= 2.5),
+        target(`push req/s ratio to Pushgateway (${groups} groups)`, '>= 2.5', rFleet, (v) => v >= 2.5),
+        target('ingest-api peak RSS (MB)', '<= 200', ours.memory.processes[0]?.peakRssMb ?? null, (v) => v <= 200),
       ],
       memory: [ours.memory, gateway.memory],
       cpu: {

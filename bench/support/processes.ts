@@ -29,9 +29,22 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  cwd?: string;
+  /** 'ignore': stdout to /dev/null (a peer that logs every request; stderr is still kept). */
+  stdout?: 'pipe' | 'ignore';
+}
+
 /** Spawns a process, keeps the last 16 KB of its output, and stops it with SIGTERM (SIGKILL after 15 s). */
-export function launch(name: string, command: string, args: string[], env: Record<string, string>): Running {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+export function launch(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: LaunchOptions = {},
+): Running {
+  const stdio = ['ignore', options.stdout ?? 'pipe', 'pipe'] as const;
+  const child = spawn(command, args, { env, stdio: [...stdio], cwd: options.cwd ?? REPO_ROOT });
   let out = '';
   const keep = (c: Buffer) => {
     out = (out + c.toString()).slice(-16_384);
@@ -84,8 +97,15 @@ export function profileAppsInto(dir: string | undefined): void {
   profileRoot = dir;
 }
 
+/** Where the apps' build is read from: this checkout, or another one's (`--apps-from`, for "before" runs). */
+let appsRoot = REPO_ROOT;
+
+export function appsFrom(root: string | undefined): void {
+  appsRoot = root ?? REPO_ROOT;
+}
+
 /**
- * Starts a built app of this repo (dist/apps/<app>/src/main.js). Profiling flags go on the
+ * Starts a built app of this repo (dist/apps/<app>/src/main.js), or of the checkout given to `--apps-from`. Profiling flags go on the
  * command line (Node refuses --cpu-prof in NODE_OPTIONS); cluster.fork passes them on to
  * the worker's consumers.
  */
@@ -93,7 +113,9 @@ export function launchApp(app: 'ingest-api' | 'worker', env: Record<string, stri
   const prof = profileRoot
     ? ['--cpu-prof', `--cpu-prof-dir=${join(profileRoot, `${String(++launches).padStart(2, '0')}-${app}`)}`]
     : [];
-  return launch(app, process.execPath, [...prof, join(REPO_ROOT, 'dist/apps', app, 'src/main.js')], env);
+  return launch(app, process.execPath, [...prof, join(appsRoot, 'dist/apps', app, 'src/main.js')], env, {
+    cwd: appsRoot,
+  });
 }
 
 /** Runs `fn` with processes that are always stopped afterwards, even when it throws. */

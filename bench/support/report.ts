@@ -11,15 +11,19 @@ export interface BenchReport {
   gitCommit: string | null;
   /** True when the working tree had uncommitted changes: the figures are of those, not of gitCommit alone. */
   gitDirty: boolean | null;
+  /** `--apps-from`: the apps measured were built in another checkout, at this commit. */
+  apps?: { root: string; gitCommit: string | null; gitDirty: boolean | null };
+  /** `--reference-receiver`: the grafana/usage-stats-handler build measured beside ours. */
+  referenceReceiver?: { appJs: string; gitCommit: string | null };
   machine: { cpuCount: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   settings: BenchSettings;
   wallSec: number;
   scenarios: ScenarioResult[];
 }
 
-function git(args: string[]): string | null {
+function git(args: string[], cwd = REPO_ROOT): string | null {
   try {
-    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -35,9 +39,9 @@ export function machineFacts(): BenchReport['machine'] {
   };
 }
 
-export function gitFacts(): { gitCommit: string | null; gitDirty: boolean | null } {
-  const status = git(['status', '--porcelain', '--untracked-files=no']);
-  return { gitCommit: git(['rev-parse', 'HEAD']), gitDirty: status === null ? null : status.length > 0 };
+export function gitFacts(cwd = REPO_ROOT): { gitCommit: string | null; gitDirty: boolean | null } {
+  const status = git(['status', '--porcelain', '--untracked-files=no'], cwd);
+  return { gitCommit: git(['rev-parse', 'HEAD'], cwd), gitDirty: status === null ? null : status.length > 0 };
 }
 
 /** Written via a temporary file, so a reader never sees half a report. */

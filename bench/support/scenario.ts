@@ -101,6 +101,8 @@ export const SETTINGS: Record<'quick' | 'full', BenchSettings> = {
 export interface ScenarioContext {
   bench: BenchContext;
   settings: BenchSettings;
+  /** `--reference-receiver`: app.js of a grafana/usage-stats-handler checkout, measured beside ours. */
+  referenceReceiver?: string;
   log(message: string): void;
 }
 
