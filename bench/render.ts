@@ -27,17 +27,33 @@ function figuresTable(report: BenchReport): string[] {
   if (c)
     out.push(
       row([
-        '1. ingest ceiling (req/s)',
+        `1. ingest ceiling, ${n(c.payloadBytes)} B report (req/s)`,
         `bare Fastify ${n(c.bareFastify.reqPerSec)}`,
         c.ours.reqPerSec,
         r('ingest-ceiling', 'oursToBareFastify'),
         `ref ${lat(c.bareFastify.latencyMs)}; ours ${lat(c.ours.latencyMs)}`,
       ]),
     );
+  if (c?.smallReport)
+    out.push(
+      row([
+        `1. ingest ceiling, ${n(c.smallReport.payloadBytes)} B report (req/s)`,
+        `bare Fastify ${n(c.smallReport.bareFastify.reqPerSec)}` +
+          (c.smallReport.referenceReceiver
+            ? `; grafana/usage-stats-handler ${n(c.smallReport.referenceReceiver.reqPerSec)}`
+            : ''),
+        c.smallReport.ours.reqPerSec,
+        [r('ingest-ceiling', 'smallOursToBareFastify'), r('ingest-ceiling', 'smallOursToReferenceReceiver')]
+          .filter((v) => v !== undefined)
+          .map(n)
+          .join(' / '),
+        `ref ${lat(c.smallReport.bareFastify.latencyMs)}; ours ${lat(c.smallReport.ours.latencyMs)}`,
+      ]),
+    );
   if (c?.referenceReceiver)
     out.push(
       row([
-        '1. ingest ceiling (req/s), the receiver it replaces',
+        `1. ingest ceiling, ${n(c.payloadBytes)} B report (req/s), the receiver it replaces`,
         `grafana/usage-stats-handler ${n(c.referenceReceiver.reqPerSec)}`,
         c.ours.reqPerSec,
         r('ingest-ceiling', 'oursToReferenceReceiver'),

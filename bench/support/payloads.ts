@@ -139,6 +139,12 @@ export function usageReport(index: number, usageStatsId: string = randomUUID()):
 /** Grafana pretty-prints its report with one space of indentation. */
 export const reportBody = (report: Record<string, unknown>) => JSON.stringify(report, null, 1);
 
+/** The shared sample report as it is (Grafana's small report), with autocannon's per-request unique id. */
+export function sampleReportTemplate(): string {
+  usageReport(0); // loads the sample
+  return reportBody({ ...sampleReport, usageStatsId: ID_PLACEHOLDER });
+}
+
 /** A report body whose usageStatsId is autocannon's per-request unique id. */
 export function reportTemplate(index = 0): string {
   return reportBody(usageReport(index, ID_PLACEHOLDER));
