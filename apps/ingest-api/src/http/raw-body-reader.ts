@@ -49,9 +49,9 @@ function fastifyInternals(): { symbols: Internals; errors: Errors } | undefined 
  */
 export function readRawBodiesDirectly(fastify: FastifyInstance): boolean {
   const internals = fastifyInternals();
-  const parser = internals && ((fastify as unknown as Indexed)[internals.symbols.kContentTypeParser] as
-    | ContentTypeParser
-    | undefined);
+  const parser =
+    internals &&
+    ((fastify as unknown as Indexed)[internals.symbols.kContentTypeParser] as ContentTypeParser | undefined);
   if (!internals || !parser || typeof parser.run !== 'function' || typeof parser.getParser !== 'function') {
     return false;
   }

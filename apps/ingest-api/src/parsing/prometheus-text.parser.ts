@@ -167,7 +167,7 @@ function readSample(line: string, lineNo: number): Sample {
   const valueStart = skipSpaces(line, pos);
   if (valueStart === pos && pos < line.length) fail('expected a space before the value');
   let valueEnd = valueStart;
-  for (let c = line.charCodeAt(valueEnd); valueEnd < line.length && c !== SPACE && c !== TAB; ) {
+  for (let c = line.charCodeAt(valueEnd); valueEnd < line.length && c !== SPACE && c !== TAB;) {
     c = line.charCodeAt(++valueEnd);
   }
   if (valueEnd === valueStart) fail('expected a value');
