@@ -59,7 +59,8 @@ export function readRawBodiesDirectly(fastify: FastifyInstance): boolean {
   const fastifyRun = parser.run;
   parser.run = function run(this: ContentTypeParser, contentType, handler, req, reply) {
     const found = this.getParser(contentType);
-    if (found?.asBuffer !== true) return fastifyRun.call(this, contentType, handler, req, reply);
+    const limit = found?.asBuffer === true ? bodyLimit(reply, found, symbols) : undefined;
+    if (found === undefined || limit === undefined) return fastifyRun.call(this, contentType, handler, req, reply);
     const done: Done = (err, body) => {
       if (err != null) {
         // The client may still be sending: close the connection after the answer.
@@ -71,15 +72,21 @@ export function readRawBodiesDirectly(fastify: FastifyInstance): boolean {
       req.body = body;
       handler(req, reply);
     };
-    readBody(req, reply, found, symbols, errors, done);
+    readBody(req, limit, found, symbols, errors, done);
   };
   return true;
 }
 
-function readBody(req: FastifyRequest, reply: FastifyReply, parser: Parser, s: Internals, e: Errors, done: Done): void {
-  const routeLimit = ((reply as unknown as Indexed)[s.kRouteContext] as { _parserOptions: { limit: number | null } })
-    ._parserOptions.limit;
-  const limit = routeLimit === null ? parser.bodyLimit : routeLimit;
+/** The route's body limit, else the parser's, as Fastify reads it; undefined if the route context moved. */
+function bodyLimit(reply: FastifyReply, parser: Parser, s: Internals): number | undefined {
+  const context = (reply as unknown as Indexed)[s.kRouteContext] as
+    { _parserOptions?: { limit?: number | null } } | undefined;
+  const routeLimit = context?._parserOptions?.limit;
+  if (routeLimit === undefined) return undefined;
+  return routeLimit === null ? parser.bodyLimit : routeLimit;
+}
+
+function readBody(req: FastifyRequest, limit: number, parser: Parser, s: Internals, e: Errors, done: Done): void {
   const contentLength = Number(req.headers['content-length']);
   if (contentLength > limit) return done(new e.FST_ERR_CTP_BODY_TOO_LARGE());
   const payload = ((req as unknown as Indexed)[s.kRequestPayloadStream] ?? req.raw) as Payload;
