@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
+import { sha256Hex } from './sha256';
 import { EventKind } from './envelope';
 import { AnalyticsEvent } from './analytics-event.schema';
 import { MetricsPush } from './metrics-push.schema';
@@ -7,7 +7,7 @@ import { UsageReport } from './usage-report.schema';
 
 /** 128 bits of SHA-256 as 32 hex characters: short enough to index, far from collisions. */
 function digest(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+  return sha256Hex(parts.join('\u0000')).slice(0, 32);
 }
 
 const DAY_MS = 86_400_000;

@@ -18,3 +18,4 @@ export * from './topic-message';
 export * from './retry-after';
 export * from './message-kind';
 export * from './correlation-id';
+export * from './sha256';

@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { RouteGroup, parseApiKeyEntry } from '@app/config';
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
+import { sha256, sha256Hex } from '@app/contracts';
 
 export interface KeyMatch {
   id: string;
@@ -27,7 +26,7 @@ export class ApiKeys {
 
   /** A short, non-reversible fingerprint naming which key was used (for envelopes and logs). */
   static idOf(key: string): string {
-    return createHash('sha256').update(`api-key-id:${key}`).digest('hex').slice(0, 12);
+    return sha256Hex(`api-key-id:${key}`).slice(0, 12);
   }
 
   /** The matching key's id and scopes, or undefined. Always compares against every key. */

@@ -8,6 +8,7 @@ import { TokenBuckets } from '../auth/token-bucket';
 import { IngestMetrics } from '../metrics/ingest.metrics';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { CORRELATION_HEADER } from './correlation-id';
+import { readRawBodiesDirectly } from './raw-body-reader';
 
 const UNMATCHED = 'unmatched';
 
@@ -76,6 +77,7 @@ function registerRawBodies(fastify: FastifyInstance, maxBytes: number, metrics: 
       done(null, body);
     },
   );
+  readRawBodiesDirectly(fastify);
 }
 
 /**

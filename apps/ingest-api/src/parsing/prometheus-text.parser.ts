@@ -1,20 +1,8 @@
 import { BodyError } from './body-error';
-import {
-  Family,
-  Sample,
-  TIMESTAMP_ERROR,
-  checkLabels,
-  checkMetricName,
-  checkStorable,
-  familyType,
-  parseSampleValue,
-} from './metric-families';
+import { IN_PLACE_BYTES } from './cpu-turns';
+import { Family, Sample, TIMESTAMP_ERROR, checkStorable, familyType, parseSampleValue } from './metric-families';
 import { MAX_LABELS_PER_SERIES, PushBudget, labelBytes } from './push-budget';
 
-const NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
-const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
-const SPACES = /[ \t]*/y;
-const TOKEN = /[^ \t]+/y;
 const COMMENT = /^#[ \t]+(HELP|TYPE)[ \t]+([^ \t]+)(?:[ \t]+(.*))?$/;
 
 export interface TextLimits {
@@ -71,10 +59,15 @@ function refuseManyLines(body: Buffer, maxSamples: number): void {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The lines of a body, decoded one at a time: a refused body is never decoded whole, so the
- * work stops with the line that breaks the budget.
+ * The lines of a body. A small body is decoded in one call (one call per line cost more than
+ * the parse itself); a large one, or one that is not valid UTF-8, one line at a time, so a
+ * refused body is never decoded whole and the work stops with the line that breaks the budget.
  */
 function* lines(body: string | Buffer): Generator<string> {
+  if (typeof body !== 'string' && body.length < IN_PLACE_BYTES) {
+    const text = decodedWhole(body);
+    if (text !== undefined) body = text;
+  }
   const newline = typeof body === 'string' ? '\n' : 10;
   for (let start = 0; start < body.length;) {
     const found = body.indexOf(newline as never, start);
@@ -89,6 +82,15 @@ function* lines(body: string | Buffer): Generator<string> {
       }
     }
     start = end + 1;
+  }
+}
+
+/** The body as text, or undefined when it is not valid UTF-8 (then the line-wise path reports where it stops). */
+function decodedWhole(body: Buffer): string | undefined {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return undefined;
   }
 }
 
@@ -119,53 +121,89 @@ function readComment(line: string, declared: Map<string, string>, help: Map<stri
   declared.set(name, type);
 }
 
+// Character codes the sample reader compares against (a scanner on codes, not regular expressions:
+// this is the push route's hottest loop).
+const TAB = 9;
+const SPACE = 32;
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const EQUALS = 61;
+const UNDERSCORE = 95;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === UNDERSCORE;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** [a-zA-Z_:] starts a metric name, [a-zA-Z0-9_:] continues it; a label name has no colon. */
+const isNameStart = (c: number, colon: boolean) => isLetter(c) || (colon && c === COLON);
+const isNameChar = (c: number, colon: boolean) => isLetter(c) || isDigit(c) || (colon && c === COLON);
+
+function skipSpaces(line: string, pos: number): number {
+  let c = line.charCodeAt(pos);
+  while (c === SPACE || c === TAB) c = line.charCodeAt(++pos);
+  return pos;
+}
+
+/** The end of the name starting at `pos` (`pos` itself when none starts there). */
+function nameEnd(line: string, pos: number, colon: boolean): number {
+  if (!isNameStart(line.charCodeAt(pos), colon)) return pos;
+  pos++;
+  while (isNameChar(line.charCodeAt(pos), colon)) pos++;
+  return pos;
+}
+
 function readSample(line: string, lineNo: number): Sample {
   const fail = (why: string): never => {
     throw new BodyError(400, `invalid text format: line ${lineNo}: ${why}`);
   };
-  SPACES.lastIndex = 0;
-  SPACES.exec(line);
-  NAME.lastIndex = SPACES.lastIndex;
-  const name = NAME.exec(line)?.[0] ?? fail('expected a metric name');
-  let pos = NAME.lastIndex;
+  const nameStart = skipSpaces(line, 0);
+  let pos = nameEnd(line, nameStart, true);
+  if (pos === nameStart) fail('expected a metric name');
+  const name = line.slice(nameStart, pos);
   const labels: Record<string, string> = {};
-  if (line[pos] === '{') pos = readLabels(line, pos + 1, labels, fail);
-  SPACES.lastIndex = pos;
-  SPACES.exec(line);
-  if (SPACES.lastIndex === pos && pos < line.length) fail('expected a space before the value');
-  TOKEN.lastIndex = SPACES.lastIndex;
-  const value = TOKEN.exec(line)?.[0] ?? fail('expected a value');
-  SPACES.lastIndex = TOKEN.lastIndex;
-  SPACES.exec(line);
-  if (SPACES.lastIndex < line.length) throw new BodyError(400, TIMESTAMP_ERROR);
-  checkMetricName(name);
-  checkLabels(labels);
-  return { name, labels, value: parseSampleValue(value) };
+  if (line.charCodeAt(pos) === OPEN_BRACE) pos = readLabels(line, pos + 1, labels, fail);
+  const valueStart = skipSpaces(line, pos);
+  if (valueStart === pos && pos < line.length) fail('expected a space before the value');
+  let valueEnd = valueStart;
+  for (let c = line.charCodeAt(valueEnd); valueEnd < line.length && c !== SPACE && c !== TAB;) {
+    c = line.charCodeAt(++valueEnd);
+  }
+  if (valueEnd === valueStart) fail('expected a value');
+  if (skipSpaces(line, valueEnd) < line.length) throw new BodyError(400, TIMESTAMP_ERROR);
+  // Names are valid by construction (read with the name grammar); what is left to refuse:
+  // reserved label names, and values no store could hold.
+  for (const label in labels) {
+    if (label.startsWith('__')) throw new BodyError(400, `invalid label name "${label.slice(0, 128)}"`);
+    checkStorable(labels[label], `value of label "${label.slice(0, 128)}"`);
+  }
+  return { name, labels, value: parseSampleValue(line.slice(valueStart, valueEnd)) };
 }
 
 /** Reads `name="value",...}` from `pos`; returns the position after the closing brace. */
 function readLabels(line: string, pos: number, labels: Record<string, string>, fail: (why: string) => never): number {
   let count = 0;
   for (;;) {
-    SPACES.lastIndex = pos;
-    SPACES.exec(line);
-    pos = SPACES.lastIndex;
-    if (line[pos] === '}') return pos + 1;
-    LABEL_NAME.lastIndex = pos;
-    const label = LABEL_NAME.exec(line)?.[0] ?? fail('expected a label name');
-    pos = LABEL_NAME.lastIndex;
-    if (line[pos] !== '=' || line[pos + 1] !== '"') fail(`expected ="..." after label ${label.slice(0, 64)}`);
+    pos = skipSpaces(line, pos);
+    if (line.charCodeAt(pos) === CLOSE_BRACE) return pos + 1;
+    const end = nameEnd(line, pos, false);
+    if (end === pos) fail('expected a label name');
+    const label = line.slice(pos, end);
+    pos = end;
+    if (line.charCodeAt(pos) !== EQUALS || line.charCodeAt(pos + 1) !== QUOTE) {
+      fail(`expected ="..." after label ${label.slice(0, 64)}`);
+    }
     const [value, next] = readQuoted(line, pos + 2, fail);
     if (Object.hasOwn(labels, label)) fail(`duplicate label "${label.slice(0, 64)}"`);
     if (++count > MAX_LABELS_PER_SERIES) {
       throw new BodyError(413, `a series has more than ${MAX_LABELS_PER_SERIES} labels`);
     }
     labels[label] = value;
-    SPACES.lastIndex = next;
-    SPACES.exec(line);
-    pos = SPACES.lastIndex;
-    if (line[pos] === ',') pos++;
-    else if (line[pos] !== '}') fail('expected , or } after a label value');
+    pos = skipSpaces(line, next);
+    const c = line.charCodeAt(pos);
+    if (c === COMMA) pos++;
+    else if (c !== CLOSE_BRACE) fail('expected , or } after a label value');
   }
 }
 
@@ -175,8 +213,8 @@ function readQuoted(line: string, pos: number, fail: (why: string) => never): [s
   let from = pos;
   for (let i = pos; i < line.length; i++) {
     const c = line.charCodeAt(i);
-    if (c === 34) return [out + line.slice(from, i), i + 1];
-    if (c !== 92) continue;
+    if (c === QUOTE) return [out + line.slice(from, i), i + 1];
+    if (c !== BACKSLASH) continue;
     const escaped = line[i + 1];
     const unescaped = escaped === 'n' ? '\n' : escaped === '"' || escaped === '\\' ? escaped : `\\${escaped ?? ''}`;
     out += line.slice(from, i) + unescaped;
