@@ -56,6 +56,11 @@ export interface BatchOutcome {
   /** Offsets that may be committed now: the store has everything before them. */
   commits: CommitOffset[];
   counts: BatchCounts;
+  /**
+   * Partitions of a batch spanning several that the mass dead-letter guard holds: nothing of
+   * theirs was written or dead-lettered, they are retried (a one-partition batch throws instead).
+   */
+  held: Array<{ topic: string; partition: number; error: SuspiciousBatchError }>;
 }
 
 /** Thrown instead of dead-lettering most of a batch: a bug or a broken rule is likelier than that much poison. */
@@ -66,7 +71,7 @@ export class SuspiciousBatchError extends Error {
 interface Prepared {
   events: Array<{ event: ProcessedEvent; message: ConsumedMessage }>;
   letters: DeadLetter[];
-  dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource }>;
+  dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource; message: ConsumedMessage }>;
   /** The envelope source of letters whose envelope decoded (ledger labels). */
   letterSources: Map<ConsumedMessage, LedgerSource>;
 }
@@ -94,13 +99,13 @@ export class BatchProcessor {
     this.label = o.store.type;
   }
 
-  async process(messages: ConsumedMessage[]): Promise<BatchOutcome> {
+  async process(batch: ConsumedMessage[]): Promise<BatchOutcome> {
     const m = this.o.metrics;
-    m?.batchSize.observe({ store: this.label }, messages.length);
-    const prepared = this.prepare(messages);
+    m?.batchSize.observe({ store: this.label }, batch.length);
+    const all = this.prepare(batch);
+    const { held, messages, prepared } = await this.guardPartitions(batch, all);
     const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
-    await this.guard(messages, prepared.letters.length);
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
@@ -126,6 +131,7 @@ export class BatchProcessor {
     this.recordLedger(prepared, stored, duplicates, written.duplicates, letters);
     return {
       commits: nextOffsets(messages),
+      held,
       counts: {
         consumed: messages.length,
         written: written.written,
@@ -154,7 +160,7 @@ export class BatchProcessor {
       out.letterSources.set(message, envelope.source);
       const ruled = this.rules(envelope);
       if (ruled.type === 'drop')
-        out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source });
+        out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source, message });
       if (ruled.type === 'dlq') letter(message, 'rules', ruled.reason, ruled.detail, envelope.id);
       if (ruled.type !== 'ok') continue;
       const anonymized = this.anonymize(ruled.value);
@@ -162,6 +168,39 @@ export class BatchProcessor {
       if (anonymized.type === 'ok') out.events.push({ event: anonymized.value, message });
     }
     return out;
+  }
+
+  /**
+   * The guard below, per partition of the batch: a batch that spans partitions (the worker
+   * coalesces a fetch) holds only the partitions that trip it and goes on with the others.
+   */
+  private async guardPartitions(
+    batch: ConsumedMessage[],
+    all: Prepared,
+  ): Promise<{ held: BatchOutcome['held']; messages: ConsumedMessage[]; prepared: Prepared }> {
+    const unchanged = { held: [], messages: batch, prepared: all };
+    if (!this.o.guard || this.proven || all.letters.length === 0) return unchanged;
+    const groups = byPartition(batch);
+    if (groups.length === 1) {
+      await this.guard(batch, all.letters.length);
+      return unchanged;
+    }
+    const held: BatchOutcome['held'] = [];
+    const out = new Set<ConsumedMessage>();
+    for (const group of groups) {
+      const members = new Set(group);
+      try {
+        await this.guard(group, all.letters.filter((l) => members.has(l.message)).length);
+      } catch (error) {
+        if (!(error instanceof SuspiciousBatchError)) throw error;
+        held.push({ topic: group[0].topic, partition: group[0].partition, error });
+        for (const message of group) out.add(message);
+      }
+    }
+    if (held.length === 0) return unchanged;
+    const keep = <T extends { message: ConsumedMessage }>(xs: T[]) => xs.filter((x) => !out.has(x.message));
+    const prepared = { ...all, events: keep(all.events), letters: keep(all.letters), dropped: keep(all.dropped) };
+    return { held, messages: batch.filter((message) => !out.has(message)), prepared };
   }
 
   /**
@@ -201,10 +240,11 @@ export class BatchProcessor {
   }
 
   private async unhold(messages: ConsumedMessage[]): Promise<void> {
-    const first = messages[0];
-    const key = first && `${first.topic}\u0000${first.partition}`;
-    if (!key || !this.heldSince.delete(key)) return;
-    await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
+    if (this.heldSince.size === 0) return;
+    for (const [first] of byPartition(messages)) {
+      if (!this.heldSince.delete(`${first.topic}\u0000${first.partition}`)) continue;
+      await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
+    }
   }
 
   private recordLedger(
@@ -279,6 +319,18 @@ function ledgerOf(
     const source = p.letterSources.get(l.message) ?? (l.eventId ? bySource.get(l.eventId) : undefined);
     m.count('dead_lettered', at(source, kindHeader(l.message), l.reason));
   }
+}
+
+/** The batch's messages grouped by topic-partition, in order of first appearance. */
+function byPartition(messages: ConsumedMessage[]): ConsumedMessage[][] {
+  const groups = new Map<string, ConsumedMessage[]>();
+  for (const m of messages) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    const group = groups.get(key);
+    if (group) group.push(m);
+    else groups.set(key, [m]);
+  }
+  return [...groups.values()];
 }
 
 function kindHeader(message: ConsumedMessage): string {
