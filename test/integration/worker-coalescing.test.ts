@@ -99,7 +99,13 @@ describe('BatchConsumer coalescing partitions into one PostgreSQL write (real Ka
     const topic = randomName('wk-coalesce');
     await createTopics(kafka, [{ topic, partitions: PARTITIONS }]);
     for (let p = 0; p < PARTITIONS; p++)
-      await produce(kafka, topic, generateEvents(PER_PARTITION).events.map((e) => envelopeOf(e)), 500, p);
+      await produce(
+        kafka,
+        topic,
+        generateEvents(PER_PARTITION).events.map((e) => envelopeOf(e)),
+        500,
+        p,
+      );
     return topic;
   }
 

@@ -231,10 +231,7 @@ export class BatchConsumer {
   }
 
   /** Runs the handler, heartbeating meanwhile; rejects with Abandoned as soon as stop() is called. */
-  private async runHandler(
-    messages: ConsumedMessage[],
-    p: EachBatchPayload,
-  ): Promise<CommitOffset[] | HandledBatch> {
+  private async runHandler(messages: ConsumedMessage[], p: EachBatchPayload): Promise<CommitOffset[] | HandledBatch> {
     const beat = setInterval(() => {
       p.heartbeat().catch((err: unknown) => this.logger.debug({ err: String(err) }, 'heartbeat during batch failed'));
     }, this.options.heartbeatIntervalMs);

@@ -144,6 +144,7 @@ export class BatchProcessor {
 
   private prepare(messages: ConsumedMessage[]): Prepared {
     const out: Prepared = { events: [], letters: [], dropped: [], letterSources: new Map() };
+    const consumed = new Map<string, number>();
     const letter = (
       message: ConsumedMessage,
       stage: DeadLetterStage,
@@ -152,7 +153,8 @@ export class BatchProcessor {
       eventId?: string,
     ) => out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
     for (const message of messages) {
-      this.o.metrics?.consumed.inc({ store: this.label, kind: kindHeader(message) });
+      const kind = kindHeader(message);
+      consumed.set(kind, (consumed.get(kind) ?? 0) + 1);
       const decoded = decodeStep(message);
       if (decoded.type === 'dlq') letter(message, 'decode', decoded.reason, decoded.detail);
       if (decoded.type !== 'ok') continue;
@@ -167,6 +169,8 @@ export class BatchProcessor {
       if (anonymized.type === 'dlq') letter(message, 'anonymize', anonymized.reason, anonymized.detail, envelope.id);
       if (anonymized.type === 'ok') out.events.push({ event: anonymized.value, message });
     }
+    // One increment per label set and batch: prom-client hashes the labels on every call.
+    for (const [kind, n] of consumed) this.o.metrics?.consumed.inc({ store: this.label, kind }, n);
     return out;
   }
 
@@ -270,7 +274,7 @@ export class BatchProcessor {
     const store = this.label;
     for (const d of p.dropped) m?.dropped.inc({ store, kind: d.kind, reason: d.reason });
     for (const d of dups) m?.deduplicated.inc({ store, kind: d.event.kind, layer: d.layer });
-    for (const e of stored) m?.stored.inc({ store, kind: e.kind });
+    if (m) for (const [kind, n] of tally(stored, (e) => e.kind)) m.stored.inc({ store, kind }, n);
     if (storeDups > 0) m?.deduplicated.inc({ store, kind: 'any', layer: 'store' }, storeDups);
     m?.written.inc({ store }, written);
     for (const l of letters) {
@@ -308,17 +312,37 @@ function ledgerOf(
   const writtenStage: LedgerStage = replay ? 'replayed' : 'written';
   for (const d of p.dropped) m.count('dropped', at(d.source, d.kind, d.reason));
   for (const d of dups) m.count('deduplicated', at(d.event.source, d.event.kind, d.layer));
-  if (storeDups === 0) for (const e of stored) m.count(writtenStage, at(e.source, e.kind));
-  else {
+  if (storeDups === 0) {
+    // One increment per label set: prom-client hashes the labels on every call.
+    const groups = new Map<string, { e: ProcessedEvent; n: number }>();
+    for (const e of stored) {
+      const k = `${e.source?.route}\u0000${e.source?.apiKeyId}\u0000${e.kind}`;
+      const group = groups.get(k);
+      if (group) group.n++;
+      else groups.set(k, { e, n: 1 });
+    }
+    for (const { e, n } of groups.values()) m.count(writtenStage, at(e.source, e.kind), n);
+  } else {
     const mixed = { route: 'mixed', key_id: 'mixed', kind: 'mixed', store };
     m.count(writtenStage, { ...mixed, reason: '' }, stored.length - storeDups);
     m.count('deduplicated', { ...mixed, reason: 'store' }, storeDups);
   }
+  if (letters.length === 0) return;
   const bySource = new Map(p.events.map((e) => [e.event.id, e.event.source]));
   for (const l of letters) {
     const source = p.letterSources.get(l.message) ?? (l.eventId ? bySource.get(l.eventId) : undefined);
     m.count('dead_lettered', at(source, kindHeader(l.message), l.reason));
   }
+}
+
+/** How many items share each key. */
+function tally<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = keyOf(item);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** The batch's messages grouped by topic-partition, in order of first appearance. */
