@@ -110,9 +110,9 @@ export class BatchProcessor {
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
     timer?.();
-    const byId = new Map(prepared.events.map((e) => [e.event.id, e.message]));
+    const byId = written.rejected.size === 0 ? undefined : new Map(prepared.events.map((e) => [e.event.id, e.message]));
     const rejected = [...written.rejected].map(([eventId, detail]): DeadLetter => ({
-      message: byId.get(eventId)!,
+      message: byId!.get(eventId)!,
       stage: 'write',
       reason: 'store_rejected',
       detail,
