@@ -15,6 +15,7 @@ import {
   generateEvents,
   kafkaClient,
   produce,
+  readTopic,
   storedCounts,
   TestDatabase,
 } from '../support/pipeline-harness';
@@ -174,6 +175,46 @@ describe('BatchConsumer coalescing partitions into one PostgreSQL write (real Ka
     } finally {
       store.watch = undefined;
       store.failNext = 0;
+      await consumer.stop();
+      await deleteTopics(kafka, [topic]);
+    }
+  });
+
+  it('holds only the partition the dead-letter guard trips; the others of the batch are written and committed', async () => {
+    const topic = randomName('wk-coalesce');
+    await createTopics(kafka, [{ topic, partitions: PARTITIONS }]);
+    for (let p = 0; p < PARTITIONS - 1; p++)
+      await produce(
+        kafka,
+        topic,
+        generateEvents(PER_PARTITION).events.map((e) => envelopeOf(e)),
+        500,
+        p,
+      );
+    // The last partition: 12 of 14 records undecodable, before the consumer stored anything.
+    const poison = Array.from({ length: 12 }, (_, i) => ({ key: `p${i}`, value: `not json ${i}` }));
+    const good = generateEvents(2).events.map((e) => envelopeOf(e));
+    await produce(kafka, topic, [...poison, ...good], 500, PARTITIONS - 1);
+    const group = randomName('g');
+    const seen: number[][] = [];
+    store.writes.length = 0;
+    store.watch = () => committed(kafka, group, topic);
+    const before = (await storedCounts(db.pool)).logicalEvents;
+    const consumer = consumerFor(topic, group, seen);
+    try {
+      await consumer.start();
+      const all = ['25', '25', '25', '14'];
+      await waitFor(async () => (await committed(kafka, group, topic)).join() === all.join(), 30_000, 100, 'commits');
+      expect(seen[0]).toEqual([0, 1, 2, 3]);
+      // The first write held partition 3 back: only the three healthy partitions' events.
+      expect(store.writes[0].events).toBe(75);
+      // Once the consumer had stored events the guard disarmed: the retry dead-lettered the poison.
+      expect(seen.slice(1).flat()).toEqual([3]);
+      expect((await storedCounts(db.pool)).logicalEvents).toBe(before + 77);
+      const letters = await readTopic(kafka, dlqTopic, 12);
+      expect(letters.map((l) => l.value?.toString()).sort()).toEqual(poison.map((m) => m.value).sort());
+    } finally {
+      store.watch = undefined;
       await consumer.stop();
       await deleteTopics(kafka, [topic]);
     }

@@ -205,8 +205,8 @@ export class BatchConsumer {
     const failed = new Map((handled.failed ?? []).map((f) => [`${f.topic}\u0000${f.partition}`, f.error]));
     const done: Piece[] = [];
     for (const x of pieces) {
-      const error = failed.get(`${x.payload.batch.topic}\u0000${x.payload.batch.partition}`);
-      if (error !== undefined) x.settle(error ?? new Error('partition failed'));
+      const key = `${x.payload.batch.topic}\u0000${x.payload.batch.partition}`;
+      if (failed.has(key)) x.settle(failed.get(key) ?? new Error('partition failed'));
       else done.push(x);
     }
     try {
