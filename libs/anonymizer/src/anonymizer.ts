@@ -5,6 +5,8 @@ import { truncateIp } from './ip';
 import { keyIdOf, pseudonym, pseudonymOf } from './pseudonym';
 import { scrubDeep, scrubText } from './scrub';
 
+const IP_CACHE_MAX = 4096;
+
 export interface Anonymized {
   payload: Record<string, unknown>;
   source: EnvelopeSource;
@@ -22,6 +24,11 @@ export class Anonymizer {
   readonly keyId: string;
   /** Every configured key by its id, current first (older ones serve joins across a rotation). */
   readonly keysById: ReadonlyMap<string, string>;
+  /**
+   * Client addresses already pseudonymized: a fleet's reports come from few addresses, and an
+   * HMAC per event showed in the worker's profile. Bounded; emptied when full.
+   */
+  private readonly ipPseudonyms = new Map<string, string>();
 
   /** `keys`: one key, or the ANONYMIZATION_KEY list with the current key first. */
   constructor(
@@ -57,8 +64,17 @@ export class Anonymizer {
   /** The client address is truncated to its network, then hashed; free text is scrubbed. */
   anonymizeSource(source: EnvelopeSource): EnvelopeSource {
     const out: EnvelopeSource = { ...source, keyId: this.keyId };
-    if (source.ip !== undefined) out.ip = pseudonym(this.key, truncateIp(source.ip) ?? source.ip);
+    if (source.ip !== undefined) out.ip = this.ipPseudonym(source.ip);
     if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent, this.key);
+    return out;
+  }
+
+  private ipPseudonym(ip: string): string {
+    let out = this.ipPseudonyms.get(ip);
+    if (out !== undefined) return out;
+    out = pseudonym(this.key, truncateIp(ip) ?? ip);
+    if (this.ipPseudonyms.size >= IP_CACHE_MAX) this.ipPseudonyms.clear();
+    this.ipPseudonyms.set(ip, out);
     return out;
   }
 

@@ -13,6 +13,17 @@ const AT_SIGN = /[@\uFF20]/;
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g;
 // Candidates only; each is confirmed by a real parser so times like 10:30:00 survive.
 const IPV6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g;
+// Cheap necessary conditions, tested first: most text (a usage report's metric names) has none.
+const IPV4_HINT = /\d\.\d/;
+const hasTwoColons = (s: string) => s.indexOf(':') !== s.lastIndexOf(':');
+
+/**
+ * Object keys known to hold nothing to scrub. A usage report carries a hundred metric names
+ * that repeat in every report; whether a text holds an address does not depend on the key.
+ * Bounded: emptied when full, so hostile input can only cost it its hits.
+ */
+const CLEAN_KEYS = new Set<string>();
+const CLEAN_KEYS_MAX = 10_000;
 
 /**
  * The placeholder of one scrubbed value. With the anonymization key it carries a keyed
@@ -39,8 +50,8 @@ function normalized(kind: 'email' | 'ip', value: string): string {
 export function scrubText(text: string, key?: string): string {
   if (text.length < 3) return text;
   let out = AT_SIGN.test(text) ? text.replace(EMAIL, (m) => placeholder('email', m, key)) : text;
-  if (out.includes('.')) out = out.replace(IPV4, (m) => placeholder('ip', m, key));
-  if (out.includes(':')) {
+  if (IPV4_HINT.test(out)) out = out.replace(IPV4, (m) => placeholder('ip', m, key));
+  if (hasTwoColons(out)) {
     const isIpv6 = (m: string) => (m.includes('::') || m.split(':').length === 8) && ipaddr.IPv6.isValid(m);
     out = out.replace(IPV6_CANDIDATE, (m) => (isIpv6(m) ? placeholder('ip', m, key) : m));
   }
@@ -53,8 +64,18 @@ export function scrubDeep(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, key));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[scrubText(k, key)] = scrubDeep(v, key);
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) out[scrubKey(k, key)] = scrubDeep(record[k], key);
     return out;
   }
   return value;
+}
+
+function scrubKey(k: string, key?: string): string {
+  if (CLEAN_KEYS.has(k)) return k;
+  const out = scrubText(k, key);
+  if (out !== k) return out;
+  if (CLEAN_KEYS.size >= CLEAN_KEYS_MAX) CLEAN_KEYS.clear();
+  CLEAN_KEYS.add(k);
+  return k;
 }

@@ -56,6 +56,11 @@ export interface BatchOutcome {
   /** Offsets that may be committed now: the store has everything before them. */
   commits: CommitOffset[];
   counts: BatchCounts;
+  /**
+   * Partitions of a batch spanning several that the mass dead-letter guard holds: nothing of
+   * theirs was written or dead-lettered, they are retried (a one-partition batch throws instead).
+   */
+  held: Array<{ topic: string; partition: number; error: SuspiciousBatchError }>;
 }
 
 /** Thrown instead of dead-lettering most of a batch: a bug or a broken rule is likelier than that much poison. */
@@ -66,7 +71,7 @@ export class SuspiciousBatchError extends Error {
 interface Prepared {
   events: Array<{ event: ProcessedEvent; message: ConsumedMessage }>;
   letters: DeadLetter[];
-  dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource }>;
+  dropped: Array<{ kind: EventKind | 'unknown'; reason: string; source: LedgerSource; message: ConsumedMessage }>;
   /** The envelope source of letters whose envelope decoded (ledger labels). */
   letterSources: Map<ConsumedMessage, LedgerSource>;
 }
@@ -94,20 +99,20 @@ export class BatchProcessor {
     this.label = o.store.type;
   }
 
-  async process(messages: ConsumedMessage[]): Promise<BatchOutcome> {
+  async process(batch: ConsumedMessage[]): Promise<BatchOutcome> {
     const m = this.o.metrics;
-    m?.batchSize.observe({ store: this.label }, messages.length);
-    const prepared = this.prepare(messages);
+    m?.batchSize.observe({ store: this.label }, batch.length);
+    const all = this.prepare(batch);
+    const { held, messages, prepared } = await this.guardPartitions(batch, all);
     const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
-    await this.guard(messages, prepared.letters.length);
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
     const written = await writeStep(this.o.store, fresh, this.o.mode ?? 'insert');
     timer?.();
-    const byId = new Map(prepared.events.map((e) => [e.event.id, e.message]));
+    const byId = written.rejected.size === 0 ? undefined : new Map(prepared.events.map((e) => [e.event.id, e.message]));
     const rejected = [...written.rejected].map(([eventId, detail]): DeadLetter => ({
-      message: byId.get(eventId)!,
+      message: byId!.get(eventId)!,
       stage: 'write',
       reason: 'store_rejected',
       detail,
@@ -126,6 +131,7 @@ export class BatchProcessor {
     this.recordLedger(prepared, stored, duplicates, written.duplicates, letters);
     return {
       commits: nextOffsets(messages),
+      held,
       counts: {
         consumed: messages.length,
         written: written.written,
@@ -138,6 +144,7 @@ export class BatchProcessor {
 
   private prepare(messages: ConsumedMessage[]): Prepared {
     const out: Prepared = { events: [], letters: [], dropped: [], letterSources: new Map() };
+    const consumed = new Map<string, number>();
     const letter = (
       message: ConsumedMessage,
       stage: DeadLetterStage,
@@ -146,7 +153,8 @@ export class BatchProcessor {
       eventId?: string,
     ) => out.letters.push({ message, stage, reason, detail, eventId, consumerGroup: this.o.consumerGroup });
     for (const message of messages) {
-      this.o.metrics?.consumed.inc({ store: this.label, kind: kindHeader(message) });
+      const kind = kindHeader(message);
+      consumed.set(kind, (consumed.get(kind) ?? 0) + 1);
       const decoded = decodeStep(message);
       if (decoded.type === 'dlq') letter(message, 'decode', decoded.reason, decoded.detail);
       if (decoded.type !== 'ok') continue;
@@ -154,14 +162,49 @@ export class BatchProcessor {
       out.letterSources.set(message, envelope.source);
       const ruled = this.rules(envelope);
       if (ruled.type === 'drop')
-        out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source });
+        out.dropped.push({ kind: envelope.kind, reason: ruled.reason, source: envelope.source, message });
       if (ruled.type === 'dlq') letter(message, 'rules', ruled.reason, ruled.detail, envelope.id);
       if (ruled.type !== 'ok') continue;
       const anonymized = this.anonymize(ruled.value);
       if (anonymized.type === 'dlq') letter(message, 'anonymize', anonymized.reason, anonymized.detail, envelope.id);
       if (anonymized.type === 'ok') out.events.push({ event: anonymized.value, message });
     }
+    // One increment per label set and batch: prom-client hashes the labels on every call.
+    for (const [kind, n] of consumed) this.o.metrics?.consumed.inc({ store: this.label, kind }, n);
     return out;
+  }
+
+  /**
+   * The guard below, per partition of the batch: a batch that spans partitions (the worker
+   * coalesces a fetch) holds only the partitions that trip it and goes on with the others.
+   */
+  private async guardPartitions(
+    batch: ConsumedMessage[],
+    all: Prepared,
+  ): Promise<{ held: BatchOutcome['held']; messages: ConsumedMessage[]; prepared: Prepared }> {
+    const unchanged = { held: [], messages: batch, prepared: all };
+    if (!this.o.guard || this.proven || all.letters.length === 0) return unchanged;
+    const groups = byPartition(batch);
+    if (groups.length === 1) {
+      await this.guard(batch, all.letters.length);
+      return unchanged;
+    }
+    const held: BatchOutcome['held'] = [];
+    const out = new Set<ConsumedMessage>();
+    for (const group of groups) {
+      const members = new Set(group);
+      try {
+        await this.guard(group, all.letters.filter((l) => members.has(l.message)).length);
+      } catch (error) {
+        if (!(error instanceof SuspiciousBatchError)) throw error;
+        held.push({ topic: group[0].topic, partition: group[0].partition, error });
+        for (const message of group) out.add(message);
+      }
+    }
+    if (held.length === 0) return unchanged;
+    const keep = <T extends { message: ConsumedMessage }>(xs: T[]) => xs.filter((x) => !out.has(x.message));
+    const prepared = { ...all, events: keep(all.events), letters: keep(all.letters), dropped: keep(all.dropped) };
+    return { held, messages: batch.filter((message) => !out.has(message)), prepared };
   }
 
   /**
@@ -201,10 +244,11 @@ export class BatchProcessor {
   }
 
   private async unhold(messages: ConsumedMessage[]): Promise<void> {
-    const first = messages[0];
-    const key = first && `${first.topic}\u0000${first.partition}`;
-    if (!key || !this.heldSince.delete(key)) return;
-    await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
+    if (this.heldSince.size === 0) return;
+    for (const [first] of byPartition(messages)) {
+      if (!this.heldSince.delete(`${first.topic}\u0000${first.partition}`)) continue;
+      await this.o.guard?.holds?.clear(this.o.consumerGroup ?? '', first.topic, first.partition);
+    }
   }
 
   private recordLedger(
@@ -230,7 +274,7 @@ export class BatchProcessor {
     const store = this.label;
     for (const d of p.dropped) m?.dropped.inc({ store, kind: d.kind, reason: d.reason });
     for (const d of dups) m?.deduplicated.inc({ store, kind: d.event.kind, layer: d.layer });
-    for (const e of stored) m?.stored.inc({ store, kind: e.kind });
+    if (m) for (const [kind, n] of tally(stored, (e) => e.kind)) m.stored.inc({ store, kind }, n);
     if (storeDups > 0) m?.deduplicated.inc({ store, kind: 'any', layer: 'store' }, storeDups);
     m?.written.inc({ store }, written);
     for (const l of letters) {
@@ -268,17 +312,49 @@ function ledgerOf(
   const writtenStage: LedgerStage = replay ? 'replayed' : 'written';
   for (const d of p.dropped) m.count('dropped', at(d.source, d.kind, d.reason));
   for (const d of dups) m.count('deduplicated', at(d.event.source, d.event.kind, d.layer));
-  if (storeDups === 0) for (const e of stored) m.count(writtenStage, at(e.source, e.kind));
-  else {
+  if (storeDups === 0) {
+    // One increment per label set: prom-client hashes the labels on every call.
+    const groups = new Map<string, { e: ProcessedEvent; n: number }>();
+    for (const e of stored) {
+      const k = `${e.source?.route}\u0000${e.source?.apiKeyId}\u0000${e.kind}`;
+      const group = groups.get(k);
+      if (group) group.n++;
+      else groups.set(k, { e, n: 1 });
+    }
+    for (const { e, n } of groups.values()) m.count(writtenStage, at(e.source, e.kind), n);
+  } else {
     const mixed = { route: 'mixed', key_id: 'mixed', kind: 'mixed', store };
     m.count(writtenStage, { ...mixed, reason: '' }, stored.length - storeDups);
     m.count('deduplicated', { ...mixed, reason: 'store' }, storeDups);
   }
+  if (letters.length === 0) return;
   const bySource = new Map(p.events.map((e) => [e.event.id, e.event.source]));
   for (const l of letters) {
     const source = p.letterSources.get(l.message) ?? (l.eventId ? bySource.get(l.eventId) : undefined);
     m.count('dead_lettered', at(source, kindHeader(l.message), l.reason));
   }
+}
+
+/** How many items share each key. */
+function tally<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = keyOf(item);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The batch's messages grouped by topic-partition, in order of first appearance. */
+function byPartition(messages: ConsumedMessage[]): ConsumedMessage[][] {
+  const groups = new Map<string, ConsumedMessage[]>();
+  for (const m of messages) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    const group = groups.get(key);
+    if (group) group.push(m);
+    else groups.set(key, [m]);
+  }
+  return [...groups.values()];
 }
 
 function kindHeader(message: ConsumedMessage): string {

@@ -90,6 +90,7 @@ export class StoreConsumer {
         minBytes: w.fetchMinBytes,
         maxWaitTimeMs: w.fetchMaxWaitMs,
         partitionsConcurrency: w.partitionsConcurrency,
+        coalescePartitions: w.coalescePartitions,
         retryInitialMs: w.retryInitialMs,
         retryMaxMs: w.retryMaxMs,
       },
@@ -97,7 +98,7 @@ export class StoreConsumer {
         const outcome = await processor.process(messages);
         this.written += outcome.counts.written;
         this.logBatch(messages, outcome.counts);
-        return outcome.commits;
+        return { commits: outcome.commits, failed: outcome.held };
       },
       this.logger,
       this.hooks(),
@@ -150,13 +151,18 @@ export class StoreConsumer {
     };
   }
 
-  /** One debug line per stored batch: its positions, counts and the requests it came from. */
+  /**
+   * One debug line per stored batch: its positions, counts and the requests it came from. A
+   * batch coalesced from several partitions names each one's offset range in `ranges`.
+   */
   private logBatch(messages: ConsumedMessage[], counts: BatchCounts): void {
     if (!this.logger.isLevelEnabled('debug')) return;
     const { partition, offset: fromOffset } = messages[0];
     const toOffset = messages[messages.length - 1].offset;
     const correlationIds = batchCorrelationIds(messages, this.correlationKey);
-    this.logger.debug({ partition, fromOffset, toOffset, ...counts, correlationIds }, 'batch processed');
+    const ranges = offsetRanges(messages);
+    const where = ranges.length === 1 ? { partition, fromOffset, toOffset } : { ranges };
+    this.logger.debug({ ...where, ...counts, correlationIds }, 'batch processed');
   }
 
   private stopWaiting(partition: number): void {
@@ -207,6 +213,16 @@ export class StoreConsumer {
       .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'consumer stop failed'));
     await this.store.close().catch(() => undefined);
   }
+}
+
+function offsetRanges(messages: ConsumedMessage[]): Array<{ partition: number; fromOffset: string; toOffset: string }> {
+  const ranges = new Map<number, { partition: number; fromOffset: string; toOffset: string }>();
+  for (const { partition, offset } of messages) {
+    const range = ranges.get(partition);
+    if (range) range.toOffset = offset;
+    else ranges.set(partition, { partition, fromOffset: offset, toOffset: offset });
+  }
+  return [...ranges.values()];
 }
 
 function waitReason(error: unknown): string {

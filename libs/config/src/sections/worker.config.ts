@@ -65,6 +65,16 @@ export class WorkerConfig {
   @Max(64)
   partitionsConcurrency!: number;
 
+  /**
+   * Partitions whose batches of one fetch are written as one batch (one dedupe round trip, one
+   * store write, one offset commit); each partition still retries and commits on its own. 1: off.
+   */
+  @Env('WORKER_COALESCE_PARTITIONS', { default: 64 })
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  coalescePartitions!: number;
+
   /** A crashed consumer's partitions move to the others after this long. */
   @Env('WORKER_SESSION_TIMEOUT_MS', { default: 15_000 })
   @IsInt()

@@ -1,0 +1,13 @@
+import { copyField } from './postgres-copy';
+
+describe('copyField on JSON values (the fast path without a replacer)', () => {
+  it.each([
+    [{ a: 1, b: 'plain' }, '{"a":1,"b":"plain"}'],
+    [{ deep: { list: ['x\u0000y', 2] } }, '{"deep":{"list":["xy",2]}}'],
+    // A backslash followed by "u0000" is text, not a NUL: kept, its backslash escaped for COPY.
+    [{ s: 'a\\u0000b' }, '{"s":"a\\\\\\\\u0000b"}'],
+    [{ q: 'say "hi"\n' }, '{"q":"say \\\\"hi\\\\"\\\\n"}'],
+  ])('%j', (value, expected) => {
+    expect(copyField(value)).toBe(expected);
+  });
+});
