@@ -81,7 +81,7 @@ export interface BatchingProducerOptions {
   maxQueuedMessages: number;
   /** A request not acknowledged within this bound fails (ms). */
   ackTimeoutMs: number;
-  compression: 'none' | 'gzip' | 'lz4';
+  compression: 'none' | 'gzip' | 'lz4' | 'zstd';
   idempotent: boolean;
   /** Batches sent concurrently; forced to 1 for the idempotent producer (kafkajs needs one request in flight). */
   maxInFlight?: number;
@@ -132,7 +132,12 @@ export function eventsProducerSettings(
   };
 }
 
-const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, lz4: CompressionTypes.LZ4 } as const;
+const CODECS = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
 
 /**
  * kafkajs has no producer linger, so this micro-batcher collects the messages of concurrent
@@ -156,9 +161,6 @@ export class BatchingProducer {
     kafka: Kafka,
     private readonly options: BatchingProducerOptions,
   ) {
-    if (options.compression === 'lz4') {
-      throw new Error('KAFKA_COMPRESSION=lz4 needs an LZ4 codec, which is not installed; use none or gzip');
-    }
     this.maxRecordBytes = options.maxRecordBytes;
     this.maxInFlight = options.idempotent ? 1 : Math.max(1, options.maxInFlight ?? 1);
     this.connection = new ProducerConnection(kafka, {

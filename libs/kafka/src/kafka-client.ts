@@ -1,6 +1,10 @@
 import { Kafka, logLevel, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@app/config';
 import type { Logger } from '@app/observability';
+import { registerCompressionCodecs } from './compression-codecs';
+
+// Before any client exists: a producer compresses and a consumer decompresses with these.
+registerCompressionCodecs();
 
 /**
  * The handle createKafka returns. Outside libs/kafka it is only passed on (to a producer,

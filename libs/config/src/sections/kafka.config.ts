@@ -88,9 +88,10 @@ export class KafkaConfig {
   @IsBoolean()
   provisionTopics!: boolean;
 
+  /** Codec of the events the API produces; every consumer decodes all of them (codecs registered with the client). */
   @Env('KAFKA_COMPRESSION', { default: 'none' })
-  @IsIn(['none', 'gzip', 'lz4'])
-  compression!: 'none' | 'gzip' | 'lz4';
+  @IsIn(['none', 'gzip', 'lz4', 'zstd'])
+  compression!: 'none' | 'gzip' | 'lz4' | 'zstd';
 
   /** Upper bound on waiting for the broker's acknowledgement before answering 503. */
   @Env('KAFKA_ACK_TIMEOUT_MS', { default: 5000 })
