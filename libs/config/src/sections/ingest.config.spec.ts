@@ -12,7 +12,7 @@ describe('IngestConfig', () => {
       batchMaxItems: 1000,
       pushMaxSamples: 10_000,
       jsonMaxDepth: 32,
-      producerLingerMs: 0,
+      producerLingerMs: 2,
       producerBatchMessages: 1000,
       producerIdempotent: true,
       retryAfterSeconds: 5,

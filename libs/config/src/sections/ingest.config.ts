@@ -37,12 +37,8 @@ export class IngestConfig {
   @Max(1000)
   jsonMaxDepth!: number;
 
-  /**
-   * Longest the micro-batcher waits for more messages before sending (ms). 0: a batch goes out
-   * at once when none is in flight, and requests arriving meanwhile ride the next one (measured:
-   * p50 at 2,000 req/s 2 ms instead of 4, p99 21 instead of 27, for ~2% more API CPU).
-   */
-  @Env('KAFKA_PRODUCER_LINGER_MS', { default: 0 })
+  /** Longest the micro-batcher waits for more messages before sending (ms). */
+  @Env('KAFKA_PRODUCER_LINGER_MS', { default: 2 })
   @Min(0)
   @Max(1000)
   producerLingerMs!: number;
