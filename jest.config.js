@@ -13,7 +13,16 @@ const moduleNameMapper = Object.fromEntries(libs.flatMap((l) => [
   [`^@app/${l}$`, `<rootDir>/libs/${l}/src`],
   [`^@app/${l}/(.*)$`, `<rootDir>/libs/${l}/src/$1`],
 ]));
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+// @platformatic/kafka (KAFKA_PRODUCER_CLIENT=platformatic) ships ES modules only: Node requires them
+// natively (>= 20.19), jest's module registry only once compiled to CommonJS like our sources.
+const esmPackages = '@platformatic';
+const common = {
+  transform: { '^.+\\.ts$': swc, [`node_modules/${esmPackages}/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!${esmPackages}/)`],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

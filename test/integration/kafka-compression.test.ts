@@ -1,11 +1,13 @@
 /**
  * KAFKA_COMPRESSION end to end against the real broker: the API's producer (BatchingProducer,
- * acks=all, idempotent) sends with each codec, the broker validates the compressed batches, and
- * a consumer built like the worker's (createKafka) reads back the exact bytes.
+ * acks=all, idempotent) sends with each codec and each producer client, the broker validates
+ * the compressed batches, and a consumer built like the worker's (createKafka) reads back the
+ * exact bytes.
  */
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import { loadConfig } from '@app/config';
-import { BatchingProducer, createKafka } from '@app/kafka';
+import { BatchingProducer, createKafka, eventSenders } from '@app/kafka';
 import { createLogger } from '@app/observability';
 import { randomName, waitFor } from '../support/apps';
 import { createTopics, deleteTopics, readTopic } from '../support/pipeline-harness';
@@ -21,20 +23,42 @@ function value(i: number, bytes: number): Buffer {
 
 const sha = (b: Buffer | null) => (b ? createHash('sha256').update(b).digest('hex').slice(0, 16) : null);
 
-describe.each(['lz4', 'zstd', 'gzip'] as const)('KAFKA_COMPRESSION=%s (real Kafka)', (codec) => {
-  const config = loadConfig({
+const configFor = (client: string, codec: string) =>
+  loadConfig({
     API_KEY: 'k'.repeat(32),
     ANONYMIZATION_KEY: 'a'.repeat(32),
     KAFKA_BROKERS: sharedStack.kafkaBrokers,
     KAFKA_COMPRESSION: codec,
+    KAFKA_PRODUCER_CLIENT: client,
   });
+
+/** @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22.15 on. */
+const nodeHasZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+const cases: Array<[string, 'lz4' | 'zstd' | 'gzip']> = [
+  ['kafkajs', 'lz4'],
+  ['kafkajs', 'zstd'],
+  ['kafkajs', 'gzip'],
+  ['platformatic', 'lz4'],
+  ['platformatic', 'gzip'],
+  ...(nodeHasZstd ? [['platformatic', 'zstd'] as [string, 'zstd']] : []),
+];
+
+it(`KAFKA_PRODUCER_CLIENT=platformatic with KAFKA_COMPRESSION=zstd ${nodeHasZstd ? 'starts' : 'refuses to start'} on Node ${process.version}`, () => {
+  const config = configFor('platformatic', 'zstd');
+  const build = () => eventSenders(createKafka(config.kafka, logger), config.kafka, '-compression-test');
+  if (nodeHasZstd) expect(build).not.toThrow();
+  else expect(build).toThrow('KAFKA_COMPRESSION=zstd is not available with KAFKA_PRODUCER_CLIENT=platformatic here');
+});
+
+describe.each(cases)('KAFKA_PRODUCER_CLIENT=%s, KAFKA_COMPRESSION=%s (real Kafka)', (client, codec) => {
+  const config = configFor(client, codec);
   const kafka = createKafka(config.kafka, logger, '-compression-test');
-  const topic = randomName(`wk-${codec}`);
+  const topic = randomName(`wk-${client}-${codec}`);
   let producer: BatchingProducer;
 
   beforeAll(async () => {
     await createTopics(kafka, [{ topic, partitions: 3 }]);
-    producer = new BatchingProducer(kafka, {
+    producer = new BatchingProducer(eventSenders(kafka, config.kafka, '-compression-test'), {
       topic,
       lingerMs: 5,
       maxBatchMessages: 100,

@@ -25,6 +25,9 @@ export async function getFreePort(): Promise<number> {
   });
 }
 
+/** The events producer's client libraries (KAFKA_PRODUCER_CLIENT): suites of producer behaviour run on each. */
+export const PRODUCER_CLIENTS = ['kafkajs', 'platformatic'] as const;
+
 /** Environment for an app against the shared local stack, with per-test topics. */
 export function baseEnv(overrides: Record<string, string> = {}): Record<string, string> {
   return {
@@ -40,6 +43,8 @@ export function baseEnv(overrides: Record<string, string> = {}): Record<string, 
     POSTGRES_PASSWORD: 'secure_password',
     POSTGRES_SSL_MODE: 'disable',
     REDIS_HOST: '127.0.0.1',
+    // A whole suite can run on the other producer client: KAFKA_PRODUCER_CLIENT=platformatic npm run test:faults
+    ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
     ...overrides,
   };
 }

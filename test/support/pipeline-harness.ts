@@ -243,6 +243,7 @@ export async function produce(
 export interface ReadMessage {
   key: string | null;
   value: Buffer | null;
+  partition: number;
   headers: Record<string, string>;
   /** Header values as Kafka delivered them (binary ones, such as dlq-sealed, intact). */
   rawHeaders: Record<string, Buffer | string | Array<Buffer | string> | undefined>;
@@ -260,11 +261,12 @@ export async function readTopic(
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
       const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
       out.push({
         key: message.key?.toString() ?? null,
         value: message.value,
+        partition,
         headers,
         rawHeaders: message.headers ?? {},
       });

@@ -7,6 +7,7 @@ import {
   RecordTooLargeError,
   requestBytes,
 } from './batching-producer';
+import { kafkajsSenders } from './kafkajs-sender';
 
 /** A kafkajs stand-in whose sendBatch calls wait until the test acknowledges or fails them. */
 class FakeKafka {
@@ -75,7 +76,7 @@ const until = async (cond: () => boolean, ms = 2000) => {
 
 async function started(overrides: Partial<BatchingProducerOptions> = {}) {
   const kafka = new FakeKafka();
-  const producer = new BatchingProducer(kafka as unknown as Kafka, {
+  const producer = new BatchingProducer(kafkajsSenders(kafka as unknown as Kafka), {
     topic: 't',
     lingerMs: 5,
     maxBatchMessages: 10,
@@ -219,7 +220,7 @@ describe('BatchingProducer', () => {
     await expect(producer.send(msg(4))).rejects.toMatchObject({ reason: 'overloaded' });
     const kafka = new FakeKafka();
     kafka.connectFails = 1000;
-    const down = new BatchingProducer(kafka as unknown as Kafka, {
+    const down = new BatchingProducer(kafkajsSenders(kafka as unknown as Kafka), {
       topic: 't',
       lingerMs: 1,
       maxBatchMessages: 10,

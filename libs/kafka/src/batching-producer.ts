@@ -1,14 +1,10 @@
-import { CompressionTypes, Kafka, Message } from 'kafkajs';
 import type { Config } from '@app/config';
 import type { Logger } from '@app/observability';
-import { assertAcknowledged } from './partition-coverage';
 import { ProducerConnection, ProducerState, errorSummary } from './producer-connection';
+import { isTooLargeError, OutgoingMessage, ProducerCompression, SenderFactory } from './record-sender';
 
-export interface OutgoingMessage {
-  key: string;
-  value: Buffer;
-  headers?: Record<string, string>;
-}
+export type { OutgoingMessage } from './record-sender';
+export { isTooLargeError } from './record-sender';
 
 export type UnavailableReason = 'not_connected' | 'timeout' | 'send_failed' | 'overloaded' | 'closing';
 
@@ -35,16 +31,6 @@ export class RecordTooLargeError extends Error {
   ) {
     super(`the request is ${bytes} bytes once enveloped; the event store takes at most ${limit}`);
   }
-}
-
-/** Broker refusals of a record's size: the record, not the connection, is at fault. */
-const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-
-export function isTooLargeError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (TOO_LARGE.has(String((e as { type?: unknown }).type))) return true;
-  }
-  return false;
 }
 
 /**
@@ -81,9 +67,9 @@ export interface BatchingProducerOptions {
   maxQueuedMessages: number;
   /** A request not acknowledged within this bound fails (ms). */
   ackTimeoutMs: number;
-  compression: 'none' | 'gzip' | 'lz4' | 'zstd';
+  compression: ProducerCompression;
   idempotent: boolean;
-  /** Batches sent concurrently; forced to 1 for the idempotent producer (kafkajs needs one request in flight). */
+  /** Batches sent concurrently; forced to 1 for the idempotent producer (one request in flight keeps its order). */
   maxInFlight?: number;
   probeIntervalMs?: number;
   logger: Logger;
@@ -93,7 +79,7 @@ export interface BatchingProducerOptions {
 }
 
 interface Pending {
-  messages: Message[];
+  messages: OutgoingMessage[];
   bytes: number;
   settled: boolean;
   timer?: NodeJS.Timeout;
@@ -132,16 +118,9 @@ export function eventsProducerSettings(
   };
 }
 
-const CODECS = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-  lz4: CompressionTypes.LZ4,
-  zstd: CompressionTypes.ZSTD,
-} as const;
-
 /**
- * kafkajs has no producer linger, so this micro-batcher collects the messages of concurrent
- * requests and sends them with one sendBatch (acks=-1) per flush: when `maxBatchMessages`
+ * kafkajs has no producer linger, so this micro-batcher (used with either client) collects the
+ * messages of concurrent requests and sends them in one produce (acks=-1) per flush: when `maxBatchMessages`
  * or `maxBatchBytes` is reached, `lingerMs` after the first queued message, or as soon as
  * the previous batch is acknowledged. A request's promise settles only with its batch's
  * acknowledgement (or fails by the ack timeout), and a request is never split across batches.
@@ -158,13 +137,14 @@ export class BatchingProducer {
   private maxRecordBytes: number;
 
   constructor(
-    kafka: Kafka,
+    senders: SenderFactory,
     private readonly options: BatchingProducerOptions,
   ) {
     this.maxRecordBytes = options.maxRecordBytes;
     this.maxInFlight = options.idempotent ? 1 : Math.max(1, options.maxInFlight ?? 1);
-    this.connection = new ProducerConnection(kafka, {
-      idempotent: options.idempotent,
+    const { idempotent, compression, ackTimeoutMs: requestTimeoutMs } = options;
+    this.connection = new ProducerConnection({
+      newSender: () => senders({ idempotent, compression, requestTimeoutMs }),
       attemptTimeoutMs: Math.min(options.ackTimeoutMs, 5000),
       probeIntervalMs: options.probeIntervalMs ?? 2000,
       logger: options.logger,
@@ -300,14 +280,8 @@ export class BatchingProducer {
       return;
     }
     try {
-      const acknowledged = await producer.sendBatch({
-        topicMessages: [{ topic: this.options.topic, messages }],
-        acks: -1,
-        timeout: this.options.ackTimeoutMs,
-        compression: CODECS[this.options.compression],
-      });
-      // A gap fails the batch like any send error: 503s, a fresh producer, the clients resend.
-      assertAcknowledged(this.options.topic, messages, acknowledged);
+      // A partition missing from the answer fails the batch like any send error: 503s, a fresh producer, the clients resend.
+      await producer.send(this.options.topic, messages);
       this.connection.markSuccess();
       batch.forEach((p) => this.settle(p));
       this.options.onBatch?.({ messages: messages.length, bytes, durationMs: Date.now() - started, ok: true });

@@ -1,12 +1,12 @@
-import { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '@app/observability';
 import { retryUntil } from './backoff';
-import { recordingPartitioner } from './partition-coverage';
+import type { RecordSender } from './record-sender';
 
 export type ProducerState = 'connecting' | 'ready' | 'down' | 'closed';
 
 export interface ProducerConnectionOptions {
-  idempotent: boolean;
+  /** Builds a fresh producer (KAFKA_PRODUCER_CLIENT decides which library's). */
+  newSender: () => RecordSender;
   /** Bound on one connect attempt or one idle probe (ms). */
   attemptTimeoutMs: number;
   /** How often an idle, ready producer checks the broker is still there (ms). */
@@ -26,31 +26,27 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /**
- * Owns the kafkajs producer's life: connects in the background, reports whether it can
- * produce, and after any failure replaces the producer with a fresh one (a new producer id,
- * so an idempotent producer never stays wedged on sequence numbers the broker forgot).
- * kafkajs reports no disconnects of its own, so an idle producer probes the cluster.
+ * Owns the producer's life: connects in the background, reports whether it can produce, and
+ * after any failure replaces the producer with a fresh one (a new producer id, so an
+ * idempotent producer never stays wedged on sequence numbers the broker forgot). Neither
+ * client reports disconnects of its own, so an idle producer probes the cluster.
  */
 export class ProducerConnection {
-  private producer?: Producer;
-  private admin?: Admin;
+  private producer?: RecordSender;
   private current: ProducerState = 'connecting';
   private loop?: Promise<void>;
   private probeTimer?: NodeJS.Timeout;
   private firstConnectDone = false;
   private lastSuccess = 0;
 
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly options: ProducerConnectionOptions,
-  ) {}
+  constructor(private readonly options: ProducerConnectionOptions) {}
 
   get state(): ProducerState {
     return this.current;
   }
 
   /** The live producer, only while ready. */
-  get ready(): Producer | undefined {
+  get ready(): RecordSender | undefined {
     return this.current === 'ready' ? this.producer : undefined;
   }
 
@@ -107,7 +103,7 @@ export class ProducerConnection {
 
   private async connectOnce(): Promise<void> {
     await this.dispose();
-    const producer = this.createProducer();
+    const producer = this.options.newSender();
     this.producer = producer;
     await withTimeout(producer.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
     if (!this.firstConnectDone && this.options.onFirstConnect) await this.options.onFirstConnect();
@@ -120,13 +116,13 @@ export class ProducerConnection {
 
   /**
    * Swaps in a fresh producer (new producer id, sequence numbers from zero) without going
-   * down, for after a partly written batch: kafkajs rolls back the sequence numbers of every
-   * partition in a failed produce request, even those the broker wrote, and reusing them
-   * could make the broker take new records for duplicates of old ones and drop them.
+   * down, for after a partly written batch: a client may roll back the sequence numbers of a
+   * partition the broker wrote (kafkajs does for every partition of a failed request), and
+   * reusing them could make the broker take new records for duplicates of old ones and drop them.
    */
-  async renew(): Promise<Producer | undefined> {
+  async renew(): Promise<RecordSender | undefined> {
     if (this.current !== 'ready') return undefined;
-    const fresh = this.createProducer();
+    const fresh = this.options.newSender();
     try {
       await withTimeout(fresh.connect(), this.options.attemptTimeoutMs, 'kafka producer connect');
     } catch (err) {
@@ -140,41 +136,23 @@ export class ProducerConnection {
     return this.ready;
   }
 
-  private createProducer(): Producer {
-    return this.kafka.producer({
-      idempotent: this.options.idempotent,
-      maxInFlightRequests: this.options.idempotent ? 1 : undefined,
-      createPartitioner: recordingPartitioner,
-      // Bounded, so a dead broker surfaces as an error (our requests time out earlier anyway).
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-  }
-
   private async probe(): Promise<void> {
     if (this.current !== 'ready' || Date.now() - this.lastSuccess < this.options.probeIntervalMs) return;
+    const producer = this.producer;
+    if (!producer) return;
     try {
-      this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
-      const admin = this.admin;
-      await withTimeout(
-        admin.connect().then(() => admin.describeCluster()),
-        this.options.attemptTimeoutMs,
-        'kafka probe',
-      );
+      await withTimeout(producer.probe(), this.options.attemptTimeoutMs, 'kafka probe');
       this.markSuccess();
     } catch (err) {
-      const admin = this.admin;
-      this.admin = undefined;
-      void admin?.disconnect().catch(() => undefined);
-      this.markFailed(err);
+      if (producer === this.producer) this.markFailed(err);
     }
   }
 
   private async dispose(): Promise<void> {
-    const { producer, admin } = this;
+    const { producer } = this;
     this.producer = undefined;
-    this.admin = undefined;
     // A dead broker can make disconnect hang; it must never block a reconnect or shutdown.
-    await Promise.allSettled([producer, admin].map((c) => c && withTimeout(c.disconnect(), 2000, 'kafka disconnect')));
+    if (producer) await withTimeout(producer.disconnect(), 2000, 'kafka disconnect').catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 import { EnvelopeMessage } from '@app/contracts';
-import { BatchingProducer, eventsProducerSettings } from '@app/kafka';
+import { BatchingProducer, eventSenders, eventsProducerSettings } from '@app/kafka';
 import type { Logger } from '@app/observability';
 import { CliContext } from '../cli-context';
 
@@ -21,7 +21,7 @@ export class ReportPublisher {
   ) {
     const { config } = ctx;
     this.connectTimeoutMs = Math.max(10_000, 2 * config.kafka.ackTimeoutMs);
-    this.producer = new BatchingProducer(ctx.kafka, {
+    this.producer = new BatchingProducer(eventSenders(ctx.kafka, config.kafka, '-cli'), {
       ...eventsProducerSettings(config),
       logger: logger.child({ component: 'producer' }),
       onFirstConnect: config.kafka.provisionTopics ? () => this.provision() : undefined,

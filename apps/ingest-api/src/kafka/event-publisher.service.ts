@@ -3,6 +3,7 @@ import { CONFIG, Config } from '@app/config';
 import {
   BatchingProducer,
   createQuietKafka,
+  eventSenders,
   eventsProducerSettings,
   KafkaClient,
   OutgoingMessage,
@@ -32,7 +33,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     // Fail fast: a request's bound is KAFKA_ACK_TIMEOUT_MS, and reconnecting is our loop's job.
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 };
     const kafka = createQuietKafka(config.kafka, logger, config.app.logLevel, '-ingest', retry);
-    this.producer = new BatchingProducer(kafka, {
+    this.producer = new BatchingProducer(eventSenders(kafka, config.kafka, '-ingest'), {
       ...eventsProducerSettings(config),
       logger: logger.child({ component: 'producer' }),
       onFirstConnect: () => this.prepareTopics(kafka),
