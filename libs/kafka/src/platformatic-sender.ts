@@ -73,7 +73,11 @@ class PlatformaticSender implements RecordSender {
     });
     const { offsets = [] } = await this.producer.send({ messages: records });
     for (const o of offsets) if (o.topic === topic) partitions.delete(o.partition);
-    if (partitions.size > 0) throw new PartialAcknowledgementError(topic, [...partitions].sort((a, b) => a - b));
+    if (partitions.size > 0)
+      throw new PartialAcknowledgementError(
+        topic,
+        [...partitions].sort((a, b) => a - b),
+      );
   }
 
   async probe(): Promise<void> {
@@ -83,7 +87,8 @@ class PlatformaticSender implements RecordSender {
   /** The topic's partitions as kafkajs's partitioner takes them, refreshed with the client's metadata. */
   private async partitionsOf(topic: string): Promise<Metadata> {
     let count = this.producer.currentMetadata?.topics.get(topic)?.partitionsCount;
-    if (count === undefined) count = (await this.producer.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount;
+    if (count === undefined)
+      count = (await this.producer.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount;
     if (!count) throw new Error(`kafka has no partitions for topic ${topic}`);
     if (this.partitionMetadata.length !== count) {
       this.partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
