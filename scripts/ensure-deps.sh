@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null 2>&1; then
-  echo "Node.js 20+ is required: apt-get install nodejs npm (or use nvm)" >&2; exit 1
+  echo "Node.js 20.19.4+ is required: apt-get install nodejs npm (or use nvm)" >&2; exit 1
 fi
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 20 ]; then echo "Node.js 20+ is required (found $(node --version))" >&2; exit 1; fi
+# 20.19.4: the events producer (@platformatic/kafka) is an ES module the apps require from CommonJS.
+if ! node -e 'const [a, b, c] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && (b > 19 || (b === 19 && c >= 4))) ? 0 : 1)'; then
+  echo "Node.js 20.19.4+ is required (found $(node --version))" >&2; exit 1
+fi
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "installing dependencies (npm ci)..."

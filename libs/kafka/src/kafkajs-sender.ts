@@ -9,7 +9,7 @@ const CODECS = {
   zstd: CompressionTypes.ZSTD,
 } as const;
 
-/** KAFKA_PRODUCER_CLIENT=kafkajs (the default): a kafkajs producer, and an admin client for idle probes. */
+/** KAFKA_PRODUCER_CLIENT=kafkajs: a kafkajs producer, and an admin client for idle probes. */
 class KafkajsSender implements RecordSender {
   private readonly producer: Producer;
   private admin?: Admin;

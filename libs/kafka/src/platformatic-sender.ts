@@ -14,7 +14,7 @@ function loadLibrary(): Library {
 }
 
 /**
- * KAFKA_PRODUCER_CLIENT=platformatic: a @platformatic/kafka producer (measured at a third of
+ * KAFKA_PRODUCER_CLIENT=platformatic (the default): a @platformatic/kafka producer (measured at a third of
  * kafkajs's CPU per message). Each message's partition is chosen here, with kafkajs's default
  * partitioner, so a key lands on the same partition whichever client sent it, and the answer
  * can be checked against exactly the partitions the messages went to.
