@@ -1,10 +1,9 @@
-import { Partitioners, PartitionerArgs } from 'kafkajs';
 import type { Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '@app/config';
+import { partitionForKey } from './murmur2';
 import { PartialAcknowledgementError } from './partition-coverage';
 import type { OutgoingMessage, RecordSender, SenderFactory, SenderSettings } from './record-sender';
 
-type Metadata = PartitionerArgs['partitionMetadata'];
 type Library = typeof import('@platformatic/kafka');
 
 /** Loaded only once this client is chosen; an ES module, which Node >= 20.19 requires from CommonJS. */
@@ -14,15 +13,13 @@ function loadLibrary(): Library {
 }
 
 /**
- * KAFKA_PRODUCER_CLIENT=platformatic (the default): a @platformatic/kafka producer (measured at a third of
- * kafkajs's CPU per message). Each message's partition is chosen here, with kafkajs's default
- * partitioner, so a key lands on the same partition whichever client sent it, and the answer
- * can be checked against exactly the partitions the messages went to.
+ * KAFKA_PRODUCER_CLIENT=platformatic (the default): a @platformatic/kafka producer (measured at a
+ * third of kafkajs's CPU per message). Each message's partition is chosen here, as Kafka's
+ * default partitioner (Java, kafkajs) chooses it, so a key lands on the same partition whichever
+ * client sent it, and the answer can be checked against exactly the partitions the messages went to.
  */
 class PlatformaticSender implements RecordSender {
   private readonly producer: Producer<Buffer, Buffer, string, string>;
-  private readonly choose = Partitioners.DefaultPartitioner();
-  private partitionMetadata: Metadata = [];
 
   constructor(
     { Producer, ProduceAcks, stringSerializer }: Library,
@@ -64,12 +61,13 @@ class PlatformaticSender implements RecordSender {
   }
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    const partitionMetadata = await this.partitionsOf(topic);
+    const count = await this.partitionCount(topic);
     const partitions = new Set<number>();
     const records = messages.map(({ key, value, headers }) => {
-      const partition = this.choose({ topic, partitionMetadata, message: { key, value } });
+      const keyBytes = Buffer.from(key);
+      const partition = partitionForKey(keyBytes, count);
       partitions.add(partition);
-      return { topic, key: Buffer.from(key), value, headers, partition };
+      return { topic, key: keyBytes, value, headers, partition };
     });
     const { offsets = [] } = await this.producer.send({ messages: records });
     for (const o of offsets) if (o.topic === topic) partitions.delete(o.partition);
@@ -84,23 +82,13 @@ class PlatformaticSender implements RecordSender {
     await this.producer.metadata({ topics: [], forceUpdate: true });
   }
 
-  /** The topic's partitions as kafkajs's partitioner takes them, refreshed with the client's metadata. */
-  private async partitionsOf(topic: string): Promise<Metadata> {
+  /** From the client's metadata, which it refreshes itself (metadata max age, stale-leader errors). */
+  private async partitionCount(topic: string): Promise<number> {
     let count = this.producer.currentMetadata?.topics.get(topic)?.partitionsCount;
     if (count === undefined)
       count = (await this.producer.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount;
     if (!count) throw new Error(`kafka has no partitions for topic ${topic}`);
-    if (this.partitionMetadata.length !== count) {
-      this.partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
-        partitionId,
-        leader: 0,
-        partitionErrorCode: 0,
-        replicas: [],
-        isr: [],
-        offlineReplicas: [],
-      }));
-    }
-    return this.partitionMetadata;
+    return count;
   }
 }
 
