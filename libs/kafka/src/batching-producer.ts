@@ -3,9 +3,6 @@ import type { Logger } from '@app/observability';
 import { ProducerConnection, ProducerState, errorSummary } from './producer-connection';
 import { isTooLargeError, OutgoingMessage, ProducerCompression, SenderFactory } from './record-sender';
 
-export type { OutgoingMessage } from './record-sender';
-export { isTooLargeError } from './record-sender';
-
 export type UnavailableReason = 'not_connected' | 'timeout' | 'send_failed' | 'overloaded' | 'closing';
 
 /** Kafka cannot take the messages now; the caller answers 503 with Retry-After. Nothing was acknowledged. */

@@ -53,12 +53,16 @@ export function unacknowledgedPartitions(
   return [...missing].sort((a, b) => a - b);
 }
 
-/** Throws PartialAcknowledgementError unless every message's partition is acknowledged. */
-export function assertAcknowledged(
+/**
+ * Throws PartialAcknowledgementError unless every message's partition is acknowledged. By
+ * default a message's partition is the one recordingPartitioner chose for it.
+ */
+export function assertAcknowledged<M extends Message>(
   topic: string,
-  messages: readonly Message[],
+  messages: readonly M[],
   acknowledged: readonly Pick<RecordMetadata, 'topicName' | 'partition' | 'errorCode'>[],
+  partitionOf?: (message: M) => number | undefined,
 ): void {
-  const missing = unacknowledgedPartitions(topic, messages, acknowledged);
+  const missing = unacknowledgedPartitions(topic, messages, acknowledged, partitionOf as (m: Message) => number);
   if (missing.length > 0) throw new PartialAcknowledgementError(topic, missing);
 }

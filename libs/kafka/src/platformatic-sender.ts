@@ -1,7 +1,7 @@
 import type { Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '@app/config';
 import { partitionForKey } from './murmur2';
-import { PartialAcknowledgementError } from './partition-coverage';
+import { assertAcknowledged } from './partition-coverage';
 import type { OutgoingMessage, RecordSender, SenderFactory, SenderSettings } from './record-sender';
 
 type Library = typeof import('@platformatic/kafka');
@@ -62,20 +62,14 @@ class PlatformaticSender implements RecordSender {
 
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     const count = await this.partitionCount(topic);
-    const partitions = new Set<number>();
     const records = messages.map(({ key, value, headers }) => {
       const keyBytes = Buffer.from(key);
-      const partition = partitionForKey(keyBytes, count);
-      partitions.add(partition);
-      return { topic, key: keyBytes, value, headers, partition };
+      return { topic, key: keyBytes, value, headers, partition: partitionForKey(keyBytes, count) };
     });
     const { offsets = [] } = await this.producer.send({ messages: records });
-    for (const o of offsets) if (o.topic === topic) partitions.delete(o.partition);
-    if (partitions.size > 0)
-      throw new PartialAcknowledgementError(
-        topic,
-        [...partitions].sort((a, b) => a - b),
-      );
+    // The answer lists only partitions written without error.
+    const acknowledged = offsets.map((o) => ({ topicName: o.topic, partition: o.partition, errorCode: 0 }));
+    assertAcknowledged(topic, records, acknowledged, (record) => record.partition);
   }
 
   async probe(): Promise<void> {
@@ -93,11 +87,12 @@ class PlatformaticSender implements RecordSender {
 }
 
 /** Fails at start, not on the first send, when this Node has no codec for the configured compression. */
-export function platformaticSenders(config: KafkaConfig, clientId: string, compression: string): SenderFactory {
+export function platformaticSenders(config: KafkaConfig, clientId: string): SenderFactory {
   const library = loadLibrary();
-  const codec = library.compressionsAlgorithms[compression as keyof Library['compressionsAlgorithms']];
-  if (!codec?.available) {
-    throw new Error(`KAFKA_COMPRESSION=${compression} is not available with KAFKA_PRODUCER_CLIENT=platformatic here`);
+  if (!library.compressionsAlgorithms[config.compression].available) {
+    throw new Error(
+      `KAFKA_COMPRESSION=${config.compression} is not available with KAFKA_PRODUCER_CLIENT=platformatic here`,
+    );
   }
   return (settings) => new PlatformaticSender(library, config, clientId, settings);
 }

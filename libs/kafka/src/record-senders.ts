@@ -7,5 +7,5 @@ import type { SenderFactory } from './record-sender';
 /** The producers of the events topic, from the client KAFKA_PRODUCER_CLIENT names (@platformatic/kafka by default). */
 export function eventSenders(kafka: KafkaClient, config: KafkaConfig, clientIdSuffix: string): SenderFactory {
   if (config.producerClient === 'kafkajs') return kafkajsSenders(kafka);
-  return platformaticSenders(config, config.clientId + clientIdSuffix, config.compression);
+  return platformaticSenders(config, config.clientId + clientIdSuffix);
 }
