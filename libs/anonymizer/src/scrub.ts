@@ -71,6 +71,42 @@ export function scrubDeep(value: unknown, key?: string): unknown {
   return value;
 }
 
+/**
+ * scrubDeep without the copy, for a tree the caller owns (one just parsed from a message):
+ * strings are replaced where they sit and renamed keys are moved. Returns the scrubbed value
+ * (a new string for a top-level string, else `value` itself). It holds what scrubDeep's copy
+ * holds, with renamed keys moved last; when two keys scrub to one name, one value survives, as
+ * in the copy. A `__proto__` member, which the copy cannot hold, is dropped: never left in place
+ * where its text would escape the scrub.
+ */
+export function scrubInPlace(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') return scrubText(value, key);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'string') value[i] = scrubText(v, key);
+      else if (v !== null && typeof v === 'object') scrubInPlace(v, key);
+    }
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    const scrubbed =
+      typeof v === 'string' ? scrubText(v, key) : v !== null && typeof v === 'object' ? scrubInPlace(v, key) : v;
+    const name = scrubKey(k, key);
+    if (name === k && k !== '__proto__') {
+      if (scrubbed !== v) record[k] = scrubbed;
+      continue;
+    }
+    delete record[k];
+    // Like the copy's plain assignment: a later key of the same name wins, `__proto__` is no data.
+    if (name !== '__proto__') record[name] = scrubbed;
+  }
+  return record;
+}
+
 function scrubKey(k: string, key?: string): string {
   if (CLEAN_KEYS.has(k)) return k;
   const out = scrubText(k, key);

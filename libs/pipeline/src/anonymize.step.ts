@@ -16,7 +16,9 @@ export function anonymizeStep(anonymizer: Anonymizer | undefined): (envelope: En
     // source.keyId: the API (ANONYMIZE_AT=ingest) or a dead letter already anonymized it; twice would re-hash pseudonyms.
     if (!anonymizer || envelope.source.keyId !== undefined) return ok({ ...base, source: envelope.source, payload });
     try {
-      return ok({ ...base, ...anonymizer.anonymize(envelope.kind, payload, envelope.source) });
+      // The envelope was parsed from this message alone (decodeStep) and nothing else holds its
+      // payload: a dead letter carries the message's bytes. So it is anonymized in place.
+      return ok({ ...base, ...anonymizer.anonymize(envelope.kind, payload, envelope.source, { owned: true }) });
     } catch (err) {
       return dlq('anonymize_failed', (err as Error).message);
     }
