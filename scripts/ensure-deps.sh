@@ -7,7 +7,7 @@ if ! command -v node >/dev/null 2>&1; then
   echo "Node.js 20.19.4+ is required: apt-get install nodejs npm (or use nvm)" >&2; exit 1
 fi
 # 20.19.4: the events producer (@platformatic/kafka) is an ES module the apps require from CommonJS.
-if ! node -e 'const [a, b, c] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && (b > 19 || (b === 19 && c >= 4))) ? 0 : 1)'; then
+if ! printf '%s\n' 20.19.4 "$(node -p process.versions.node)" | sort -V -C; then
   echo "Node.js 20.19.4+ is required (found $(node --version))" >&2; exit 1
 fi
 stamp=node_modules/.package-lock.json

@@ -9,6 +9,9 @@ import { KafkaService, startKafka } from '../support/services';
 // A private broker is stopped here, never the shared one. Both producer clients keep this contract.
 const report = readFileSync(join(__dirname, '../fixtures/samples/grafana-usage-report.json'));
 const auth = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
+/** Polls `<base>/ready` until it answers `status`. */
+const readinessBecomes = (base: string, status: number, timeoutMs: number, what: string) =>
+  waitFor(async () => (await fetch(`${base}/ready`)).status === status, timeoutMs, 200, what);
 
 let kafka: KafkaService;
 
@@ -56,7 +59,7 @@ describe.each(PRODUCER_CLIENTS)('KAFKA_PRODUCER_CLIENT=%s', (client) => {
     expect(Date.now() - started).toBeLessThan(5000);
 
     for (const base of [api.url, api.healthUrl]) {
-      await waitFor(async () => (await fetch(`${base}/ready`)).status === 503, 10_000, 200, `${base}/ready to fail`);
+      await readinessBecomes(base, 503, 10_000, `${base}/ready to fail`);
     }
     expect((await fetch(`${api.url}/health`)).status).toBe(200);
     // While down, refusals are immediate: nothing waits on a dead broker.
@@ -70,12 +73,7 @@ describe.each(PRODUCER_CLIENTS)('KAFKA_PRODUCER_CLIENT=%s', (client) => {
     );
 
     await kafka.restart();
-    await waitFor(
-      async () => (await fetch(`${api.url}/ready`)).status === 200,
-      60_000,
-      250,
-      'ready again after the broker restart',
-    );
+    await readinessBecomes(api.url, 200, 60_000, 'ready again after the broker restart');
     const after = await postReport('after-outage');
     expect(after.status).toBe(200);
 
@@ -92,15 +90,10 @@ describe.each(PRODUCER_CLIENTS)('KAFKA_PRODUCER_CLIENT=%s', (client) => {
   it('notices an idle outage by itself: /ready turns false with no traffic, then true again', async () => {
     expect((await fetch(`${api.url}/ready`)).status).toBe(200);
     await kafka.stop();
-    await waitFor(
-      async () => (await fetch(`${api.healthUrl}/ready`)).status === 503,
-      15_000,
-      200,
-      'the idle probe to notice the outage',
-    );
+    await readinessBecomes(api.healthUrl, 503, 15_000, 'the idle probe to notice the outage');
     expect((await postReport('idle-outage')).status).toBe(503);
     await kafka.restart();
-    await waitFor(async () => (await fetch(`${api.healthUrl}/ready`)).status === 200, 60_000, 250, 'ready again');
+    await readinessBecomes(api.healthUrl, 200, 60_000, 'ready again');
     expect((await postReport('after-idle-outage')).status).toBe(200);
   });
 });

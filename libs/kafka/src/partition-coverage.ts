@@ -36,11 +36,11 @@ export const recordingPartitioner: ICustomPartitioner = () => {
  * an error. A message whose partition is unknown counts as unacknowledged (-1): better a retry
  * than a loss.
  */
-export function unacknowledgedPartitions(
+export function unacknowledgedPartitions<M extends Message>(
   topic: string,
-  messages: readonly Message[],
+  messages: readonly M[],
   acknowledged: readonly Pick<RecordMetadata, 'topicName' | 'partition' | 'errorCode'>[],
-  partitionOf: (message: Message) => number | undefined = (m) => chosenPartition.get(m),
+  partitionOf: (message: M) => number | undefined = (m) => chosenPartition.get(m),
 ): number[] {
   const written = new Set(
     acknowledged.filter((a) => a.topicName === topic && a.errorCode === 0).map((a) => a.partition),
@@ -63,6 +63,6 @@ export function assertAcknowledged<M extends Message>(
   acknowledged: readonly Pick<RecordMetadata, 'topicName' | 'partition' | 'errorCode'>[],
   partitionOf?: (message: M) => number | undefined,
 ): void {
-  const missing = unacknowledgedPartitions(topic, messages, acknowledged, partitionOf as (m: Message) => number);
+  const missing = unacknowledgedPartitions(topic, messages, acknowledged, partitionOf);
   if (missing.length > 0) throw new PartialAcknowledgementError(topic, missing);
 }
