@@ -13,16 +13,16 @@ export interface FirstCollectionOptions {
 }
 
 /**
- * Runs V8's first full collection once the old space has grown by a quarter over its size at start,
- * then leaves every later collection to V8.
+ * Runs one full collection once the old space has grown by a quarter over its size at start, then
+ * leaves every later collection to V8.
  *
- * Until its first mark-compact, V8 lets the old generation grow to a start-up limit that does not
- * depend on how much of the heap is live: ~115 MB of old space in the ingest API, against ~35 MB
- * live. Under load at its ceiling the API's RSS therefore climbed to 230–240 MB in its first
- * half-minute, then stayed near 160 MB for good once that collection had sized the limit from the
- * live heap and the allocation rate. A collection at start does not help: with nothing allocated
- * yet, V8 sizes the limit for an idle heap (several times the live size). Run once the process is
- * allocating, it sizes the limit as V8's own later collections do.
+ * V8's collections during start-up, with no allocation rate measured yet, set the old generation's
+ * limit at 4x the live heap (`--trace-gc-verbose`: ~141 MB for ~35 MB live in the ingest API), and
+ * the limit stays there until the next mark-compact. Under load at its ceiling the API's RSS
+ * therefore climbed to 230–240 MB in its first half-minute, then stayed near 160 MB for good once
+ * a collection under load had sized the limit from the live heap and the allocation rate (factor
+ * 1.1, live + ~24 MB). A collection right after start-up does not help, for the same reason as
+ * V8's own. Run once the process is allocating, it sizes the limit as V8's later collections do.
  */
 export function collectFirstUnderLoad(options: FirstCollectionOptions = {}): { stop(): void } {
   const { growth = 1.25, intervalMs = 500, oldSpaceBytes = oldSpaceUsed, collect = collectGarbage } = options;
