@@ -59,10 +59,14 @@ export class Anonymizer {
     const hashed: Array<{ path: string[]; value: unknown }> = [];
     for (const path of lists.hash)
       forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
-    // Unless the payload is owned, scrubbing the whole of it builds a new tree anyway: it doubles as the copy.
     const scrubAll = lists.scrub.includes('*');
-    const scrub = owned ? (v: unknown) => scrubInPlace(v, this.key) : (v: unknown) => scrubDeep(v, this.key);
-    const out = (scrubAll ? scrub(payload) : owned ? payload : structuredClone(payload)) as Record<string, unknown>;
+    const walk = owned ? scrubInPlace : scrubDeep;
+    const scrub = (v: unknown) => walk(v, this.key);
+    // The tree to edit: the payload itself when owned, else a copy. Scrubbing the whole payload
+    // yields that tree (scrubDeep builds a new one anyway, so it doubles as the copy).
+    let out = payload;
+    if (scrubAll) out = scrub(payload) as Record<string, unknown>;
+    else if (!owned) out = structuredClone(payload);
     for (const path of lists.remove) removeFields(out, path);
     for (const { path, value } of hashed) {
       setExisting(out, scrubAll ? path.map((p) => scrubText(p, this.key)) : path, value);
