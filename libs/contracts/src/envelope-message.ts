@@ -74,7 +74,8 @@ export function envelopeMessage(item: EnvelopeItem, origin: EnvelopeOrigin, edge
   const value =
     item.payloadJson && !edge
       ? encodeEnvelopeSpliced(head as Omit<Envelope, 'payload'>, item.payloadJson)
-      : encodeEnvelope({ ...head, payload } as Envelope);
+      : // Not `{ ...head, payload }`, which makes a new hidden class per call (docs/operations.md).
+        encodeEnvelope(Object.assign(head, { payload }) as Envelope);
   const headers = {
     [HEADERS.correlationId]: origin.correlationId,
     [HEADERS.kind]: item.kind,

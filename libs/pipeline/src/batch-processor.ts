@@ -303,12 +303,10 @@ function ledgerOf(
   storeDups: number,
   letters: DeadLetter[],
 ): void {
-  const at = (source: LedgerSource | undefined, kind: string, reason = '') => ({
-    ...ledgerSource(source),
-    kind,
-    store,
-    reason,
-  });
+  const at = (source: LedgerSource | undefined, kind: string, reason = '') => {
+    const { route, key_id } = ledgerSource(source);
+    return { route, key_id, kind, store, reason };
+  };
   const writtenStage: LedgerStage = replay ? 'replayed' : 'written';
   for (const d of p.dropped) m.count('dropped', at(d.source, d.kind, d.reason));
   for (const d of dups) m.count('deduplicated', at(d.event.source, d.event.kind, d.layer));

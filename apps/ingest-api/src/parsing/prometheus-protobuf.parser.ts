@@ -64,7 +64,8 @@ function toFamily(pb: PbMetricFamily, budget: PushBudget): Family {
   // An absent enum is its zero value: COUNTER (the Go client omits it on the wire).
   const type = familyType(pb.type ?? 'COUNTER');
   const samples = (pb.metric ?? []).flatMap((m) => toSamples(name, type, m, budget));
-  return { name, ...(pb.help ? { help: pb.help } : {}), type, samples };
+  // Two literals rather than a conditional spread between keys (docs/operations.md, "Object shapes on the hot path").
+  return pb.help ? { name, help: pb.help, type, samples } : { name, type, samples };
 }
 
 function toSamples(name: string, type: Family['type'], m: PbMetric, budget: PushBudget): Sample[] {
@@ -78,7 +79,7 @@ function toSamples(name: string, type: Family['type'], m: PbMetric, budget: Push
   const size = labelBytes(labels);
   const sample = (series: string, value: number, extra?: Record<string, string>): Sample => {
     budget.sample(series.length + size + (extra ? labelBytes(extra) : 0));
-    return { name: series, labels: { ...labels, ...extra }, value: sampleValue(value) };
+    return { name: series, labels: Object.assign({}, labels, extra), value: sampleValue(value) };
   };
   switch (type) {
     case 'summary': {
