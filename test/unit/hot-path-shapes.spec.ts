@@ -5,6 +5,7 @@ import { Anonymizer, fieldListsFrom } from '@app/anonymizer';
 import { decodeEnvelope, encodeEnvelope } from '@app/contracts';
 import { ledgerSource } from '@app/observability';
 import { anonymizeStep } from '@app/pipeline/anonymize.step';
+import { metricsView, pushedLabels } from '@app/storage/event-fields';
 import { parsePrometheusProtobuf } from '../../apps/ingest-api/src/parsing/prometheus-protobuf.parser';
 import { IngestService, PreparedItem } from '../../apps/ingest-api/src/services/ingest.service';
 import { panelEnvelope } from '../support/pipeline-fakes';
@@ -98,5 +99,19 @@ describe('objects built per request or per event keep one hidden class', () => {
       h.samples.filter((s) => s.name.endsWith('_bucket') && s.labels.method === 'POST').map((s) => s.labels),
     );
     expect(oneHiddenClass(buckets)).toEqual(ALL_SAME);
+  });
+
+  it("the worker's labels of a pushed sample (InfluxDB, remote write, push groups)", () => {
+    const labels = calls((i) => {
+      const view = metricsView({
+        op: 'put',
+        job: 'node',
+        grouping: { instance: `host-${i}` },
+        families: [{ name: 'up', type: 'gauge', samples: [{ name: 'up', labels: { zone: `z${i}` }, value: 1 }] }],
+      });
+      return pushedLabels(view, view.families[0].samples[0]);
+    });
+    expect(labels[CALLS - 1]).toEqual({ zone: `z${CALLS - 1}`, job: 'node', instance: `host-${CALLS - 1}` });
+    expect(oneHiddenClass(labels)).toEqual(ALL_SAME);
   });
 });

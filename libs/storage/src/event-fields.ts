@@ -193,5 +193,6 @@ export function metricsView(payload: Obj): MetricsView {
  * win on conflict as they do in the Pushgateway.
  */
 export function pushedLabels(view: MetricsView, sample: SampleView): Record<string, string> {
-  return { ...sample.labels, ...(view.job ? { job: view.job } : {}), ...view.grouping };
+  // Object.assign: spreads one after another make a new hidden class per sample (docs/operations.md).
+  return Object.assign({}, sample.labels, view.job ? { job: view.job } : undefined, view.grouping);
 }
