@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { GC_MAJOR } from './support/app-metrics';
 import type { BenchReport } from './support/report';
 
 /**
@@ -70,6 +71,17 @@ const ROWS: Array<{ figure: string; target: string; cell: (r: BenchReport) => st
     cell: (r) => {
       const l = scenario(r, 'latency-fixed-load')?.figures.load;
       return l ? `${num(l.latencyMs.p50, 1)} / **${num(l.latencyMs.p99, 1)}**` : '–';
+    },
+  },
+  {
+    figure: "the API's full collections in that 30 s window (count; mean pause ms)",
+    target: '–',
+    cell: (r) => {
+      const s = scenario(r, 'latency-fixed-load');
+      const count = s?.figures.apiFullCollections;
+      if (typeof count !== 'number') return '–'; // runs before the bench counted them
+      const major = s?.internals?.fixedLoad?.['ingest-api']?.[GC_MAJOR];
+      return major ? `${count}; ${num(major.mean * 1000, 1)}` : `${count}`;
     },
   },
   {

@@ -3,7 +3,7 @@ import type { LoadRequest } from '../support/closed-loop';
 import { CpuMeter } from '../support/cpu-meter';
 import { openLoop } from '../support/open-loop';
 import { ID_PLACEHOLDER, reportTemplate } from '../support/payloads';
-import { watchMetrics } from '../support/app-metrics';
+import { GC_MAJOR, watchMetrics } from '../support/app-metrics';
 import { JSON_HEADERS, expectRoute, metricsUrl, startIngestApi } from '../support/pipeline-apps';
 import { withProcesses } from '../support/processes';
 import { RssSampler } from '../support/rss-sampler';
@@ -37,8 +37,14 @@ export const latencyFixedLoad: Scenario = {
       const internals = await metrics.stop();
       const memory = sampler.stop();
       const failures = load.errors + load.non2xx;
+      const apiHistograms = internals['ingest-api'];
       return {
-        figures: { payloadBytes: Buffer.byteLength(TEMPLATE), load },
+        figures: {
+          payloadBytes: Buffer.byteLength(TEMPLATE),
+          load,
+          // Full collections pause the API's event loop (docs/operations.md, "Memory"); null without its metrics.
+          apiFullCollections: apiHistograms ? (apiHistograms[GC_MAJOR]?.count ?? 0) : null,
+        },
         ratios: { achievedToTargetRate: Math.round((load.achievedRate / ratePerSec) * 1000) / 1000 },
         targets: [
           target(`p99 ack latency at ${ratePerSec} req/s (ms)`, '<= 25', load.latencyMs.p99, (v) => v <= 25),

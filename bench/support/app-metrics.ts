@@ -11,24 +11,33 @@ export interface HistogramDelta {
   p99: number;
 }
 
+const GC_HISTOGRAM = 'nodejs_gc_duration_seconds';
+/** prom-client's GC histogram, only its kind="major" series. */
+export const GC_MAJOR = 'nodejs_gc_major_duration_seconds';
+
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/;
 
-function parse(text: string): Histograms {
+export function parse(text: string): Histograms {
   const out: Histograms = new Map();
   const entry = (name: string) => out.get(name) ?? out.set(name, { buckets: new Map(), sum: 0, count: 0 }).get(name)!;
-  for (const line of text.split('\n')) {
-    const m = LINE.exec(line);
-    if (!m) continue;
-    const [, name, labels = '', raw] = m;
-    const value = Number(raw);
+  const add = (name: string, labels: string, value: number) => {
     if (name.endsWith('_bucket')) {
       const le = /le="([^"]+)"/.exec(labels)?.[1];
-      if (!le) continue;
+      if (!le) return;
       const h = entry(name.slice(0, -7));
       const bound = le === '+Inf' ? Infinity : Number(le);
       h.buckets.set(bound, (h.buckets.get(bound) ?? 0) + value);
     } else if (name.endsWith('_sum')) entry(name.slice(0, -4)).sum += value;
     else if (name.endsWith('_count')) entry(name.slice(0, -6)).count += value;
+  };
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const [, name, labels = '', raw] = m;
+    add(name, labels, Number(raw));
+    // Full (mark-compact) collections on their own as well: in the sum over kinds, scavenges hide them.
+    if (name.startsWith(GC_HISTOGRAM) && labels.includes('kind="major"'))
+      add(GC_MAJOR + name.slice(GC_HISTOGRAM.length), labels, Number(raw));
   }
   for (const [name, h] of out) if (h.buckets.size === 0) out.delete(name); // summaries, not histograms
   return out;
