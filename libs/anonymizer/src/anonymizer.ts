@@ -77,7 +77,8 @@ export class Anonymizer {
 
   /** The client address is truncated to its network, then hashed; free text is scrubbed. */
   anonymizeSource(source: EnvelopeSource): EnvelopeSource {
-    // Object.assign, not `{ ...source, keyId }`: same copy, one hidden class for every event (docs/operations.md, "Object shapes on the hot path").
+    // Object.assign, not `{ ...source, keyId }`: the same copy, but one hidden class for every
+    // event (docs/operations.md, "Object shapes on the hot path").
     const out: EnvelopeSource = Object.assign({}, source, { keyId: this.keyId });
     if (source.ip !== undefined) out.ip = this.ipPseudonym(source.ip);
     if (source.userAgent !== undefined) out.userAgent = scrubText(source.userAgent, this.key);

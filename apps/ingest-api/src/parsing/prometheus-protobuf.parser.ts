@@ -64,7 +64,8 @@ function toFamily(pb: PbMetricFamily, budget: PushBudget): Family {
   // An absent enum is its zero value: COUNTER (the Go client omits it on the wire).
   const type = familyType(pb.type ?? 'COUNTER');
   const samples = (pb.metric ?? []).flatMap((m) => toSamples(name, type, m, budget));
-  // Two literals rather than a conditional spread between keys (docs/operations.md, "Object shapes on the hot path").
+  // Two literals rather than a conditional spread between keys: one hidden class each
+  // (docs/operations.md, "Object shapes on the hot path").
   return pb.help ? { name, help: pb.help, type, samples } : { name, type, samples };
 }
 
