@@ -34,10 +34,11 @@ export function parse(text: string): Histograms {
     const m = LINE.exec(line);
     if (!m) continue;
     const [, name, labels = '', raw] = m;
-    add(name, labels, Number(raw));
+    const value = Number(raw);
+    add(name, labels, value);
     // Full (mark-compact) collections on their own as well: in the sum over kinds, scavenges hide them.
     if (name.startsWith(GC_HISTOGRAM) && labels.includes('kind="major"'))
-      add(GC_MAJOR + name.slice(GC_HISTOGRAM.length), labels, Number(raw));
+      add(GC_MAJOR + name.slice(GC_HISTOGRAM.length), labels, value);
   }
   for (const [name, h] of out) if (h.buckets.size === 0) out.delete(name); // summaries, not histograms
   return out;
