@@ -123,6 +123,51 @@ describe('PostgresStore (real PostgreSQL)', () => {
     expect(rows[0]).toEqual({ u: 1, a: 1, m: 2, inf: Infinity, s: 'sess-1', d: '7' });
   });
 
+  it('takes the plain COPY for new events and merges a batch that holds a stored or repeated key', async () => {
+    const fresh = [usageEvent(), usageEvent(), usageEvent()];
+    const fallbacks = store.mergeFallbacks;
+    expect(await store.writeBatch(fresh)).toEqual({ written: 3, duplicates: 0, rejected: [] });
+    expect(store.mergeFallbacks).toBe(fallbacks);
+
+    // A re-delivery whose dedupe mark had expired, with changed content under its stored id.
+    const redelivered: ProcessedEvent = { ...fresh[1], payload: { ...fresh[1].payload, metrics: { changed: 1 } } };
+    const next = [usageEvent(), redelivered, usageEvent()];
+    expect(await store.writeBatch(next)).toEqual({ written: 2, duplicates: 1, rejected: [] });
+    expect(store.mergeFallbacks).toBe(fallbacks + 1);
+
+    const twice = usageEvent();
+    expect((await store.writeBatch([twice, twice])).rejected).toEqual([]);
+    expect(store.mergeFallbacks).toBe(fallbacks + 2);
+
+    const { rows } = await db.pool.query(
+      `SELECT event_id, metrics ? 'changed' AS changed FROM usage_reports WHERE event_id = ANY($1)`,
+      [[...fresh, ...next, twice].map((e) => e.id)],
+    );
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((r) => r.changed)).toEqual([]);
+  });
+
+  it('two concurrent plain COPYs sharing keys in opposite orders both land, without a deadlock', async () => {
+    const other = new PostgresStore(pgConfig({ POSTGRES_DB: db.name }), logger);
+    await other.connect();
+    try {
+      const shared = Array.from({ length: 6000 }, () => usageEvent());
+      const own = [usageEvent(), usageEvent()];
+      const results = await Promise.all([
+        store.writeBatch([own[0], ...shared]),
+        other.writeBatch([own[1], ...[...shared].reverse()]),
+      ]);
+      expect(results.map((r) => r.written).reduce((a, b) => a + b)).toBe(shared.length + 2);
+      expect(results.map((r) => r.duplicates).reduce((a, b) => a + b)).toBe(shared.length);
+      const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM usage_reports WHERE event_id = ANY($1)', [
+        [...shared, ...own].map((e) => e.id),
+      ]);
+      expect(rows[0].n).toBe(shared.length + 2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("overwrites stored rows in replace mode, including a push's changed series", async () => {
     const report = usageEvent({ metrics: { 'stats.users.count': 1 } });
     const push = metricsEvent('job', [{ name: 'x', type: 'gauge', samples: [{ labels: { a: '1' }, value: 1 }] }]);

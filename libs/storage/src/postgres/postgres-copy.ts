@@ -46,11 +46,28 @@ export function createStagingSql(spec: TableSpec): string {
   return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (LIKE ${spec.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
 }
 
-/** Streams rows into the staging table with COPY (inside the caller's transaction). */
-export async function copyIntoStaging(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
-  const sql = `COPY ${stagingTable(spec)} (${spec.columns.join(', ')}) FROM STDIN`;
+/** Streams rows into `table` with COPY (inside the caller's transaction). */
+async function copyInto(client: PoolClient, table: string, spec: TableSpec, rows: readonly Row[]): Promise<void> {
+  const sql = `COPY ${table} (${spec.columns.join(', ')}) FROM STDIN`;
   await pipeline(Readable.from([copyText(rows)]), client.query(copyFrom(sql)));
 }
+
+/** Streams rows into the staging table, to be merged with mergeSql. */
+export function copyIntoStaging(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
+  return copyInto(client, stagingTable(spec), spec, rows);
+}
+
+/**
+ * Streams rows straight into the target table, in key order (see PostgresStore.writeAll): a
+ * key already stored, or twice among the rows, fails the COPY with a unique violation.
+ */
+export function copyIntoTable(client: PoolClient, spec: TableSpec, rows: readonly Row[]): Promise<void> {
+  const sorted = [...rows].sort(byKey);
+  return copyInto(client, spec.table, spec, sorted);
+}
+
+// The key is the first column, a hex digest: any one total order serves, as long as every writer uses it.
+const byKey = (a: Row, b: Row): number => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0);
 
 /**
  * Moves staged rows into the table. insert: a key already stored stays as it is (a
