@@ -136,9 +136,9 @@ export class PostgresStore implements Store {
 
   /**
    * Live inserts try the plain COPY first: into the tables themselves, which costs PostgreSQL
-   * about half of staging, sorting and merging the same rows. Redis's dedupe has dropped almost
-   * every re-delivery before this point; one that got through (its dedupe mark expired, or a
-   * crash between commit and mark), or an event twice in the batch, fails that COPY with a
+   * about two thirds of staging, sorting and merging the same rows. Redis's dedupe has dropped
+   * almost every re-delivery before this point; one that got through (its dedupe mark expired,
+   * or a crash between commit and mark), or an event twice in the batch, fails that COPY with a
    * unique violation, and the batch is written again by the merge path, which keeps what is
    * stored. Both paths take rows in key order, so two batches sharing keys wait for each other
    * rather than deadlock. Replace mode always merges.
