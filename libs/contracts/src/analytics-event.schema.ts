@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { OpenObject } from './open-object';
 
 const Text = (maxLength = 256) => Type.String({ maxLength });
 const Opt = <T extends Parameters<typeof Type.Optional>[0]>(t: T) => Type.Optional(t);
@@ -14,7 +15,7 @@ export const AnalyticsEventSchema = Type.Object(
     uuid: Opt(Type.String({ maxLength: 128 })),
     type: Type.Union([Type.Literal('start'), Type.Literal('heartbeat'), Type.Literal('end')]),
     hasFocus: Opt(Type.Boolean()),
-    options: Opt(Type.Record(Type.String(), Type.Unknown())),
+    options: Opt(OpenObject()),
     host: Opt(
       Type.Object(
         {

@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { OpenObject } from './open-object';
 
 const Text = (maxLength = 256) => Type.String({ maxLength });
 
@@ -11,8 +12,11 @@ export const UsageReportSchema = Type.Object(
   {
     /** Any string, as Grafana's receiver takes it; normalizeGrafanaVersion gives the comparable form. */
     version: Type.String({ maxLength: 1024 }),
-    /** Open-ended, mostly numbers; values may be strings, booleans or objects. */
-    metrics: Type.Record(Type.String({ maxLength: 512 }), Type.Unknown(), { maxProperties: 20000 }),
+    /**
+     * Open-ended, mostly numbers; values may be strings, booleans or objects. Keys are bounded
+     * by their count and by the body's size.
+     */
+    metrics: OpenObject({ maxProperties: 20000 }),
     os: Type.Optional(Text(128)),
     arch: Type.Optional(Text(128)),
     edition: Type.Optional(Text(128)),
