@@ -72,7 +72,11 @@ export function copyIntoTable(client: PoolClient, spec: TableSpec, rows: readonl
 }
 
 // The key is the first column, a hex digest: any one total order serves, as long as every writer uses it.
-const byKey = (a: Row, b: Row): number => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0);
+const byKey = (a: Row, b: Row): number => {
+  const x = a[0] as string;
+  const y = b[0] as string;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 /**
  * Moves staged rows into the table. insert: a key already stored stays as it is (a

@@ -9,7 +9,7 @@
  */
 export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && code !== '23505' && /^(22|23|54)/.test(code);
+  return typeof code === 'string' && !isUniqueViolation(err) && /^(22|23|54)/.test(code);
 }
 
 /** A duplicate key (SQLSTATE 23505). */
