@@ -5,6 +5,7 @@ import { loadConfig, PostgresConfig } from '@app/config';
 import { createLogger } from '@app/observability';
 import { ProcessedEvent, RetriableStoreError } from '@app/storage';
 import { createPostgresPool, migrate, MIGRATIONS, PostgresStore } from '@app/storage/postgres';
+import { TABLES } from '@app/storage/postgres/postgres-rows';
 import { analyticsEvent, metricsEvent, usageEvent } from '../support/store-events';
 import { createTestDatabase, TestDatabase } from '../support/pipeline-harness';
 import { getFreePort } from '../support/apps';
@@ -234,6 +235,71 @@ describe('PostgresStore (real PostgreSQL)', () => {
       ['b', '[ip:d256dc7c]'],
       ['b', 'fixed'],
     ]);
+  });
+
+  it("declares each column's type as the migrations create it (the binary COPY depends on it)", async () => {
+    const names: Record<string, string> = {
+      text: 'text',
+      'timestamp with time zone': 'timestamptz',
+      boolean: 'bool',
+      jsonb: 'jsonb',
+      'double precision': 'float8',
+    };
+    for (const spec of Object.values(TABLES)) {
+      const { rows } = await db.pool.query<{ column_name: string; data_type: string }>(
+        'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1',
+        [spec.table],
+      );
+      const actual = new Map(rows.map((r) => [r.column_name, names[r.data_type] ?? r.data_type]));
+      expect(spec.columns.map((c) => `${c} ${actual.get(c)}`)).toEqual(
+        spec.columns.map((c, i) => `${c} ${spec.types[i]}`),
+      );
+    }
+  });
+
+  it('stores text, JSON, times and sample values exactly as given, without NUL', async () => {
+    const tricky = 'tab\there\nnew line \\ back\\slash \r é 😀 \u2028 nul\u0000gone';
+    const report = usageEvent({
+      metrics: { 'k\ty': tricky, n: 1.5 },
+      patch: { edition: tricky, databaseCreated: Date.UTC(1999, 11, 31, 23, 59, 59, 999), hasValidLicense: true },
+    });
+    const push = metricsEvent('node', [
+      {
+        name: 'v',
+        type: 'gauge',
+        samples: [
+          { labels: { l: tricky }, value: 'NaN' },
+          { labels: { l: '2' }, value: '-Inf' },
+          { labels: { l: '3' }, value: -0.000123 },
+        ],
+      },
+    ]);
+    expect(await store.writeBatch([report, push])).toEqual({ written: 2, duplicates: 0, rejected: [] });
+    const clean = tricky.replace('\u0000', '');
+    const { rows } = await db.pool.query(
+      `SELECT edition, metrics->>'k\ty' AS m, metrics->'n' AS n, has_valid_license AS lic,
+              database_created_at = '1999-12-31 23:59:59.999+00' AS created, received_at = $2 AS received
+       FROM usage_reports WHERE event_id = $1`,
+      [report.id, new Date(report.receivedAt)],
+    );
+    expect(rows[0]).toEqual({ edition: clean, m: clean, n: 1.5, lic: true, created: true, received: true });
+    const samples = await db.pool.query(
+      `SELECT labels->>'l' AS l, value::text AS v FROM metric_samples WHERE event_id = $1 ORDER BY labels->>'l'`,
+      [push.id],
+    );
+    expect(samples.rows).toEqual([
+      { l: '2', v: '-Infinity' },
+      { l: '3', v: '-0.000123' },
+      { l: clean, v: 'NaN' },
+    ]);
+  });
+
+  it('isolates a report whose date PostgreSQL cannot hold', async () => {
+    const good = usageEvent();
+    const ancient = usageEvent({ patch: { databaseCreated: -8.64e15 } }); // 271821 BC
+    const result = await store.writeBatch([good, ancient]);
+    expect(result.written).toBe(1);
+    expect(result.rejected).toEqual([{ eventId: ancient.id, reason: expect.stringMatching(/refused by postgres/) }]);
   });
 
   it('isolates rows PostgreSQL refuses and writes the rest of the batch', async () => {

@@ -2,82 +2,83 @@ import { normalizeGrafanaVersion, sampleIdFor } from '@app/contracts';
 import type { EventKind } from '@app/contracts';
 import type { ProcessedEvent } from '../store';
 
-/** One target table: its columns in COPY order, the first being the unique key. */
+/** A column's type, as its binary COPY encoding needs it (see postgres-copy). */
+export type ColumnType = 'text' | 'timestamptz' | 'bool' | 'jsonb' | 'float8';
+
+/** One target table: its columns in COPY order, the first being the unique key, and their types. */
 export interface TableSpec {
   table: 'usage_reports' | 'analytics_events' | 'metric_samples';
   key: string;
   columns: readonly string[];
+  types: readonly ColumnType[];
 }
 
 export type Row = readonly unknown[];
 
-const COMMON_TAIL = ['source', 'correlation_id'] as const;
+type Column = readonly [name: string, type: ColumnType];
+
+function table(name: TableSpec['table'], columns: readonly Column[]): TableSpec {
+  return { table: name, key: columns[0][0], columns: columns.map(([c]) => c), types: columns.map(([, t]) => t) };
+}
+
+const COMMON_TAIL: readonly Column[] = [
+  ['source', 'jsonb'],
+  ['correlation_id', 'text'],
+];
 
 export const TABLES: Record<EventKind, TableSpec> = {
-  usage_report: {
-    table: 'usage_reports',
-    key: 'event_id',
-    columns: [
-      'event_id',
-      'received_at',
-      'instance_id',
-      'version',
-      'edition',
-      'os',
-      'arch',
-      'packaging',
-      'has_valid_license',
-      'install_version',
-      'database_created_at',
-      'metrics',
-      'version_normalized',
-      ...COMMON_TAIL,
-    ],
-  },
-  analytics: {
-    table: 'analytics_events',
-    key: 'event_id',
-    columns: [
-      'event_id',
-      'received_at',
-      'session_uuid',
-      'event_type',
-      'event_time',
-      'dashboard_uid',
-      'dashboard_name',
-      'dashboard_timezone',
-      'grafana_host',
-      'grafana_env',
-      'grafana_version',
-      'grafana_edition',
-      'user_id',
-      'user_role',
-      'user_theme',
-      'user_timezone',
-      'user_locale',
-      'variables',
-      'has_focus',
-      ...COMMON_TAIL,
-    ],
-  },
-  metrics: {
-    table: 'metric_samples',
-    key: 'sample_id',
-    columns: [
-      'sample_id',
-      'event_id',
-      'received_at',
-      'job',
-      'grouping_key',
-      'family',
-      'metric_type',
-      'name',
-      'labels',
-      'value',
-      'op',
-      ...COMMON_TAIL,
-    ],
-  },
+  usage_report: table('usage_reports', [
+    ['event_id', 'text'],
+    ['received_at', 'timestamptz'],
+    ['instance_id', 'text'],
+    ['version', 'text'],
+    ['edition', 'text'],
+    ['os', 'text'],
+    ['arch', 'text'],
+    ['packaging', 'text'],
+    ['has_valid_license', 'bool'],
+    ['install_version', 'text'],
+    ['database_created_at', 'timestamptz'],
+    ['metrics', 'jsonb'],
+    ['version_normalized', 'text'],
+    ...COMMON_TAIL,
+  ]),
+  analytics: table('analytics_events', [
+    ['event_id', 'text'],
+    ['received_at', 'timestamptz'],
+    ['session_uuid', 'text'],
+    ['event_type', 'text'],
+    ['event_time', 'timestamptz'],
+    ['dashboard_uid', 'text'],
+    ['dashboard_name', 'text'],
+    ['dashboard_timezone', 'text'],
+    ['grafana_host', 'text'],
+    ['grafana_env', 'text'],
+    ['grafana_version', 'text'],
+    ['grafana_edition', 'text'],
+    ['user_id', 'text'],
+    ['user_role', 'text'],
+    ['user_theme', 'text'],
+    ['user_timezone', 'text'],
+    ['user_locale', 'text'],
+    ['variables', 'jsonb'],
+    ['has_focus', 'bool'],
+    ...COMMON_TAIL,
+  ]),
+  metrics: table('metric_samples', [
+    ['sample_id', 'text'],
+    ['event_id', 'text'],
+    ['received_at', 'timestamptz'],
+    ['job', 'text'],
+    ['grouping_key', 'jsonb'],
+    ['family', 'text'],
+    ['metric_type', 'text'],
+    ['name', 'text'],
+    ['labels', 'jsonb'],
+    ['value', 'float8'],
+    ['op', 'text'],
+    ...COMMON_TAIL,
+  ]),
 };
 
 // Rules may reshape payloads, so every field is read defensively: a wrong type becomes NULL.

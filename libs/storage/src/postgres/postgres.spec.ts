@@ -2,33 +2,54 @@ import { loadConfig } from '@app/config';
 import { createLogger } from '@app/observability';
 import { createStore, UnknownStoreError } from '../store.factory';
 import { ProcessedEvent } from '../store';
-import { copyField, copyText, mergeSql } from './postgres-copy';
+import { copyBinary, mergeSql } from './postgres-copy';
 import { isDataError } from './postgres-errors';
 import { TABLES, rowsOf } from './postgres-rows';
 import { sslOptions } from './postgres-ssl';
 
-describe('COPY text encoding', () => {
-  it.each([
-    [null, '\\N'],
-    [undefined, '\\N'],
-    ['a\tb\nc\\d\re', 'a\\tb\\nc\\\\d\\re'],
-    [true, 't'],
-    [1.5, '1.5'],
-    [NaN, 'NaN'],
-    [Infinity, 'Infinity'],
-    [-Infinity, '-Infinity'],
-    [new Date(0), '1970-01-01T00:00:00.000Z'],
-    [{ a: 'x\ty', n: 'nul\u0000' }, '{"a":"x\\\\ty","n":"nul"}'],
-    ['nul\u0000byte', 'nulbyte'],
-  ])('%p', (value, text) => expect(copyField(value)).toBe(text));
+describe('binary COPY encoding', () => {
+  // From PostgreSQL itself: COPY (SELECT NULL::text, E'a\tb\\c\n'::text, true, 1.5::float8,
+  // '1970-01-01 00:00:00+00'::timestamptz, E'["x\\\\y"]'::jsonb, 'é'::text UNION ALL SELECT '',
+  // 'nulbyte', false, 'NaN', '1999-12-31 23:59:59.999+00', NULL, U&'\+01F600\2028')
+  // TO STDOUT (FORMAT binary), as hex.
+  const fromPostgres =
+    '5047434f50590aff0d0a0000000000000000000007ffffffff000000066109625c630a0000000101000000083ff8' +
+    '00000000000000000008fffca2fec4c8200000000009015b22785c5c79225d00000002c3a90007000000000000' +
+    '00076e756c627974650000000100000000087ff800000000000000000008fffffffffffffc18ffffffff000000' +
+    '07f09f9880e280a8ffff';
+  const types = ['text', 'text', 'bool', 'float8', 'timestamptz', 'jsonb', 'text'] as const;
 
-  it('writes one line per row', () =>
+  it('writes the bytes PostgreSQL writes for the same values (NUL dropped, nothing escaped)', () => {
+    const rows = [
+      [null, 'a\tb\\c\n', true, 1.5, new Date(0), ['x\\y'], 'é'],
+      ['', 'nul\u0000byte', false, NaN, new Date('1999-12-31T23:59:59.999Z'), undefined, '\u{1F600}\u2028'],
+    ];
+    expect(Buffer.concat(copyBinary(rows, types)).toString('hex')).toBe(fromPostgres);
+  });
+
+  it('writes a value of the wrong type for its column as NULL, never throwing', () => {
+    const nulls = '0007' + 'ffffffff'.repeat(7);
+    const out = Buffer.concat(copyBinary([[null, undefined, 'yes', '1.5', 0, undefined, null]], types));
+    expect(out.subarray(19, out.length - 2).toString('hex')).toBe(nulls);
     expect(
-      copyText([
-        [1, 'a'],
-        [2, null],
-      ]),
-    ).toBe('1\ta\n2\t\\N\n'));
+      Buffer.concat(copyBinary([[null, null, null, null, new Date(NaN), null, null]], types)).toString('hex'),
+    ).toBe('5047434f50590aff0d0a00' + '0000000000000000' + nulls + 'ffff');
+  });
+
+  it('writes a large batch as several chunks that join into one COPY stream', () => {
+    const chunks = copyBinary(
+      Array.from({ length: 8 }, () => ['x'.repeat(100_000)]),
+      ['text'],
+    );
+    expect(chunks.length).toBeGreaterThan(1);
+    const row = Buffer.concat([Buffer.from('0001000186a0', 'hex'), Buffer.alloc(100_000, 'x')]);
+    const expected = Buffer.concat([
+      Buffer.from('5047434f50590aff0d0a000000000000000000', 'hex'),
+      ...Array.from({ length: 8 }, () => row),
+      Buffer.from('ffff', 'hex'),
+    ]);
+    expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+  });
 });
 
 describe('mergeSql', () => {
