@@ -62,10 +62,10 @@ class BinaryCopy {
     if (v === null || v === undefined) return this.null();
     switch (type) {
       case 'text':
-        return this.text(stripNul(typeof v === 'string' ? v : typeof v === 'object' ? (toJson(v) ?? '') : String(v)));
+        return this.text(stripNul(typeof v === 'string' ? v : String(v)));
       case 'jsonb': {
         const json = toJson(v);
-        return json === undefined ? this.null() : this.text(json, JSONB_VERSION);
+        return json === undefined ? this.null() : this.text(json, true);
       }
       case 'bool':
         if (typeof v !== 'boolean') return this.null();
@@ -96,12 +96,12 @@ class BinaryCopy {
     this.at = this.buf.writeInt32BE(-1, this.at);
   }
 
-  /** UTF-8 text, after a version byte for jsonb; its length is written once its bytes are. */
-  private text(s: string, version?: number): void {
-    const head = version === undefined ? 4 : 5;
+  /** UTF-8 text, after jsonb's version byte for jsonb; its length is written once its bytes are. */
+  private text(s: string, jsonb = false): void {
+    const head = jsonb ? 5 : 4;
     this.room(head + s.length * 3);
     const start = this.at;
-    if (version !== undefined) this.buf[start + 4] = version;
+    if (jsonb) this.buf[start + 4] = JSONB_VERSION;
     const bytes = this.buf.write(s, start + head, 'utf8');
     this.buf.writeInt32BE(bytes + head - 4, start);
     this.at = start + head + bytes;
