@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BenchContext } from './support/bench-context';
 import { measuredWindows, summarizeProfiles } from './support/cpu-profile';
@@ -102,7 +103,11 @@ async function main(): Promise<void> {
       profileAppsInto(profileDir);
       measuredWindows.length = 0;
       const result = await runOne(scenario, ctx);
-      if (profileDir) result.profiles = summarizeProfiles(profileDir, measuredWindows);
+      if (profileDir) {
+        result.profiles = summarizeProfiles(profileDir, measuredWindows);
+        // Each measured window (monotonic µs, in the scenario's order), to summarize one phase alone.
+        writeFileSync(join(profileDir, 'windows.json'), JSON.stringify(measuredWindows));
+      }
       results.push(result);
     }
   } finally {

@@ -2,9 +2,12 @@ import { Kafka, logLevel, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '@app/config';
 import type { Logger } from '@app/observability';
 import { registerCompressionCodecs } from './compression-codecs';
+import { fixRequestQueueBusyLoop } from './kafkajs-request-queue';
 
 // Before any client exists: a producer compresses and a consumer decompresses with these.
 registerCompressionCodecs();
+// Before any connection exists: idle connections stop waking their process every millisecond.
+fixRequestQueueBusyLoop();
 
 /**
  * The handle createKafka returns. Outside libs/kafka it is only passed on (to a producer,
