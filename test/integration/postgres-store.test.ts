@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { loadConfig, PostgresConfig } from '@app/config';
 import { createLogger } from '@app/observability';
 import { ProcessedEvent, RetriableStoreError } from '@app/storage';
@@ -146,6 +146,30 @@ describe('PostgresStore (real PostgreSQL)', () => {
     );
     expect(rows).toHaveLength(6);
     expect(rows.filter((r) => r.changed)).toEqual([]);
+  });
+
+  it('writes a batch of one kind as its COPY alone, and a batch of several kinds in one transaction', async () => {
+    const query = jest.spyOn(Client.prototype, 'query');
+    // Each statement's first word; a new connection's staging tables (CREATE) aside.
+    const statements = () =>
+      query.mock.calls
+        .map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text).split(' ')[0])
+        .filter((word) => word !== 'CREATE');
+    try {
+      expect(await store.writeBatch([usageEvent(), usageEvent()])).toEqual({ written: 2, duplicates: 0, rejected: [] });
+      expect(statements()).toEqual(['COPY']);
+      query.mockClear();
+      const mixed = [usageEvent(), analyticsEvent({ uuid: 'sess-tx', type: 'start', time: 1_700_000_000 })];
+      expect(await store.writeBatch(mixed)).toEqual({ written: 2, duplicates: 0, rejected: [] });
+      expect(statements()).toEqual(['BEGIN', 'COPY', 'COPY', 'COMMIT']);
+      query.mockClear();
+      const push = metricsEvent('tx-job', [{ name: 'up', type: 'gauge', samples: [{ labels: {}, value: 1 }] }]);
+      expect(await store.writeBatch([push])).toEqual({ written: 1, duplicates: 0, rejected: [] });
+      expect(statements()[0]).toBe('BEGIN');
+      expect(statements().at(-1)).toBe('COMMIT');
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('two concurrent plain COPYs sharing keys in opposite orders both land, without a deadlock', async () => {

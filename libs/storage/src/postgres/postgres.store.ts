@@ -146,7 +146,7 @@ export class PostgresStore implements Store {
   private async writeAll(events: ProcessedEvent[], mode: WriteOptions['mode']): Promise<WriteResult> {
     if (mode === 'insert') {
       try {
-        return await this.transact(events, (client, kind, ofKind) => this.copyKind(client, kind, ofKind));
+        return await this.transact(events, (client, kind, ofKind) => this.copyKind(client, kind, ofKind), true);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         this.merged++;
@@ -156,29 +156,36 @@ export class PostgresStore implements Store {
     return this.transact(events, (client, kind, ofKind) => this.mergeKind(client, kind, ofKind, mode));
   }
 
+  /**
+   * `oneStatementPerKind`: writeKind is a single statement (the plain COPY). A batch of one kind
+   * with no push groups to apply is then that one statement, which PostgreSQL runs atomically on
+   * its own: no BEGIN and COMMIT, two round trips fewer per batch.
+   */
   private async transact(
     events: ProcessedEvent[],
     writeKind: (client: PoolClient, kind: EventKind, events: ProcessedEvent[]) => Promise<Iterable<string>>,
+    oneStatementPerKind = false,
   ): Promise<WriteResult> {
     const client = await this.pool.connect();
+    const bare = oneStatementPerKind && events.every((e) => e.kind === events[0].kind && e.kind !== 'metrics');
     let broken = false;
     try {
       await this.ensureStaging(client);
-      await client.query('BEGIN');
+      if (!bare) await client.query('BEGIN');
       const stored = new Set<string>();
       for (const kind of EVENT_KINDS) {
         const ofKind = events.filter((e) => e.kind === kind);
         if (ofKind.length > 0) for (const id of await writeKind(client, kind, ofKind)) stored.add(id);
       }
       await applyPushGroups(client, events);
-      await client.query('COMMIT');
+      if (!bare) await client.query('COMMIT');
       // An event that maps to no row (a push without samples) has nothing left to write.
       const written = events.filter((e) => stored.has(e.id) || rowsOf(e).length === 0).length;
       return { written, duplicates: events.length - written, rejected: [] };
     } catch (err) {
       // A statement's error leaves the connection usable once rolled back; anything else may not.
       broken = !isDataError(err) && !isUniqueViolation(err);
-      await client.query('ROLLBACK').catch(() => (broken = true));
+      if (!bare) await client.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
       client.release(broken);
