@@ -128,7 +128,7 @@ export function createStagingSql(spec: TableSpec): string {
   return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable(spec)} (LIKE ${spec.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
 }
 
-/** Streams rows into `table` with COPY (inside the caller's transaction). */
+/** Streams rows into `table` with COPY (in the caller's transaction, or alone when it is the batch's one statement). */
 async function copyInto(client: PoolClient, table: string, spec: TableSpec, rows: readonly Row[]): Promise<void> {
   const sql = `COPY ${table} (${spec.columns.join(', ')}) FROM STDIN (FORMAT binary)`;
   const chunks = copyBinary(rows, spec.types);

@@ -158,8 +158,9 @@ export class PostgresStore implements Store {
 
   /**
    * `oneStatementPerKind`: writeKind is a single statement (the plain COPY). A batch of one kind
-   * with no push groups to apply is then that one statement, which PostgreSQL runs atomically on
-   * its own: no BEGIN and COMMIT, two round trips fewer per batch.
+   * other than pushes (whose group state is written beside their samples) is then that one
+   * statement, which PostgreSQL runs atomically on its own: no BEGIN and COMMIT, two round trips
+   * fewer per batch. A failed lone statement leaves no transaction to roll back.
    */
   private async transact(
     events: ProcessedEvent[],
