@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrate } from '@app/storage/postgres';
 import { grafanaSql, VariableValue } from '../test/support/grafana-macros';
+import { dropDatabase } from './support/drop-database';
 
 const ROOT = join(__dirname, '../..');
 const PG = {
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await pool.end();
-    if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!args.keep) await dropDatabase(admin, name);
     else log(`kept database ${name}`);
     await admin.end();
   }

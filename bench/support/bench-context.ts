@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { Config, loadConfig } from '@app/config';
 import { createKafka } from '@app/kafka';
 import { createLogger } from '@app/observability';
+import { dropDatabase } from './drop-database';
 import { getFreePort } from './processes';
 
 export const BENCH_API_KEY = 'bench-key-0123456789abcdef';
@@ -114,7 +115,7 @@ export class BenchContext {
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
     for (const db of this.databases) {
-      await this.withPg(ADMIN_DB, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch((err: Error) =>
+      await this.withPg(ADMIN_DB, (c) => dropDatabase(c, db)).catch((err: Error) =>
         problems.push(`drop database ${db}: ${err.message}`),
       );
     }
