@@ -235,7 +235,10 @@ export class FaultRig {
         if (done.size === marks.length) finish();
       },
     });
-    await Promise.race([finished, new Promise((r) => setTimeout(r, 120_000))]);
+    // The bound's timer is cleared: left running, it held Jest's process up to 2 minutes after the run.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise((r) => (bound = setTimeout(r, 120_000)))]);
+    clearTimeout(bound);
     await consumer.disconnect();
     return { found: positions.length, positions: positions.slice(0, 40), committed };
   }
