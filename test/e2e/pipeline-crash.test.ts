@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { RunningApp, randomName, startApp, waitFor } from '../support/apps';
 import {
@@ -99,5 +100,12 @@ describe('pipeline: consumer processes killed mid-batch', () => {
     const metrics = await (await fetch(ports.metricsUrl)).text();
     expect(metricSum(metrics, 'usage_stats_worker_process_restarts_total')).toBe(ROUNDS);
     expect(metricSum(metrics, 'usage_stats_worker_events_dead_lettered_total')).toBe(0);
+    // Restarted consumers run with the pool's V8 heap settings too (the defaults of
+    // WORKER_MAX_HEAP_MB and WORKER_HEAP_GROWING_PERCENT), and start with them.
+    expect(body.processes).toHaveLength(2);
+    for (const { pid } of body.processes) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(expect.arrayContaining(['--max-old-space-size=224', '--heap-growing-percent=100']));
+    }
   });
 });

@@ -37,7 +37,11 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const registry = new Registry();
   const aggregator = new AggregatorRegistry();
   const supervisor = new PoolSupervisor(
-    { size: config.worker.workers, maxHeapMb: config.worker.maxHeapMb },
+    {
+      size: config.worker.workers,
+      maxHeapMb: config.worker.maxHeapMb,
+      heapGrowingPercent: config.worker.heapGrowingPercent,
+    },
     logger,
     registry,
   );

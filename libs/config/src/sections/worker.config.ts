@@ -51,6 +51,19 @@ export class WorkerConfig {
   @Max(65_536)
   maxHeapMb!: number;
 
+  /**
+   * How far each consumer's old space may grow past its live size before V8 runs a full
+   * collection, in percent (V8's --heap-growing-percent; 0: V8's own choice). Under a cap below
+   * its default V8 grows by 1.3x only, so a consumer with ~25 MB live ran a full collection
+   * every 1-2 s, and each one dropped the optimized code of the per-batch callbacks, which were
+   * compiled again. The cap still bounds the heap.
+   */
+  @Env('WORKER_HEAP_GROWING_PERCENT', { default: 100 })
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  heapGrowingPercent!: number;
+
   /** How long the broker may hold a fetch waiting for data: the latency floor of an idle topic. */
   @Env('WORKER_FETCH_MAX_WAIT_MS', { default: 500 })
   @IsInt()
