@@ -128,8 +128,9 @@ export class PoolSupervisor {
  * - a growing factor. Below its default maximum heap, V8 treats the process as a small device
  *   and lets the old space grow to 1.3x the live heap only: under load a consumer (~25 MB live)
  *   then ran a full collection every 1-2 s, each costing its marking and the recompilation of
- *   the optimized code it dropped. At 3x, one report per request costs the worker ~22% less
- *   CPU per event, for ~30 MB more RSS (BENCHMARKS.md); V8 still keeps the limit halfway to the cap.
+ *   the per-batch callbacks whose optimized code it dropped. At 2x (the default), one report
+ *   per request cost the worker 15-26% less CPU per event, for ~15 MB more RSS (BENCHMARKS.md);
+ *   V8 still keeps the limit halfway to the cap.
  */
 export function childExecArgv(
   execArgv: readonly string[],
