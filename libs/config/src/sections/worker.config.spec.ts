@@ -8,7 +8,7 @@ describe('worker, redis and postgres settings of the worker', () => {
     const c = loadConfig(valid);
     expect(c.worker).toMatchObject({
       fetchMaxBytesPerPartition: 1_048_576,
-      fetchMaxWaitMs: 500,
+      fetchMaxWaitMs: 200,
       partitionsConcurrency: 2,
       sessionTimeoutMs: 15_000,
       heartbeatIntervalMs: 3_000,
