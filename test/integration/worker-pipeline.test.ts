@@ -100,6 +100,42 @@ describe('BatchProcessor with PostgreSQL, Redis and the dead-letter topic', () =
     expect(await other.seen([keys[0].split(':').pop()!])).toEqual([false]);
   });
 
+  it('marks a batch larger than one command in Redis, keeps a standing mark, and survives a script flush', async () => {
+    const dedupe = new RedisDedupeRepository(redis, prefix, 'marks', 300);
+    const ids = Array.from({ length: 2_345 }, (_, i) => `m${i}`);
+    // A mark already standing keeps its own window (NX): it is not pushed further out.
+    await redis.set(`${prefix}:marks:m7`, '1', 'EX', 30);
+    await dedupe.mark(ids);
+    expect((await dedupe.seen(ids)).filter(Boolean)).toHaveLength(2_345);
+    expect(await dedupe.seen(['m2344', 'm2345'])).toEqual([true, false]);
+    expect(await redis.ttl(`${prefix}:marks:m7`)).toBeLessThanOrEqual(30);
+    const last = await redis.ttl(`${prefix}:marks:m2344`);
+    expect(last).toBeGreaterThan(280);
+    expect(last).toBeLessThanOrEqual(300);
+    // A restarted Redis has forgotten the script: the next mark sends it again.
+    await redis.script('FLUSH');
+    await dedupe.mark(['after-flush']);
+    expect(await dedupe.seen(['after-flush'])).toEqual([true]);
+  });
+
+  it('marks with plain SETs when the Redis user may not run scripts', async () => {
+    const user = randomName('noscript');
+    const password = `${user}-password`;
+    await redis.acl('SETUSER', user, 'on', `>${password}`, '~*', '+@all', '-@scripting');
+    const limited = new Redis({ host: redis.options.host, port: redis.options.port, username: user, password });
+    try {
+      await expect(limited.eval('return 1', 0)).rejects.toThrow(/NOPERM/);
+      const dedupe = new RedisDedupeRepository(limited, prefix, 'noscript', 300);
+      await dedupe.mark(['n1', 'n2']);
+      await dedupe.mark(['n3']);
+      expect(await dedupe.seen(['n1', 'n2', 'n3', 'n4'])).toEqual([true, true, true, false]);
+      expect(await redis.ttl(`${prefix}:noscript:n3`)).toBeGreaterThan(280);
+    } finally {
+      limited.disconnect();
+      await redis.acl('DELUSER', user);
+    }
+  });
+
   it('keeps going exactly once with Redis unreachable (the store is the guard)', async () => {
     const config = configFor({
       POSTGRES_DB: db.name,

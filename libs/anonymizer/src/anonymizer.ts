@@ -7,6 +7,17 @@ import { scrubDeep, scrubInPlace, scrubText } from './scrub';
 
 const IP_CACHE_MAX = 4096;
 
+/** The pseudonyms of one event's hashed fields, collected before scrubbing. */
+interface Hashed {
+  key: string;
+  found: Array<{ path: string[]; value: unknown }>;
+}
+
+// Module-level, not a closure per event (see field-paths.ts).
+function collectPseudonym(at: string[], value: unknown, hashed: Hashed): void {
+  hashed.found.push({ path: at, value: pseudonymOf(hashed.key, value) });
+}
+
 export interface Anonymized {
   payload: Record<string, unknown>;
   source: EnvelopeSource;
@@ -56,22 +67,21 @@ export class Anonymizer {
   ): Anonymized {
     const lists = this.lists[kind];
     // Pseudonyms are computed from the raw values, before scrubbing could alter them.
-    const hashed: Array<{ path: string[]; value: unknown }> = [];
-    for (const path of lists.hash)
-      forEachFieldPath(payload, path, (at, value) => hashed.push({ path: at, value: pseudonymOf(this.key, value) }));
+    const hashed: Hashed = { key: this.key, found: [] };
+    for (const path of lists.hash) forEachFieldPath(payload, path, collectPseudonym, hashed);
     const scrubAll = lists.scrub.includes('*');
     const walk = owned ? scrubInPlace : scrubDeep;
-    const scrub = (v: unknown) => walk(v, this.key);
     // The tree to edit: the payload itself when owned, else a copy. Scrubbing the whole payload
     // yields that tree (scrubDeep builds a new one anyway, so it doubles as the copy).
     let out = payload;
-    if (scrubAll) out = scrub(payload) as Record<string, unknown>;
+    if (scrubAll) out = walk(payload, this.key) as Record<string, unknown>;
     else if (!owned) out = structuredClone(payload);
     for (const path of lists.remove) removeFields(out, path);
-    for (const { path, value } of hashed) {
-      setExisting(out, scrubAll ? path.map((p) => scrubText(p, this.key)) : path, value);
+    for (const { path, value } of hashed.found) {
+      if (scrubAll) for (let i = 0; i < path.length; i++) path[i] = scrubText(path[i], this.key);
+      setExisting(out, path, value);
     }
-    if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, scrub);
+    if (!scrubAll) for (const path of lists.scrub) mapFields(out, path, walk, this.key);
     return { payload: out, source: this.anonymizeSource(source) };
   }
 

@@ -170,7 +170,10 @@ export class BatchConsumer {
   private async onBatch(p: EachBatchPayload): Promise<void> {
     const { topic, partition } = p.batch;
     if (p.batch.messages.length === 0 || this.abandoned(p)) return;
-    const messages = p.batch.messages.map((m) => toConsumed(topic, partition, m));
+    // A loop, not messages.map((m) => ...): a closure made per batch and called per message
+    // loses its optimized code at every full collection (docs/operations.md, "Closures on the hot path").
+    const messages: ConsumedMessage[] = new Array(p.batch.messages.length);
+    for (let i = 0; i < messages.length; i++) messages[i] = toConsumed(topic, partition, p.batch.messages[i]);
     const outcome = await new Promise<unknown>((settle) => this.gatherer.add({ payload: p, messages, settle }));
     if (outcome instanceof CommitFailed) throw outcome.cause;
     if (outcome === undefined) {

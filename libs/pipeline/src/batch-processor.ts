@@ -104,7 +104,7 @@ export class BatchProcessor {
     m?.batchSize.observe({ store: this.label }, batch.length);
     const all = this.prepare(batch);
     const { held, messages, prepared } = await this.guardPartitions(batch, all);
-    const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map((e) => e.event));
+    const { fresh, duplicates, checked } = await this.dedupe.filter(prepared.events.map(eventOf));
     if (!checked && this.o.dedupe) m?.dedupeUnavailable.inc({ store: this.label });
 
     const timer = m?.writeSeconds.startTimer({ store: this.label });
@@ -122,8 +122,8 @@ export class BatchProcessor {
     const letters = [...prepared.letters, ...rejected];
 
     await this.o.deadLetters.publish(letters);
-    const stored = fresh.filter((e) => !written.rejected.has(e.id));
-    await this.dedupe.mark(stored.map((e) => e.id));
+    const stored = written.rejected.size === 0 ? fresh : fresh.filter((e) => !written.rejected.has(e.id));
+    await this.dedupe.mark(stored.map(idOf));
     if (stored.length > 0) this.proven = true;
     await this.unhold(messages);
 
@@ -274,7 +274,7 @@ export class BatchProcessor {
     const store = this.label;
     for (const d of p.dropped) m?.dropped.inc({ store, kind: d.kind, reason: d.reason });
     for (const d of dups) m?.deduplicated.inc({ store, kind: d.event.kind, layer: d.layer });
-    if (m) for (const [kind, n] of tally(stored, (e) => e.kind)) m.stored.inc({ store, kind }, n);
+    if (m) for (const [kind, n] of tally(stored, kindOf)) m.stored.inc({ store, kind }, n);
     if (storeDups > 0) m?.deduplicated.inc({ store, kind: 'any', layer: 'store' }, storeDups);
     m?.written.inc({ store }, written);
     for (const l of letters) {
@@ -332,6 +332,15 @@ function ledgerOf(
     m.count('dead_lettered', at(source, kindHeader(l.message), l.reason));
   }
 }
+
+/*
+ * Callbacks run per event are module-level functions, not closures made per batch: those lose
+ * their optimized code at every full collection that finds no live instance of them, and the
+ * worker compiled them again after each one (docs/operations.md, "Closures on the hot path").
+ */
+const eventOf = (e: { event: ProcessedEvent }): ProcessedEvent => e.event;
+const idOf = (e: ProcessedEvent): string => e.id;
+const kindOf = (e: ProcessedEvent): string => e.kind;
 
 /** How many items share each key. */
 function tally<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {

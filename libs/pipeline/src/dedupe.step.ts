@@ -44,16 +44,19 @@ export class DedupeStep {
     if (!this.index || unique.length === 0) return { fresh: unique, duplicates, checked: this.index !== undefined };
     let flags: boolean[];
     try {
-      flags = await this.index.seen(unique.map((e) => e.id));
+      flags = await this.index.seen(unique.map(idOf));
       this.setAvailable(true);
     } catch (err) {
       this.setAvailable(false, err);
       return { fresh: unique, duplicates, checked: false };
     }
-    const fresh = unique.filter((event, i) => {
-      if (flags[i]) duplicates.push({ event, layer: 'index' });
-      return !flags[i];
-    });
+    // Loops and module-level callbacks, not closures made per batch (docs/operations.md,
+    // "Closures on the hot path").
+    const fresh: ProcessedEvent[] = [];
+    for (let i = 0; i < unique.length; i++) {
+      if (flags[i]) duplicates.push({ event: unique[i], layer: 'index' });
+      else fresh.push(unique[i]);
+    }
     return { fresh, duplicates, checked: true };
   }
 
@@ -82,3 +85,5 @@ export class DedupeStep {
       );
   }
 }
+
+const idOf = (e: ProcessedEvent): string => e.id;

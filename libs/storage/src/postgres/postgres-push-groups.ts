@@ -208,7 +208,13 @@ async function saveSamples(client: PoolClient, { removed, updated, added }: Diff
  * Idempotent: an event older than a group's state (a re-delivery, a backfill) changes nothing.
  */
 export async function applyPushGroups(client: PoolClient, events: ProcessedEvent[]): Promise<void> {
-  const groupEvents = events.map(groupEventOf).filter((e): e is GroupEvent => e !== undefined);
+  // A loop, not .filter((e) => ...): it runs for every event of every batch, pushes or not
+  // (docs/operations.md, "Closures on the hot path").
+  const groupEvents: GroupEvent[] = [];
+  for (const event of events) {
+    const e = groupEventOf(event);
+    if (e !== undefined) groupEvents.push(e);
+  }
   if (groupEvents.length === 0) return;
   const keys = [...new Set(groupEvents.map((e) => e.key))].sort();
   const changed = fold(await loadGroups(client, keys), groupEvents);

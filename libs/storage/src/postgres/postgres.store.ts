@@ -168,20 +168,21 @@ export class PostgresStore implements Store {
     oneStatementPerKind = false,
   ): Promise<WriteResult> {
     const client = await this.pool.connect();
-    const bare = oneStatementPerKind && events.every((e) => e.kind === events[0].kind && e.kind !== 'metrics');
+    const bare = oneStatementPerKind && oneKindButPushes(events);
     let broken = false;
     try {
       await this.ensureStaging(client);
       if (!bare) await client.query('BEGIN');
       const stored = new Set<string>();
       for (const kind of EVENT_KINDS) {
-        const ofKind = events.filter((e) => e.kind === kind);
+        const ofKind = eventsOfKind(events, kind);
         if (ofKind.length > 0) for (const id of await writeKind(client, kind, ofKind)) stored.add(id);
       }
       await applyPushGroups(client, events);
       if (!bare) await client.query('COMMIT');
       // An event that maps to no row (a push without samples) has nothing left to write.
-      const written = events.filter((e) => stored.has(e.id) || rowsOf(e).length === 0).length;
+      let written = 0;
+      for (const e of events) if (stored.has(e.id) || rowsOf(e).length === 0) written++;
       return { written, duplicates: events.length - written, rejected: [] };
     } catch (err) {
       // A statement's error leaves the connection usable once rolled back; anything else may not.
@@ -208,7 +209,7 @@ export class PostgresStore implements Store {
   private async copyKind(client: PoolClient, kind: EventKind, events: ProcessedEvent[]): Promise<string[]> {
     const rows: Row[] = events.flatMap(rowsOf);
     if (rows.length > 0) await copyIntoTable(client, TABLES[kind], rows);
-    return events.map((e) => e.id);
+    return events.map(idOf);
   }
 
   /** Returns the ids of the events that got (or, in replace mode, replaced) rows. */
@@ -229,4 +230,24 @@ export class PostgresStore implements Store {
     const result = await client.query<{ event_id: string }>(mergeSql(spec, mode));
     return result.rows.map((r) => r.event_id);
   }
+}
+
+/*
+ * Per-event work in module-level functions and loops, not closures made per batch: a function
+ * literal created afresh each batch loses its optimized code whenever a full collection finds no
+ * live instance of it, and the worker compiled the same callbacks again after every collection
+ * (docs/operations.md, "Closures on the hot path").
+ */
+const idOf = (e: ProcessedEvent): string => e.id;
+
+/** True when every event is of one kind, and that kind is not pushes (see transact). */
+function oneKindButPushes(events: ProcessedEvent[]): boolean {
+  for (const e of events) if (e.kind !== events[0].kind || e.kind === 'metrics') return false;
+  return true;
+}
+
+function eventsOfKind(events: ProcessedEvent[], kind: EventKind): ProcessedEvent[] {
+  const out: ProcessedEvent[] = [];
+  for (const e of events) if (e.kind === kind) out.push(e);
+  return out;
 }
