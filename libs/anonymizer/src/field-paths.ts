@@ -34,16 +34,7 @@ function segmentsOf(path: FieldPath): readonly string[] {
  * (docs/operations.md, "Closures on the hot path").
  */
 
-/** Calls `fn(parent, key, arg)` for every existing field the path matches. */
-export function forEachField<A>(
-  root: unknown,
-  path: FieldPath,
-  fn: (parent: Container, key: string, arg: A) => void,
-  arg?: A,
-): void {
-  walk(root, segmentsOf(path), 0, fn, arg as A);
-}
-
+/** Calls `fn(parent, key, arg)` for every existing field the segments from `i` on match. */
 function walk<A>(
   node: unknown,
   segments: readonly string[],
@@ -85,7 +76,7 @@ export function removeFields(root: unknown, path: FieldPath): void {
   walk(root, segmentsOf(path), 0, removeField, undefined);
 }
 
-/** Like forEachField, with the concrete key path of each match and its value: `fn(at, value, arg)`. */
+/** Calls `fn(at, value, arg)` with the concrete key path and the value of every existing field the path matches. */
 export function forEachFieldPath<A>(
   root: unknown,
   path: FieldPath,

@@ -10,7 +10,7 @@ import {
 } from '@app/contracts';
 import { ledgerSource, LedgerSource, LedgerStage, type Logger } from '@app/observability';
 import { RuleEngine } from '@app/rules';
-import type { ProcessedEvent, Store, WriteOptions } from '@app/storage';
+import { eventIdOf, type ProcessedEvent, type Store, type WriteOptions } from '@app/storage';
 import { anonymizeStep } from './anonymize.step';
 import { batchCorrelationIds, correlationIdForLog } from './correlation-log';
 import type { DeadLetterSink } from './dead-letter';
@@ -123,7 +123,7 @@ export class BatchProcessor {
 
     await this.o.deadLetters.publish(letters);
     const stored = written.rejected.size === 0 ? fresh : fresh.filter((e) => !written.rejected.has(e.id));
-    await this.dedupe.mark(stored.map(idOf));
+    await this.dedupe.mark(stored.map(eventIdOf));
     if (stored.length > 0) this.proven = true;
     await this.unhold(messages);
 
@@ -333,13 +333,8 @@ function ledgerOf(
   }
 }
 
-/*
- * Callbacks run per event are module-level functions, not closures made per batch: those lose
- * their optimized code at every full collection that finds no live instance of them, and the
- * worker compiled them again after each one (docs/operations.md, "Closures on the hot path").
- */
+// Per-event callbacks defined once, not per batch (docs/operations.md, "Closures on the hot path").
 const eventOf = (e: { event: ProcessedEvent }): ProcessedEvent => e.event;
-const idOf = (e: ProcessedEvent): string => e.id;
 const kindOf = (e: ProcessedEvent): string => e.kind;
 
 /** How many items share each key. */

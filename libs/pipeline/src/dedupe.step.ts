@@ -1,5 +1,5 @@
 import type { Logger } from '@app/observability';
-import type { ProcessedEvent } from '@app/storage';
+import { eventIdOf, type ProcessedEvent } from '@app/storage';
 
 /** Remembers which event ids a store already has, for the dedupe window. */
 export interface DedupeIndex {
@@ -44,14 +44,13 @@ export class DedupeStep {
     if (!this.index || unique.length === 0) return { fresh: unique, duplicates, checked: this.index !== undefined };
     let flags: boolean[];
     try {
-      flags = await this.index.seen(unique.map(idOf));
+      flags = await this.index.seen(unique.map(eventIdOf));
       this.setAvailable(true);
     } catch (err) {
       this.setAvailable(false, err);
       return { fresh: unique, duplicates, checked: false };
     }
-    // Loops and module-level callbacks, not closures made per batch (docs/operations.md,
-    // "Closures on the hot path").
+    // A loop, not a closure made per batch (docs/operations.md, "Closures on the hot path").
     const fresh: ProcessedEvent[] = [];
     for (let i = 0; i < unique.length; i++) {
       if (flags[i]) duplicates.push({ event: unique[i], layer: 'index' });
@@ -85,5 +84,3 @@ export class DedupeStep {
       );
   }
 }
-
-const idOf = (e: ProcessedEvent): string => e.id;

@@ -15,6 +15,9 @@ export interface ProcessedEvent {
   payload: Record<string, unknown>;
 }
 
+/** An event's id, as a callback defined once for per-event `map`s (docs/operations.md, "Closures on the hot path"). */
+export const eventIdOf = (e: ProcessedEvent): string => e.id;
+
 export interface RejectedEvent {
   eventId: string;
   reason: string;

@@ -8,7 +8,15 @@ import { migrate } from './postgres-migrations';
 import { applyPushGroups } from './postgres-push-groups';
 import { Row, TABLES, rowsOf } from './postgres-rows';
 import { sslOptions } from './postgres-ssl';
-import { ProcessedEvent, RetriableStoreError, Store, StoreHealth, WriteOptions, WriteResult } from '../store';
+import {
+  eventIdOf,
+  ProcessedEvent,
+  RetriableStoreError,
+  Store,
+  StoreHealth,
+  WriteOptions,
+  WriteResult,
+} from '../store';
 
 const EMPTY: WriteResult = { written: 0, duplicates: 0, rejected: [] };
 
@@ -209,7 +217,7 @@ export class PostgresStore implements Store {
   private async copyKind(client: PoolClient, kind: EventKind, events: ProcessedEvent[]): Promise<string[]> {
     const rows: Row[] = events.flatMap(rowsOf);
     if (rows.length > 0) await copyIntoTable(client, TABLES[kind], rows);
-    return events.map(idOf);
+    return events.map(eventIdOf);
   }
 
   /** Returns the ids of the events that got (or, in replace mode, replaced) rows. */
@@ -232,14 +240,7 @@ export class PostgresStore implements Store {
   }
 }
 
-/*
- * Per-event work in module-level functions and loops, not closures made per batch: a function
- * literal created afresh each batch loses its optimized code whenever a full collection finds no
- * live instance of it, and the worker compiled the same callbacks again after every collection
- * (docs/operations.md, "Closures on the hot path").
- */
-const idOf = (e: ProcessedEvent): string => e.id;
-
+// Per-event loops, not closures made per batch (docs/operations.md, "Closures on the hot path").
 /** True when every event is of one kind, and that kind is not pushes (see transact). */
 function oneKindButPushes(events: ProcessedEvent[]): boolean {
   for (const e of events) if (e.kind !== events[0].kind || e.kind === 'metrics') return false;
